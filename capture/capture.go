@@ -1,0 +1,241 @@
+// Package capture grabs the pixels of the local screen for the remote-support
+// agent and tells it which regions changed since the previous frame.
+//
+// The package is split in three parts:
+//
+//   - an OS-independent [Capturer] interface, implemented by backends that
+//     register themselves from per-OS files (capture_linux.go, ...);
+//   - [Open], which picks the best backend available at run time and falls
+//     back to a slower portable one when the fast path is not usable;
+//   - a pure-Go [Differ] that compares consecutive frames and reports the
+//     changed tiles merged into a few rectangles.
+//
+// Typical loop:
+//
+//	c, err := capture.Open()
+//	...
+//	d := capture.NewDiffer(0)
+//	for {
+//		if _, err := c.Wait(ctx, time.Second); err != nil { return err }
+//		f, err := c.Grab(0)
+//		...
+//		for _, r := range d.Diff(f) { send(f, r) }
+//	}
+package capture
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"sync"
+	"time"
+)
+
+// BytesPerPixel is the size of one pixel in [Frame.Pix].
+const BytesPerPixel = 4
+
+// Display describes one monitor in virtual-desktop coordinates.
+type Display struct {
+	// ID is the index to pass to [Capturer.Grab]. IDs are dense (0..n-1) and
+	// only stable until the monitor layout changes.
+	ID int
+	// Name is a human-readable label (RandR monitor name such as "HDMI-1" on
+	// X11, "display0" when the backend has no name).
+	Name string
+	// X, Y is the top-left corner of the monitor on the virtual desktop.
+	X, Y int
+	// Width, Height are in physical pixels.
+	Width, Height int
+	// Primary reports whether this is the primary monitor. Exactly one
+	// display is primary when the backend knows; otherwise display 0 is.
+	Primary bool
+}
+
+// Frame is one captured image.
+//
+// Pixel byte order: each pixel is 4 bytes in memory order B, G, R, X — that
+// is a little-endian 0xXXRRGGBB word, the layout X11 ZPixmap uses on
+// little-endian servers (and Windows' BGRA DIBs). The fourth byte carries no
+// information: it is 0x00 from the X11 SHM backend on depth-24 screens and
+// 0xFF from the screenshot backend. Consumers must ignore it (and must not
+// treat it as alpha).
+//
+// Row y starts at Pix[y*Stride]; only the first Width*4 bytes of each row are
+// pixels, Stride may be larger.
+type Frame struct {
+	Width, Height, Stride int
+	Pix                   []byte
+}
+
+// At returns the B, G, R components of the pixel at (x, y). Meant for tests
+// and debugging; hot paths should index Pix directly.
+func (f *Frame) At(x, y int) (b, g, r byte) {
+	i := y*f.Stride + x*BytesPerPixel
+	return f.Pix[i], f.Pix[i+1], f.Pix[i+2]
+}
+
+// Rect is a rectangle in frame coordinates: columns [X, X+W), rows [Y, Y+H).
+type Rect struct{ X, Y, W, H int }
+
+// Capturer grabs frames from the screens of one graphical session.
+//
+// A Capturer is not safe for concurrent use: call Grab and Wait from a
+// single goroutine (Close may be called from another one to abort Wait).
+type Capturer interface {
+	// Displays lists the monitors, queried afresh from the system. It also
+	// refreshes the layout used by Grab.
+	Displays() ([]Display, error)
+	// Grab captures display d (a [Display.ID]) into an internal buffer and
+	// returns it. The frame, including Pix, is only valid until the next
+	// Grab or Close; copy what must outlive that.
+	Grab(d int) (*Frame, error)
+	// Wait blocks until the screen may have changed, ctx is done, or timeout
+	// elapses. changed is true when the backend saw a change notification
+	// (XDamage) or cannot detect changes at all (then Wait simply sleeps for
+	// timeout and reports true). changed is false when the timeout elapsed
+	// without any notification. The error is ctx.Err() or a backend failure.
+	Wait(ctx context.Context, timeout time.Duration) (changed bool, err error)
+	// Close releases the connection and shared memory. Idempotent.
+	Close() error
+	// Name returns the backend name, e.g. "xshm" or "screenshot".
+	Name() string
+}
+
+// Backend names accepted by [WithBackend] and the TETHER_CAPTURE variable.
+const (
+	BackendXShm       = "xshm"
+	BackendScreenshot = "screenshot"
+)
+
+// EnvBackend names the environment variable that forces a backend (e.g.
+// TETHER_CAPTURE=screenshot), for testing the fallback on a machine where
+// the fast path works. It is overridden by [WithBackend].
+const EnvBackend = "TETHER_CAPTURE"
+
+// ErrUnsupported is returned by [Open] when no backend can work on this
+// platform or build.
+var ErrUnsupported = errors.New("capture: screen capture is not supported on this platform")
+
+// Option configures [Open].
+type Option func(*config)
+
+type config struct {
+	backend string // "" = automatic
+	display string // X11 display name; "" = $DISPLAY
+	logger  *slog.Logger
+}
+
+// WithBackend forces one backend by name instead of automatic selection; Open
+// then fails rather than falling back.
+func WithBackend(name string) Option { return func(c *config) { c.backend = name } }
+
+// WithX11Display selects the X11 display (e.g. ":1") instead of $DISPLAY.
+// Ignored on platforms without X11. Note that the screenshot backend can only
+// use $DISPLAY (its library has no parameter) and refuses other values.
+func WithX11Display(name string) Option { return func(c *config) { c.display = name } }
+
+// WithLogger sets the logger for backend selection and runtime warnings
+// (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// backend is one registered implementation.
+type backend struct {
+	name     string
+	priority int // higher is tried first
+	open     func(*config) (Capturer, error)
+}
+
+var (
+	registryMu sync.Mutex
+	registry   []backend
+)
+
+// register adds a backend; called from per-OS init functions so that the
+// portable code never names OS-specific types.
+func register(name string, priority int, open func(*config) (Capturer, error)) {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	registry = append(registry, backend{name: name, priority: priority, open: open})
+	slices.SortStableFunc(registry, func(a, b backend) int { return cmp.Compare(b.priority, a.priority) })
+}
+
+// Backends returns the names of the backends compiled in, best first.
+func Backends() []string {
+	registryMu.Lock()
+	defer registryMu.Unlock()
+	names := make([]string, len(registry))
+	for i, b := range registry {
+		names[i] = b.name
+	}
+	return names
+}
+
+// Open returns a Capturer using the best working backend: on Linux the X11
+// MIT-SHM backend, falling back (with a warning log) to the portable
+// screenshot backend when SHM cannot be used (remote X, extension missing,
+// attach refused); on Windows and cgo-enabled macOS the screenshot backend.
+func Open(opts ...Option) (Capturer, error) {
+	cfg := config{backend: os.Getenv(EnvBackend)}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.Default()
+	}
+
+	registryMu.Lock()
+	backends := slices.Clone(registry)
+	registryMu.Unlock()
+
+	if cfg.backend != "" {
+		for _, b := range backends {
+			if b.name == cfg.backend {
+				c, err := b.open(&cfg)
+				if err != nil {
+					return nil, fmt.Errorf("capture: backend %s: %w", b.name, err)
+				}
+				cfg.logger.Info("screen capture backend selected", "backend", b.name, "forced", true)
+				return c, nil
+			}
+		}
+		return nil, fmt.Errorf("capture: unknown backend %q (available: %v): %w", cfg.backend, Backends(), ErrUnsupported)
+	}
+
+	var errs []error
+	for i, b := range backends {
+		c, err := b.open(&cfg)
+		if err == nil {
+			cfg.logger.Info("screen capture backend selected", "backend", b.name)
+			return c, nil
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", b.name, err))
+		if i+1 < len(backends) {
+			cfg.logger.Warn("screen capture backend unavailable, falling back",
+				"backend", b.name, "next", backends[i+1].name, "err", err)
+		}
+	}
+	if len(errs) == 0 {
+		return nil, ErrUnsupported
+	}
+	return nil, fmt.Errorf("capture: no usable backend: %w", errors.Join(errs...))
+}
+
+// sleepCtx waits for d or ctx, whichever comes first; it is the Wait of
+// backends that cannot detect changes.
+func sleepCtx(ctx context.Context, d time.Duration) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false, ctx.Err()
+	case <-t.C:
+		return true, nil
+	}
+}

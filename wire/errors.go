@@ -1,0 +1,213 @@
+package wire
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Code is a stable machine-readable error code. Scripts and outside tests rely
+// on these strings and on the texts in messages; never change either.
+type Code string
+
+// Ad hoc session codes (SPEC A9).
+const (
+	SessionInvalid      Code = "session_invalid"
+	SessionExpired      Code = "session_expired"
+	SessionClosed       Code = "session_closed"
+	SessionDeleted      Code = "session_deleted"
+	AppNotAvailable     Code = "app_not_available"
+	SecurityCodeInvalid Code = "security_code_invalid"
+	PreviousSessionOpen Code = "previous_session_open"
+	HostInstalled       Code = "host_installed"
+	LimitTechnician     Code = "limit_technician"
+	LimitSite           Code = "limit_site"
+)
+
+// Jump client codes (SPEC C11).
+const (
+	JCLimitTotal      Code = "jc_limit_total"
+	JCLimitActive     Code = "jc_limit_active"
+	PinPending        Code = "pin_pending"
+	AlreadyPinned     Code = "already_pinned"
+	NoCustomer        Code = "no_customer"
+	CustomerOffline   Code = "customer_offline"
+	JCNotFound        Code = "jc_not_found"
+	JCOffline         Code = "jc_offline"
+	JCUninstalled     Code = "jc_uninstalled"
+	ServerBusy        Code = "server_busy"
+	JumpInternal      Code = "jump_internal"
+	JumpTimeout       Code = "jump_timeout"
+	JCNotConnected    Code = "jc_not_connected"
+	JCConnectTimeout  Code = "jc_connect_timeout"
+	JCDisabled        Code = "jc_disabled"
+	JCVersionMismatch Code = "jc_version_mismatch"
+)
+
+// Generic codes for the HTTP API; not part of the vendor texts.
+const (
+	BadRequest       Code = "bad_request"
+	Unauthorized     Code = "unauthorized"
+	Forbidden        Code = "forbidden"
+	NotFound         Code = "not_found"
+	TooManyRequests  Code = "too_many_requests"
+	Internal         Code = "internal"
+	Conflict         Code = "conflict"
+	InstallerExpired Code = "installer_expired"
+	InstallerInvalid Code = "installer_invalid"
+	Unsupported      Code = "unsupported"
+)
+
+var messages = map[Code]string{
+	SessionInvalid:      "This support session is invalid.",
+	SessionExpired:      "This support session has expired. Inform your support technician.",
+	SessionClosed:       "The support session has been closed.",
+	SessionDeleted:      "This support session is invalid. Contact your technician.",
+	AppNotAvailable:     "App not available",
+	SecurityCodeInvalid: "Invalid security code.",
+	PreviousSessionOpen: "A previous session has not yet been closed completely.",
+	HostInstalled:       "Host software is installed on this computer.",
+	LimitTechnician:     "Only one ad hoc support session can be active per technician.",
+	LimitSite:           "The maximum number of concurrent support sessions has been reached. Try again later.",
+
+	JCLimitTotal:      "The total number of deployable Jump Clients for this site has been reached.",
+	JCLimitActive:     "The total number of active Jump Clients for this site has been reached.",
+	PinPending:        "There is already a pin request pending for this support session.",
+	AlreadyPinned:     "The support client is already pinned.",
+	NoCustomer:        "No customer was found in the support session.",
+	CustomerOffline:   "The customer in the support session is not online.",
+	JCNotFound:        "The Jump Client does not exist.",
+	JCOffline:         "The Jump Client is offline.",
+	JCUninstalled:     "The specified Jump Client has been uninstalled.",
+	ServerBusy:        "The server is currently too busy. Please try again later.",
+	JumpInternal:      "An internal error occurred while starting the support session.",
+	JumpTimeout:       "An internal operation took too long while creating the support session.",
+	JCNotConnected:    "The active Jump Client is not connected.",
+	JCConnectTimeout:  "Timed out while trying to connect to the Jump Client.",
+	JCDisabled:        "The Jump Client has been disabled by the user and does not currently allow sessions to start.",
+	JCVersionMismatch: "The Jump Client is running a different version and is not attempting to update. Please try again after the update has finished.",
+
+	BadRequest:       "The request is not valid.",
+	Unauthorized:     "Authentication required.",
+	Forbidden:        "You are not allowed to do this.",
+	NotFound:         "Not found.",
+	TooManyRequests:  "Too many attempts. Try again later.",
+	Internal:         "An internal error occurred.",
+	Conflict:         "The request conflicts with the current state.",
+	InstallerExpired: "This installer has expired.",
+	InstallerInvalid: "This installer is not valid.",
+	Unsupported:      "This platform is not available on this site.",
+}
+
+var statuses = map[Code]int{
+	SessionInvalid: http.StatusForbidden, SessionExpired: http.StatusGone,
+	SessionClosed: http.StatusGone, SessionDeleted: http.StatusGone,
+	AppNotAvailable: http.StatusGone, SecurityCodeInvalid: http.StatusForbidden,
+	PreviousSessionOpen: http.StatusConflict, HostInstalled: http.StatusConflict,
+	LimitTechnician: http.StatusTooManyRequests, LimitSite: http.StatusTooManyRequests,
+	JCLimitTotal: http.StatusConflict, JCLimitActive: http.StatusConflict,
+	PinPending: http.StatusConflict, AlreadyPinned: http.StatusConflict,
+	NoCustomer: http.StatusConflict, CustomerOffline: http.StatusConflict,
+	JCNotFound: http.StatusNotFound, JCOffline: http.StatusConflict,
+	JCUninstalled: http.StatusGone, ServerBusy: http.StatusServiceUnavailable,
+	JumpInternal: http.StatusInternalServerError, JumpTimeout: http.StatusGatewayTimeout,
+	JCNotConnected: http.StatusConflict, JCConnectTimeout: http.StatusGatewayTimeout,
+	JCDisabled: http.StatusConflict, JCVersionMismatch: http.StatusConflict,
+	BadRequest: http.StatusBadRequest, Unauthorized: http.StatusUnauthorized,
+	Forbidden: http.StatusForbidden, NotFound: http.StatusNotFound,
+	TooManyRequests: http.StatusTooManyRequests, Internal: http.StatusInternalServerError,
+	Conflict: http.StatusConflict, InstallerExpired: http.StatusGone,
+	InstallerInvalid: http.StatusForbidden, Unsupported: http.StatusNotFound,
+}
+
+// Message is the exact English text for a code ("" for unknown codes).
+func (c Code) Message() string { return messages[c] }
+
+// HTTPStatus is the status the API answers with for this code.
+func (c Code) HTTPStatus() int {
+	if s, ok := statuses[c]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// Known reports whether c is one of the codes above.
+func (c Code) Known() bool { _, ok := messages[c]; return ok }
+
+// Codes lists every known code, for tests and documentation.
+func Codes() []Code {
+	out := make([]Code, 0, len(messages))
+	for c := range messages {
+		out = append(out, c)
+	}
+	return out
+}
+
+// Error is an error that carries a stable code. Its Error() is the exact text,
+// so that printing it to a customer shows the product's message.
+type Error struct {
+	Code    Code   `json:"code"`
+	Message string `json:"message"`
+	// Detail is extra context for logs and API callers (never the text).
+	Detail string `json:"detail,omitempty"`
+}
+
+// Errorf builds an Error with the code's standard text.
+func Err(c Code) *Error { return &Error{Code: c, Message: c.Message()} }
+
+// Errorf builds an Error with the standard text and a detail line.
+func Errorf(c Code, format string, args ...any) *Error {
+	return &Error{Code: c, Message: c.Message(), Detail: fmt.Sprintf(format, args...)}
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Is makes errors.Is(err, wire.Err(code)) match on the code alone.
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Code == e.Code
+}
+
+// CodeOf returns the code carried by err, or "" when it carries none.
+func CodeOf(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// ErrorBody is the JSON body of every API error: {"error":{"code","message"}}.
+type ErrorBody struct {
+	Error *Error `json:"error"`
+}
+
+// ExitStatus is the agent's process exit status for a code, so that scripts
+// can tell refusals apart without parsing text. 1 is any other failure.
+func (c Code) ExitStatus() int {
+	switch c {
+	case SessionInvalid:
+		return 10
+	case SessionExpired:
+		return 11
+	case SessionClosed:
+		return 12
+	case SessionDeleted:
+		return 13
+	case AppNotAvailable:
+		return 14
+	case SecurityCodeInvalid:
+		return 15
+	case PreviousSessionOpen:
+		return 16
+	case HostInstalled:
+		return 17
+	case LimitTechnician, LimitSite:
+		return 18
+	case InstallerExpired, InstallerInvalid:
+		return 20
+	case JCLimitTotal, JCLimitActive:
+		return 21
+	}
+	return 1
+}

@@ -1,0 +1,236 @@
+package wire
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Control messages travel as JSON text frames on the agent's WebSocket
+// (/agent/v1/connect). Every message is one JSON object whose "type" field
+// names it; the other fields belong to that type. Binary frames on the same
+// socket are never control messages (see frame.go for the stream format).
+//
+// The handshake, in order:
+//
+//	site  → agent  challenge  {nonce}
+//	agent → site   hello      {protocol, version, kind, config, identity, proof, host, nonce}
+//	site  → agent  welcome    {…, site_proof}   or  error {code, message}
+//	agent → site   activate   {security_code}   (support app, until activated)
+//	site  → agent  activated  {…}               or  error {code, message}
+//
+// after which the site may send end, reboot, view and update at any time and
+// the agent sends host updates.
+
+// Msg is any control message.
+type Msg interface{ MsgType() string }
+
+// MaxControlMessage bounds a control message; anything larger is refused
+// before parsing so that a peer cannot make the other side allocate freely.
+const MaxControlMessage = 1 << 20
+
+// Challenge is the site's first message: a fresh nonce the agent signs with its
+// identity key, proving it holds the key for the identity it claims.
+type Challenge struct {
+	Nonce []byte `json:"nonce"`
+}
+
+// Hello introduces the agent.
+type Hello struct {
+	Protocol int       `json:"protocol"`
+	Version  string    `json:"version"`
+	Mode     AgentMode `json:"mode"`
+	// Config is the signed embedded config the agent was downloaded with
+	// (support app), or the signed jump-client enrolment it holds.
+	Config []byte `json:"config"`
+	// Identity is the agent's ed25519 public key; Proof signs ProofMessage.
+	Identity []byte   `json:"identity"`
+	Proof    []byte   `json:"proof"`
+	Nonce    []byte   `json:"nonce"` // the agent's nonce for the site's proof
+	Host     HostInfo `json:"host"`
+	// JumpClientID is set by an enrolled jump client.
+	JumpClientID string `json:"jump_client_id,omitempty"`
+	// Disabled is set when the local user has disabled the jump client (C9).
+	Disabled bool `json:"disabled,omitempty"`
+}
+
+// HostInfo are the statistics a computer reports (C6).
+type HostInfo struct {
+	Hostname    string    `json:"hostname"`
+	OS          string    `json:"os"`
+	Arch        string    `json:"arch"`
+	ConsoleUser string    `json:"console_user,omitempty"`
+	Domain      string    `json:"domain,omitempty"`
+	Workgroup   string    `json:"workgroup,omitempty"`
+	PrivateIP   string    `json:"private_ip,omitempty"`
+	BootTime    time.Time `json:"boot_time,omitzero"`
+	HasDisplay  bool      `json:"has_display"`
+	Service     bool      `json:"service,omitempty"` // runs as a system service
+}
+
+// Welcome accepts the agent.
+type Welcome struct {
+	SessionID        string        `json:"session_id,omitempty"`
+	JumpClientID     string        `json:"jump_client_id,omitempty"`
+	Status           SessionStatus `json:"status,omitempty"`
+	NeedSecurityCode bool          `json:"need_security_code,omitempty"`
+	Technician       string        `json:"technician,omitempty"`
+	ExpiresAt        time.Time     `json:"expires_at,omitzero"`
+	Heartbeat        time.Duration `json:"heartbeat"`
+	// SiteProof signs the agent's nonce with the site key embedded in the
+	// agent's config, so a TLS-pinned connection is also bound to that key.
+	SiteProof []byte `json:"site_proof"`
+}
+
+// Activate carries the security code the customer typed.
+type Activate struct {
+	SecurityCode string `json:"security_code"`
+}
+
+// Activated confirms activation; the session now lives until EndsAt.
+type Activated struct {
+	EndsAt time.Time `json:"ends_at"`
+}
+
+// ErrorMsg refuses something; Code is one of the codes in errors.go.
+type ErrorMsg struct {
+	Code    Code   `json:"code"`
+	Message string `json:"message"`
+	// Attempts left before the session locks (security code), when known.
+	AttemptsLeft int `json:"attempts_left,omitempty"`
+}
+
+// End tells the agent the session is over; the support app removes itself,
+// a jump client uninstalls itself when Uninstall is set.
+type End struct {
+	Code      Code `json:"code"`
+	Uninstall bool `json:"uninstall,omitempty"`
+}
+
+// Reboot asks the agent to reboot the computer and rejoin (B1, B2).
+type Reboot struct {
+	SafeMode bool `json:"safe_mode,omitempty"`
+}
+
+// View asks the agent to open a remote-control stream for one viewer. The
+// agent dials /agent/v1/stream/{stream} and authenticates with Token.
+type View struct {
+	Stream  string `json:"stream"`
+	Token   []byte `json:"token"`
+	Control bool   `json:"control"` // the viewer wants input, not just view
+	Shell   bool   `json:"shell,omitempty"`
+}
+
+// Update tells a jump client that a newer signed build is available (C12).
+type Update struct {
+	Version string `json:"version"`
+	URL     string `json:"url"`
+	SHA256  []byte `json:"sha256"`
+	Sig     []byte `json:"sig"` // site key over SHA256
+}
+
+// HostUpdate reports changed statistics.
+type HostUpdate struct {
+	Host     HostInfo `json:"host"`
+	Disabled bool     `json:"disabled,omitempty"`
+}
+
+// Notice is a line of text for the customer (e.g. "technician connected").
+type Notice struct {
+	Text string `json:"text"`
+}
+
+func (Challenge) MsgType() string  { return "challenge" }
+func (Hello) MsgType() string      { return "hello" }
+func (Welcome) MsgType() string    { return "welcome" }
+func (Activate) MsgType() string   { return "activate" }
+func (Activated) MsgType() string  { return "activated" }
+func (ErrorMsg) MsgType() string   { return "error" }
+func (End) MsgType() string        { return "end" }
+func (Reboot) MsgType() string     { return "reboot" }
+func (View) MsgType() string       { return "view" }
+func (Update) MsgType() string     { return "update" }
+func (HostUpdate) MsgType() string { return "host" }
+func (Notice) MsgType() string     { return "notice" }
+
+var decoders = map[string]func() Msg{
+	"challenge": func() Msg { return &Challenge{} },
+	"hello":     func() Msg { return &Hello{} },
+	"welcome":   func() Msg { return &Welcome{} },
+	"activate":  func() Msg { return &Activate{} },
+	"activated": func() Msg { return &Activated{} },
+	"error":     func() Msg { return &ErrorMsg{} },
+	"end":       func() Msg { return &End{} },
+	"reboot":    func() Msg { return &Reboot{} },
+	"view":      func() Msg { return &View{} },
+	"update":    func() Msg { return &Update{} },
+	"host":      func() Msg { return &HostUpdate{} },
+	"notice":    func() Msg { return &Notice{} },
+}
+
+// Encode marshals m with its "type" field.
+func Encode(m Msg) ([]byte, error) {
+	body, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", m.MsgType(), err)
+	}
+	// Splice "type" in front of the object's own fields; every Msg is a
+	// struct, so body starts with '{'.
+	var b bytes.Buffer
+	b.Grow(len(body) + 24)
+	b.WriteString(`{"type":`)
+	t, _ := json.Marshal(m.MsgType())
+	b.Write(t)
+	if len(body) > 2 {
+		b.WriteByte(',')
+	}
+	b.Write(body[1:])
+	return b.Bytes(), nil
+}
+
+// ErrUnknownMessage is returned for a well-formed message of a type this
+// version does not know; callers may ignore it for forward compatibility.
+var ErrUnknownMessage = errors.New("unknown message type")
+
+// Decode parses one control message. It returns a pointer to the typed
+// struct (e.g. *Hello).
+func Decode(b []byte) (Msg, error) {
+	if len(b) > MaxControlMessage {
+		return nil, fmt.Errorf("control message of %d bytes exceeds %d", len(b), MaxControlMessage)
+	}
+	var head struct {
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return nil, fmt.Errorf("decode control message: %w", err)
+	}
+	mk, ok := decoders[head.Type]
+	if !ok {
+		return nil, fmt.Errorf("%w %q", ErrUnknownMessage, head.Type)
+	}
+	m := mk()
+	if err := json.Unmarshal(b, m); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", head.Type, err)
+	}
+	return m, nil
+}
+
+// ProofMessage is what an agent signs to prove its identity: a domain
+// separator, the site's nonce and a hash-free binding to the config it
+// presents, so a proof cannot be replayed for another session.
+func ProofMessage(nonce, config []byte) []byte {
+	b := make([]byte, 0, 32+len(nonce)+len(config))
+	b = append(b, "tether-agent-proof-v1\x00"...)
+	b = append(b, nonce...)
+	b = append(b, 0)
+	b = append(b, config...)
+	return b
+}
+
+// SiteProofMessage is what the site signs with its key to answer the agent's
+// nonce.
+func SiteProofMessage(nonce []byte) []byte {
+	return append([]byte("tether-site-proof-v1\x00"), nonce...)
+}
