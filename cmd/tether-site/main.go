@@ -1,0 +1,118 @@
+// Command tether-site runs the Tether site: console, API, downloads and the
+// agents' endpoint. It only parses flags; the work is in package site.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tetherhq/tether/site"
+)
+
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := root().ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "tether-site:", err)
+		os.Exit(1)
+	}
+}
+
+func root() *cobra.Command {
+	var dataDir string
+	cmd := &cobra.Command{Use: "tether-site", Short: "Tether remote-support site", SilenceUsage: true, SilenceErrors: true}
+	cmd.PersistentFlags().StringVar(&dataDir, "data", "tether-data", "data directory (database, keys, certificate)")
+	cmd.AddCommand(serveCmd(&dataDir), userCmd(&dataDir), tokenCmd(&dataDir), versionCmd())
+	return cmd
+}
+
+func serveCmd(dataDir *string) *cobra.Command {
+	var o site.Options
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the site",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.DataDir, o.Version = *dataDir, version
+			o.SMTP.Password = os.Getenv("TETHER_SMTP_PASSWORD")
+			return site.Run(cmd.Context(), o, cmd.OutOrStdout())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Listen, "listen", ":8443", "address to listen on")
+	f.StringVar(&o.PublicURL, "public-url", "", "URL agents and links use (default https://<this host>:<port>)")
+	f.StringVar(&o.TLSCert, "tls-cert", "", "TLS certificate PEM (default: self-signed in the data dir)")
+	f.StringVar(&o.TLSKey, "tls-key", "", "TLS key PEM")
+	f.StringVar(&o.AgentsDir, "agents", "", "directory of agent builds tether-<os>-<arch>[.exe]")
+	f.DurationVar(&o.SessionLifetime, "session-lifetime", 24*time.Hour, "ad hoc sessions end this long after activation")
+	f.IntVar(&o.LimitPerTech, "limit-technician", 1, "active ad hoc sessions per technician (-1: unlimited)")
+	f.IntVar(&o.LimitPerSite, "limit-site", 5, "active ad hoc sessions per site (-1: unlimited)")
+	f.IntVar(&o.MaxCodeFailures, "max-code-failures", 5, "wrong security codes before a session locks")
+	f.StringVar(&o.SMTP.Addr, "smtp", "", "SMTP server host:port for e-mailing links (password in $TETHER_SMTP_PASSWORD)")
+	f.StringVar(&o.SMTP.From, "smtp-from", "", "From address of e-mails")
+	f.StringVar(&o.SMTP.Username, "smtp-user", "", "SMTP user name")
+	return cmd
+}
+
+func userCmd(dataDir *string) *cobra.Command {
+	user := &cobra.Command{Use: "user", Short: "Manage technicians"}
+	var admin, stdin bool
+	add := &cobra.Command{
+		Use:   "add NAME",
+		Short: "Add a technician (password read from stdin)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !stdin {
+				return errors.New("pass --password-stdin: passwords are never taken from the command line")
+			}
+			line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+			if err != nil && line == "" {
+				return fmt.Errorf("read password: %w", err)
+			}
+			if err := site.AddUser(cmd.Context(), *dataDir, args[0], strings.TrimRight(line, "\r\n"), admin); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "added user %s\n", args[0])
+			return nil
+		},
+	}
+	add.Flags().BoolVar(&admin, "admin", false, "make the user an admin")
+	add.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from standard input")
+	user.AddCommand(add)
+	return user
+}
+
+func tokenCmd(dataDir *string) *cobra.Command {
+	token := &cobra.Command{Use: "token", Short: "Manage API tokens"}
+	token.AddCommand(&cobra.Command{
+		Use:   "create NAME",
+		Short: "Create an API token for user NAME and print it",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			tok, err := site.CreateToken(cmd.Context(), *dataDir, args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), tok)
+			return nil
+		},
+	})
+	return token
+}
+
+func versionCmd() *cobra.Command {
+	return &cobra.Command{Use: "version", Short: "Print the version", Run: func(cmd *cobra.Command, _ []string) {
+		fmt.Fprintln(cmd.OutOrStdout(), version)
+	}}
+}

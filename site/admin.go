@@ -1,0 +1,75 @@
+package site
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tetherhq/tether/site/store"
+)
+
+// openStore opens the data dir's database without starting a site, for the
+// CLI commands that work while the site runs (SQLite WAL + busy timeout).
+func openStore(ctx context.Context, dataDir string) (*store.SQLite, error) {
+	if dataDir == "" {
+		dataDir = "tether-data"
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	return store.OpenSQLite(ctx, filepath.Join(dataDir, "tether.db"))
+}
+
+// MinPasswordLen applies to technician passwords and session access
+// passwords alike (A1).
+const MinPasswordLen = 8
+
+// AddUser creates a technician (or admin).
+func AddUser(ctx context.Context, dataDir, name, password string, admin bool) error {
+	if name == "" || len(name) > 64 {
+		return errors.New("user name must be 1 to 64 characters")
+	}
+	if len(password) < MinPasswordLen {
+		return fmt.Errorf("password must be at least %d characters", MinPasswordLen)
+	}
+	st, err := openStore(ctx, dataDir)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return st.AddUser(ctx, &store.User{Name: name, PassHash: HashPassword(password), Admin: admin, CreatedAt: time.Now()})
+}
+
+// CreateToken creates an API token for a user and returns it; only its hash
+// is stored, so it cannot be shown again.
+func CreateToken(ctx context.Context, dataDir, name string) (string, error) {
+	st, err := openStore(ctx, dataDir)
+	if err != nil {
+		return "", err
+	}
+	defer st.Close()
+	u, err := st.UserByName(ctx, name)
+	if err != nil {
+		return "", fmt.Errorf("user %q: %w", name, err)
+	}
+	tok := tokenPrefix + randomToken(32)
+	if err := st.AddToken(ctx, &store.Token{UserID: u.ID, Name: "cli", Hash: hashSecret(tok), CreatedAt: time.Now()}); err != nil {
+		return "", err
+	}
+	return tok, nil
+}
+
+// ensureAdmin creates an "admin" user with a random password on a fresh
+// site and returns the password so `serve` can print it once.
+func (s *Server) ensureAdmin(ctx context.Context) (string, error) {
+	n, err := s.store.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return "", err
+	}
+	pw := randomToken(12)
+	err = s.store.AddUser(ctx, &store.User{Name: "admin", PassHash: HashPassword(pw), Admin: true, CreatedAt: s.clock.Now()})
+	return pw, err
+}

@@ -1,0 +1,272 @@
+package site
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/rand"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/tetherhq/tether/embedcfg"
+	"github.com/tetherhq/tether/site/store"
+	"github.com/tetherhq/tether/wire"
+)
+
+const handshakeTimeout = 20 * time.Second
+
+// handleAgentConnect is the agents' control channel: challenge → hello →
+// welcome or error, then activation and site commands for the session's
+// lifetime.
+func (s *Server) handleAgentConnect(w http.ResponseWriter, r *http.Request) {
+	addr := remoteAddr(r)
+	if !s.codeLimit.allow(addr) {
+		s.writeErr(w, r, wire.Errorf(wire.TooManyRequests, "Too many connections. Try again later."))
+		return
+	}
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		return
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(wire.MaxControlMessage)
+	ctx := r.Context()
+	ac := &agentConn{conn: conn}
+	hello, nonce, err := s.readHello(ctx, ac)
+	if err != nil {
+		return
+	}
+	ss, err := s.admitSupport(ctx, hello, nonce, addr)
+	if err != nil {
+		s.refuse(ctx, ac, err)
+		return
+	}
+	ac.id = ss.ID
+	welcome := wire.Welcome{
+		SessionID: ss.ID, Status: ss.Status, NeedSecurityCode: !ss.Status.Activated(),
+		Technician: ss.Technician, ExpiresAt: ss.ExpiresAt, Heartbeat: s.opts.Heartbeat,
+		SiteProof: ed25519.Sign(s.siteKey, wire.SiteProofMessage(hello.Nonce)),
+	}
+	if err := ac.send(ctx, welcome); err != nil {
+		return
+	}
+	s.hub.add(ac)
+	defer s.hub.remove(ac)
+	s.setOnline(ctx, ss.ID, true)
+	defer s.setOnline(context.WithoutCancel(ctx), ss.ID, false)
+	go s.heartbeat(ctx, conn)
+	s.serveAgent(ctx, ac, addr)
+}
+
+// readHello sends the challenge and reads the agent's hello.
+func (s *Server) readHello(ctx context.Context, ac *agentConn) (*wire.Hello, []byte, error) {
+	nonce := make([]byte, 32)
+	rand.Read(nonce)
+	if err := ac.send(ctx, wire.Challenge{Nonce: nonce}); err != nil {
+		return nil, nil, err
+	}
+	hctx, cancel := context.WithTimeout(ctx, handshakeTimeout)
+	defer cancel()
+	_, b, err := ac.conn.Read(hctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := wire.Decode(b)
+	if err != nil {
+		s.refuse(ctx, ac, wire.Errorf(wire.BadRequest, "bad hello: %v", err))
+		return nil, nil, err
+	}
+	hello, ok := m.(*wire.Hello)
+	if !ok {
+		err := wire.Errorf(wire.BadRequest, "expected hello")
+		s.refuse(ctx, ac, err)
+		return nil, nil, err
+	}
+	return hello, nonce, nil
+}
+
+// refuse sends an error message with the A9/C11 code and closes.
+func (s *Server) refuse(ctx context.Context, ac *agentConn, err error) {
+	var we *wire.Error
+	if !errors.As(err, &we) {
+		s.log.Error("agent handshake", "err", err)
+		we = wire.Err(wire.Internal)
+	}
+	ac.send(ctx, wire.ErrorMsg{Code: we.Code, Message: we.Message})
+	ac.conn.Close(websocket.StatusPolicyViolation, string(we.Code))
+}
+
+// admitSupport checks a support app's hello and binds the session to its
+// identity key on first contact (A4).
+func (s *Server) admitSupport(ctx context.Context, h *wire.Hello, nonce []byte, addr string) (*store.Session, error) {
+	invalid := wire.Err(wire.SessionInvalid)
+	cfg, err := embedcfg.Verify(h.Config, s.SiteKey())
+	if err != nil || cfg.Kind != embedcfg.KindSupport {
+		return nil, invalid
+	}
+	if len(h.Identity) != ed25519.PublicKeySize ||
+		!ed25519.Verify(h.Identity, wire.ProofMessage(nonce, h.Config), h.Proof) {
+		return nil, invalid
+	}
+	ss, err := s.loadSession(ctx, cfg.SessionID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, invalid
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := admissible(ss, h.Identity); err != nil {
+		return nil, err
+	}
+	if ss.Identity != nil {
+		return ss, nil
+	}
+	bound := false
+	ss, err = s.store.UpdateSession(ctx, ss.ID, func(x *store.Session) error {
+		if err := admissible(x, h.Identity); err != nil {
+			return err
+		}
+		if x.Identity == nil {
+			bound = true
+			x.Identity, x.Computer, x.Host = h.Identity, h.Host.Hostname, h.Host
+			x.Platform, x.RemoteAddr = h.Host.OS+"-"+h.Host.Arch, addr
+		}
+		return nil
+	})
+	if err == nil && bound {
+		s.audit(ctx, "bound", ss.ID, "customer", addr, "computer "+h.Host.Hostname)
+	}
+	return ss, err
+}
+
+// admissible orders the A9 answers: deleted and expired win over a foreign
+// computer, a foreign computer over closed.
+func admissible(ss *store.Session, identity []byte) error {
+	switch {
+	case ss.Status == wire.StatusDeleted:
+		return wire.Err(wire.SessionDeleted)
+	case ss.Status == wire.StatusExpired:
+		return wire.Err(wire.SessionExpired)
+	case ss.Identity != nil && !bytes.Equal(ss.Identity, identity):
+		return wire.Err(wire.SessionInvalid)
+	case ss.Status == wire.StatusClosed:
+		return wire.Err(wire.SessionClosed)
+	}
+	return nil
+}
+
+// serveAgent reads the agent's messages until it disconnects.
+func (s *Server) serveAgent(ctx context.Context, ac *agentConn, addr string) {
+	for {
+		_, b, err := ac.conn.Read(ctx)
+		if err != nil {
+			return
+		}
+		m, err := wire.Decode(b)
+		if err != nil {
+			s.log.Debug("agent message", "session", ac.id, "err", err)
+			continue
+		}
+		switch m := m.(type) {
+		case *wire.Activate:
+			if done := s.activate(ctx, ac, m.SecurityCode, addr); done {
+				return
+			}
+		case *wire.HostUpdate:
+			s.store.UpdateSession(ctx, ac.id, func(x *store.Session) error { x.Host = m.Host; return nil })
+		}
+	}
+}
+
+var errLocked = errors.New("locked")
+
+// activate checks a security code (rate-limited per address, and the
+// session locks after MaxCodeFailures wrong codes). It reports whether the
+// connection is finished.
+func (s *Server) activate(ctx context.Context, ac *agentConn, code, addr string) bool {
+	if !s.secCodeLimit.allow(addr) {
+		ac.send(ctx, wire.ErrorMsg{Code: wire.TooManyRequests, Message: "Too many attempts. Try again later."})
+		return false
+	}
+	now := s.clock.Now()
+	var attemptsLeft int
+	ss, err := s.store.UpdateSession(ctx, ac.id, func(x *store.Session) error {
+		switch {
+		case !x.Live():
+			return wire.Err(x.Status.EndCode())
+		case x.Status.Activated():
+			return nil
+		case x.Locked:
+			return errLocked
+		case !hmac.Equal(s.securityHash(x.ID, code), x.SecurityHash):
+			x.FailedCodes++
+			x.Locked = x.FailedCodes >= s.opts.MaxCodeFailures
+			attemptsLeft = s.opts.MaxCodeFailures - x.FailedCodes
+			return nil
+		}
+		x.Status, x.ActivatedAt, x.ExpiresAt = wire.StatusActivated, now, now.Add(s.opts.SessionLifetime)
+		return nil
+	})
+	var we *wire.Error
+	switch {
+	case errors.As(err, &we):
+		ac.send(ctx, wire.End{Code: we.Code})
+		return true
+	case errors.Is(err, errLocked):
+		ac.send(ctx, wire.ErrorMsg{Code: wire.SecurityCodeInvalid, Message: wire.SecurityCodeInvalid.Message()})
+		return false
+	case err != nil:
+		s.log.Error("activate", "session", ac.id, "err", err)
+		return true
+	case !ss.Status.Activated():
+		s.audit(ctx, "security_code_failed", ss.ID, "customer", addr, "")
+		if ss.Locked {
+			s.audit(ctx, "locked", ss.ID, "site", addr, "too many wrong security codes")
+		}
+		ac.send(ctx, wire.ErrorMsg{Code: wire.SecurityCodeInvalid, Message: wire.SecurityCodeInvalid.Message(), AttemptsLeft: max(attemptsLeft, 0)})
+		return false
+	}
+	if ss.ActivatedAt.Equal(now) {
+		s.audit(ctx, "activated", ss.ID, "customer", addr, "ends "+ss.ExpiresAt.Format(time.RFC3339))
+	}
+	ac.send(ctx, wire.Activated{EndsAt: ss.ExpiresAt})
+	return false
+}
+
+func (s *Server) setOnline(ctx context.Context, id string, online bool) {
+	now := s.clock.Now()
+	s.store.UpdateSession(ctx, id, func(x *store.Session) error {
+		x.LastOnline = now
+		if online {
+			x.OnlineSince = now
+		} else {
+			x.OnlineSince = time.Time{}
+		}
+		return nil
+	})
+}
+
+// heartbeat pings the agent; a dead link is noticed within one interval
+// plus the ping timeout even when TCP does not notice.
+func (s *Server) heartbeat(ctx context.Context, conn *websocket.Conn) {
+	t := time.NewTicker(s.opts.Heartbeat)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		err := conn.Ping(pctx)
+		cancel()
+		if err != nil {
+			conn.Close(websocket.StatusGoingAway, "heartbeat timeout")
+			return
+		}
+	}
+}

@@ -1,0 +1,255 @@
+package site
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"net/mail"
+	"time"
+
+	"github.com/tetherhq/tether/site/store"
+	"github.com/tetherhq/tether/wire"
+)
+
+type createSessionRequest struct {
+	CustomerName  string `json:"customer_name"`
+	CustomerEmail string `json:"customer_email"`
+	ExpiresIn     string `json:"expires_in"`
+	Password      string `json:"password"`
+	// SendEmail mails the link when an e-mail address is given and SMTP is
+	// configured; default true.
+	SendEmail *bool `json:"send_email"`
+}
+
+// sessionView is the API shape of a session (SPEC F).
+type sessionView struct {
+	ID            string             `json:"id"`
+	Code          string             `json:"code"`
+	Status        wire.SessionStatus `json:"status"`
+	Technician    string             `json:"technician"`
+	CustomerName  string             `json:"customer_name"`
+	CustomerEmail string             `json:"customer_email"`
+	Computer      string             `json:"computer"`
+	Host          *wire.HostInfo     `json:"host,omitempty"`
+	Platform      string             `json:"platform,omitempty"`
+	DownloadURL   string             `json:"download_url"`
+	Online        bool               `json:"online"`
+	Locked        bool               `json:"locked"`
+	CreatedAt     time.Time          `json:"created_at"`
+	ExpiresAt     time.Time          `json:"expires_at"`
+	DownloadedAt  *time.Time         `json:"downloaded_at"`
+	ActivatedAt   *time.Time         `json:"activated_at"`
+	EndedAt       *time.Time         `json:"ended_at"`
+	EmailSentAt   *time.Time         `json:"email_sent_at"`
+	LastOnline    *time.Time         `json:"last_online"`
+	OnlineSince   *time.Time         `json:"online_since"`
+	SecurityCode  string             `json:"security_code,omitempty"` // only in the create answer
+	EmailError    string             `json:"email_error,omitempty"`
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func (s *Server) view(ss *store.Session) *sessionView {
+	v := &sessionView{
+		ID: ss.ID, Code: ss.Code, Status: ss.Status, Technician: ss.Technician,
+		CustomerName: ss.CustomerName, CustomerEmail: ss.CustomerEmail, Computer: ss.Computer,
+		Platform: ss.Platform, DownloadURL: s.downloadURL(ss.Code), Online: s.hub.online(ss.ID),
+		Locked: ss.Locked, CreatedAt: ss.CreatedAt, ExpiresAt: ss.ExpiresAt,
+		DownloadedAt: optTime(ss.DownloadedAt), ActivatedAt: optTime(ss.ActivatedAt),
+		EndedAt: optTime(ss.EndedAt), EmailSentAt: optTime(ss.EmailSentAt),
+		LastOnline: optTime(ss.LastOnline), OnlineSince: optTime(ss.OnlineSince),
+	}
+	if ss.Host.Hostname != "" {
+		h := ss.Host
+		v.Host = &h
+	}
+	return v
+}
+
+func (s *Server) downloadURL(code string) string { return s.public.String() + "/download/" + code }
+
+func newID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func (req *createSessionRequest) validate(def, max time.Duration) (time.Duration, error) {
+	if len(req.Password) < MinPasswordLen {
+		return 0, wire.Errorf(wire.BadRequest, "The access password must have at least %d characters.", MinPasswordLen)
+	}
+	if len(req.CustomerName) > 200 {
+		return 0, wire.Errorf(wire.BadRequest, "The customer name is too long.")
+	}
+	if req.CustomerEmail != "" {
+		if _, err := mail.ParseAddress(req.CustomerEmail); err != nil {
+			return 0, wire.Errorf(wire.BadRequest, "The customer e-mail address is not valid.")
+		}
+	}
+	if req.ExpiresIn == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(req.ExpiresIn)
+	if err != nil || d <= 0 || d > max {
+		return 0, wire.Errorf(wire.BadRequest, "expires_in must be a duration between 1s and %s.", max)
+	}
+	return d, nil
+}
+
+func (s *Server) handleCreateSession(w http.ResponseWriter, r *http.Request, a *authed) {
+	var req createSessionRequest
+	if err := readJSON(r, &req); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	expiry, err := req.validate(s.opts.DefaultExpiry, s.opts.MaxExpiry)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	now := s.clock.Now()
+	secCode := wire.NewSecurityCode()
+	ss := &store.Session{
+		ID: newID(), TechnicianID: a.user.ID, Technician: a.user.Name,
+		CustomerName: req.CustomerName, CustomerEmail: req.CustomerEmail,
+		PasswordHash: HashPassword(req.Password), Status: wire.StatusCreated,
+		CreatedAt: now, ExpiresAt: now.Add(expiry),
+	}
+	ss.SecurityHash = s.securityHash(ss.ID, secCode)
+	// A fresh code collides with a live one about once in 10^8/live
+	// sessions; retry a few times on the unique index.
+	for range 5 {
+		ss.Code = wire.NewSessionCode()
+		err = s.store.CreateSession(r.Context(), ss, s.opts.LimitPerTech, s.opts.LimitPerSite)
+		if !errors.Is(err, store.ErrConflict) {
+			break
+		}
+	}
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	s.audit(r.Context(), "created", ss.ID, a.user.Name, remoteAddr(r), "expires "+ss.ExpiresAt.Format(time.RFC3339))
+	v := s.view(ss)
+	v.SecurityCode = secCode
+	if req.CustomerEmail != "" && s.mailer.enabled() && (req.SendEmail == nil || *req.SendEmail) {
+		if sent, err := s.emailLink(r.Context(), ss, a.user.Name); err != nil {
+			v.EmailError = err.Error()
+		} else {
+			v.EmailSentAt = optTime(sent)
+		}
+	}
+	writeJSON(w, http.StatusCreated, v)
+}
+
+// ownSession loads a session the caller may see: its technician's, or any
+// for an admin. Others get 404 so IDs do not leak.
+func (s *Server) ownSession(r *http.Request, a *authed) (*store.Session, error) {
+	ss, err := s.loadSession(r.Context(), r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && ss.TechnicianID != a.user.ID && !a.user.Admin) {
+		return nil, wire.Errorf(wire.NotFound, "No such session.")
+	}
+	return ss, err
+}
+
+func (s *Server) handleGetSession(w http.ResponseWriter, r *http.Request, a *authed) {
+	ss, err := s.ownSession(r, a)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.view(ss))
+}
+
+func (s *Server) handleListSessions(w http.ResponseWriter, r *http.Request, a *authed) {
+	tech := a.user.ID
+	if a.user.Admin && r.URL.Query().Get("all") == "1" {
+		tech = 0
+	}
+	s.reap(r.Context())
+	list, err := s.store.ListSessions(r.Context(), tech, r.URL.Query().Get("ended") != "0")
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	items := make([]*sessionView, 0, len(list))
+	for _, ss := range list {
+		items = append(items, s.view(ss))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+func (s *Server) handleEndSession(to wire.SessionStatus) func(http.ResponseWriter, *http.Request, *authed) {
+	return func(w http.ResponseWriter, r *http.Request, a *authed) {
+		ss, err := s.ownSession(r, a)
+		if err == nil {
+			ss, err = s.endSession(r.Context(), ss.ID, to, a.user.Name, remoteAddr(r))
+		}
+		if err != nil {
+			s.writeErr(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, s.view(ss))
+	}
+}
+
+func (s *Server) handleEmailSession(w http.ResponseWriter, r *http.Request, a *authed) {
+	ss, err := s.ownSession(r, a)
+	if err == nil && !ss.Live() {
+		err = wire.Err(ss.Status.EndCode())
+	}
+	if err == nil && (ss.CustomerEmail == "" || !s.mailer.enabled()) {
+		err = wire.Errorf(wire.BadRequest, "No customer e-mail address, or e-mail is not configured on this site.")
+	}
+	if err == nil {
+		_, err = s.emailLink(r.Context(), ss, a.user.Name)
+	}
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	ss, _ = s.store.Session(r.Context(), ss.ID)
+	writeJSON(w, http.StatusOK, s.view(ss))
+}
+
+func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, a *authed) {
+	q := store.AuditQuery{SessionID: r.URL.Query().Get("session")}
+	if v := r.URL.Query().Get("since"); v != "" {
+		t, err := time.Parse(time.RFC3339, v)
+		if err != nil {
+			s.writeErr(w, r, wire.Errorf(wire.BadRequest, "since must be an RFC 3339 time."))
+			return
+		}
+		q.Since = t
+	}
+	if q.SessionID != "" {
+		if _, err := s.ownSessionID(r, a, q.SessionID); err != nil {
+			s.writeErr(w, r, err)
+			return
+		}
+	} else if !a.user.Admin {
+		s.writeErr(w, r, wire.Errorf(wire.Forbidden, "Only admins can read the whole audit log; pass ?session=ID."))
+		return
+	}
+	entries, err := s.store.AuditLog(r.Context(), q)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	if entries == nil {
+		entries = []store.AuditEntry{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": entries})
+}
+
+func (s *Server) ownSessionID(r *http.Request, a *authed, id string) (*store.Session, error) {
+	r2 := r.Clone(r.Context())
+	r2.SetPathValue("id", id)
+	return s.ownSession(r2, a)
+}

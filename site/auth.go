@@ -1,0 +1,157 @@
+package site
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tetherhq/tether/site/store"
+	"github.com/tetherhq/tether/wire"
+)
+
+// cookieName uses the __Host- prefix: the browser only accepts it with
+// Secure, Path=/ and no Domain, so a sibling host cannot plant it.
+const cookieName = "__Host-tether"
+
+const loginLifetime = 12 * time.Hour
+
+const tokenPrefix = "tth_"
+
+func randomToken(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func hashSecret(s string) []byte {
+	h := sha256.Sum256([]byte(s))
+	return h[:]
+}
+
+// authed is a request's authenticated technician.
+type authed struct {
+	user   *store.User
+	cookie bool
+	login  *store.Login
+}
+
+var errUnauthorized = wire.Errorf(wire.Unauthorized, "Log in or send an API token.")
+
+// authenticate resolves the bearer token or the console cookie. Cookie
+// requests that change something must carry the login's CSRF token.
+func (s *Server) authenticate(r *http.Request) (*authed, error) {
+	ctx := r.Context()
+	if h := r.Header.Get("Authorization"); h != "" {
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok || !strings.HasPrefix(tok, tokenPrefix) {
+			return nil, errUnauthorized
+		}
+		u, err := s.store.UserByTokenHash(ctx, hashSecret(tok))
+		if err != nil {
+			return nil, errUnauthorized
+		}
+		return &authed{user: u}, nil
+	}
+	c, err := r.Cookie(cookieName)
+	if err != nil {
+		return nil, errUnauthorized
+	}
+	l, err := s.store.LoginByHash(ctx, hashSecret(c.Value))
+	if err != nil || !s.clock.Now().Before(l.ExpiresAt) {
+		return nil, errUnauthorized
+	}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		got := r.Header.Get("X-CSRF-Token")
+		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(l.CSRF)) != 1 {
+			return nil, wire.Errorf(wire.Forbidden, "Missing or wrong CSRF token.")
+		}
+	}
+	u, err := s.store.UserByID(ctx, l.UserID)
+	if err != nil {
+		return nil, errUnauthorized
+	}
+	return &authed{user: u, cookie: true, login: l}, nil
+}
+
+// api wraps an authenticated API handler.
+func (s *Server) api(h func(w http.ResponseWriter, r *http.Request, a *authed)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		a, err := s.authenticate(r)
+		if err != nil {
+			s.writeErr(w, r, err)
+			return
+		}
+		h(w, r, a)
+	}
+}
+
+type loginRequest struct {
+	Name     string `json:"name"`
+	Password string `json:"password"`
+}
+
+// handleLogin checks a password (rate-limited per address and per name) and
+// sets the console cookie.
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	var req loginRequest
+	if err := readJSON(r, &req); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	addr := remoteAddr(r)
+	if !s.loginLimit.allow("ip:"+addr) || !s.loginLimit.allow("user:"+req.Name) {
+		s.writeErr(w, r, wire.Errorf(wire.TooManyRequests, "Too many login attempts. Try again later."))
+		return
+	}
+	u, err := s.checkLogin(r.Context(), req.Name, req.Password)
+	if err != nil {
+		s.audit(r.Context(), "login_failed", "", req.Name, addr, "")
+		s.writeErr(w, r, err)
+		return
+	}
+	raw, csrf := randomToken(32), randomToken(24)
+	l := &store.Login{Hash: hashSecret(raw), UserID: u.ID, CSRF: csrf, ExpiresAt: s.clock.Now().Add(loginLifetime)}
+	if err := s.store.AddLogin(r.Context(), l); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: raw, Path: "/", HttpOnly: true, Secure: true,
+		SameSite: http.SameSiteStrictMode, Expires: l.ExpiresAt})
+	s.audit(r.Context(), "login", "", u.Name, addr, "")
+	writeJSON(w, http.StatusOK, map[string]any{"name": u.Name, "admin": u.Admin, "csrf": csrf})
+}
+
+var errBadLogin = wire.Errorf(wire.Unauthorized, "Wrong name or password.")
+
+func (s *Server) checkLogin(ctx context.Context, name, pw string) (*store.User, error) {
+	u, err := s.store.UserByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		CheckPassword(dummyHash, pw) // same cost whether or not the user exists
+		return nil, errBadLogin
+	}
+	if err != nil {
+		return nil, err
+	}
+	ok, err := CheckPassword(u.PassHash, pw)
+	if err != nil || !ok {
+		return nil, errBadLogin
+	}
+	return u, nil
+}
+
+var dummyHash = HashPassword("tether-dummy-password")
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, a *authed) {
+	if a.login != nil {
+		s.store.DeleteLogin(r.Context(), a.login.Hash)
+	}
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", HttpOnly: true, Secure: true,
+		SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	writeJSON(w, http.StatusOK, map[string]any{})
+}

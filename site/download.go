@@ -1,0 +1,149 @@
+package site
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/tetherhq/tether/embedcfg"
+	"github.com/tetherhq/tether/site/store"
+	"github.com/tetherhq/tether/wire"
+)
+
+var errNoSession = wire.Err(wire.SessionInvalid)
+
+// handleDownload serves the support app with the session embedded (A3).
+// It needs no login: the code is the capability, so lookups are
+// rate-limited per address against guessing.
+func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
+	addr := remoteAddr(r)
+	if !s.codeLimit.allow(addr) {
+		s.downloadError(w, r, wire.Errorf(wire.TooManyRequests, "Too many requests. Try again later."))
+		return
+	}
+	code, ok := wire.NormalizeSessionCode(r.PathValue("code"))
+	if !ok {
+		s.downloadError(w, r, errNoSession)
+		return
+	}
+	ss, err := s.sessionByCode(r.Context(), code)
+	if errors.Is(err, store.ErrNotFound) {
+		err = errNoSession
+	}
+	if err == nil {
+		err = downloadable(ss)
+	}
+	if err != nil {
+		s.downloadError(w, r, err)
+		return
+	}
+	platform := r.URL.Query().Get("platform")
+	if platform == "" {
+		platform = guessPlatform(r.UserAgent())
+	}
+	path, ok := s.agents.path(platform)
+	if !ok {
+		s.downloadError(w, r, wire.Errorf(wire.Unsupported, "No support app for platform %q on this site. Available: %s.",
+			platform, strings.Join(s.agents.platforms(), ", ")))
+		return
+	}
+	if err := s.serveAgentBinary(w, r, path, s.supportConfig(ss, platform)); err != nil {
+		s.log.Warn("download", "session", ss.ID, "err", err)
+		return
+	}
+	s.markDownloaded(r, ss, platform)
+}
+
+// downloadable maps a session's state to the download answer: closed or
+// deleted before use → "App not available" (A9), expired → session_expired.
+func downloadable(ss *store.Session) error {
+	switch ss.Status {
+	case wire.StatusClosed, wire.StatusDeleted:
+		return wire.Err(wire.AppNotAvailable)
+	case wire.StatusExpired:
+		return wire.Err(wire.SessionExpired)
+	}
+	return nil
+}
+
+func (s *Server) supportConfig(ss *store.Session, platform string) *embedcfg.Config {
+	return &embedcfg.Config{
+		Kind: embedcfg.KindSupport, SiteURL: s.public.String(), SiteName: s.public.Hostname(),
+		CertPin: s.pin, Platform: platform, IssuedAt: s.clock.Now(),
+		SessionID: ss.ID, SessionCode: ss.Code,
+	}
+}
+
+// serveAgentBinary streams the agent binary with a signed config record appended.
+func (s *Server) serveAgentBinary(w http.ResponseWriter, r *http.Request, path string, cfg *embedcfg.Config) error {
+	rec, err := embedcfg.Record(cfg, s.siteKey)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		s.writeErr(w, r, fmt.Errorf("agent build: %w", err))
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		s.writeErr(w, r, err)
+		return err
+	}
+	name := "tether-support-" + cfg.SessionCode
+	if strings.HasPrefix(cfg.Platform, "windows") {
+		name += ".exe"
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Content-Length", strconv.FormatInt(st.Size()+int64(len(rec)), 10))
+	w.Header().Set("Cache-Control", "no-store")
+	_, err = embedcfg.Write(w, f, rec)
+	return err
+}
+
+func (s *Server) markDownloaded(r *http.Request, ss *store.Session, platform string) {
+	now := s.clock.Now()
+	_, err := s.store.UpdateSession(r.Context(), ss.ID, func(x *store.Session) error {
+		if x.Status == wire.StatusCreated {
+			x.Status = wire.StatusDownloaded
+		}
+		if x.DownloadedAt.IsZero() {
+			x.DownloadedAt = now
+		}
+		if x.Platform == "" {
+			x.Platform = platform
+		}
+		return nil
+	})
+	if err != nil {
+		s.log.Warn("mark downloaded", "session", ss.ID, "err", err)
+	}
+	s.audit(r.Context(), "downloaded", ss.ID, "customer", remoteAddr(r), platform)
+}
+
+var downloadErrorPage = template.Must(template.New("dl").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{{.}}</title>
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<style>body{font-family:system-ui,sans-serif;display:grid;place-items:center;min-height:90vh;color:#222}
+main{max-width:30rem;text-align:center}h1{font-size:1.4rem}</style></head>
+<body><main><h1 id="message">{{.}}</h1><p>Tether remote support</p></main></body></html>
+`))
+
+// downloadError answers browsers with a page and scripts with SPEC F JSON.
+func (s *Server) downloadError(w http.ResponseWriter, r *http.Request, err error) {
+	var we *wire.Error
+	if !strings.Contains(r.Header.Get("Accept"), "text/html") || !errors.As(err, &we) {
+		s.writeErr(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(we.Code.HTTPStatus())
+	downloadErrorPage.Execute(w, we.Message)
+}

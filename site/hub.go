@@ -1,0 +1,87 @@
+package site
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/tetherhq/tether/wire"
+)
+
+// agentConn is one connected agent's control channel.
+type agentConn struct {
+	id   string // session (or jump client) ID
+	conn *websocket.Conn
+}
+
+// send writes one control message; coder/websocket allows concurrent writes.
+func (a *agentConn) send(ctx context.Context, m wire.Msg) error {
+	b, err := wire.Encode(m)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return a.conn.Write(ctx, websocket.MessageText, b)
+}
+
+// hub tracks which agents are connected right now.
+type hub struct {
+	mu    sync.Mutex
+	conns map[string]*agentConn
+}
+
+func newHub() *hub { return &hub{conns: map[string]*agentConn{}} }
+
+// add registers a connection, replacing (and closing) an older one for the
+// same ID: a support app that rejoins after a network change wins.
+func (h *hub) add(a *agentConn) {
+	h.mu.Lock()
+	old := h.conns[a.id]
+	h.conns[a.id] = a
+	h.mu.Unlock()
+	if old != nil {
+		old.conn.Close(websocket.StatusPolicyViolation, "replaced by a newer connection")
+	}
+}
+
+// remove unregisters a unless it was already replaced.
+func (h *hub) remove(a *agentConn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.conns[a.id] == a {
+		delete(h.conns, a.id)
+	}
+}
+
+func (h *hub) get(id string) *agentConn {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.conns[id]
+}
+
+func (h *hub) online(id string) bool { return h.get(id) != nil }
+
+// end tells a connected agent that its session ended and disconnects it.
+func (h *hub) end(id string, code wire.Code) {
+	a := h.get(id)
+	if a == nil {
+		return
+	}
+	a.send(context.Background(), wire.End{Code: code})
+	a.conn.Close(websocket.StatusNormalClosure, string(code))
+}
+
+func (h *hub) closeAll() {
+	h.mu.Lock()
+	conns := make([]*agentConn, 0, len(h.conns))
+	for _, a := range h.conns {
+		conns = append(conns, a)
+	}
+	h.mu.Unlock()
+	for _, a := range conns {
+		a.conn.Close(websocket.StatusGoingAway, "site shutting down")
+	}
+}

@@ -1,0 +1,86 @@
+// Package site is the Tether site: the technicians' web console, the HTTP
+// API, the downloads, and the endpoint agents connect to.
+package site
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/tetherhq/tether/internal/clock"
+)
+
+// Options configure a site. Zero values take the defaults of SPEC F.
+type Options struct {
+	DataDir   string // default ./tether-data
+	Listen    string // default :8443
+	PublicURL string // default https://<this host>:<port>
+	TLSCert   string // PEM files; default a self-signed pair in DataDir
+	TLSKey    string
+	AgentsDir string // agent builds tether-<os>-<arch>[.exe]
+
+	// Session policy (A1, A5, A8).
+	DefaultExpiry   time.Duration // default 24h
+	MaxExpiry       time.Duration // default 30 days
+	SessionLifetime time.Duration // auto-end after activation, default 24h
+	LimitPerTech    int           // default 1; <0 unlimited
+	LimitPerSite    int           // default 5; <0 unlimited
+	MaxCodeFailures int           // security-code failures before a session locks, default 5
+	Heartbeat       time.Duration // agent heartbeat interval, default 25s
+
+	SMTP SMTPOptions
+
+	Clock  clock.Clock
+	Logger *slog.Logger
+	// Version is reported to agents; jump clients update on mismatch.
+	Version string
+}
+
+// SMTPOptions configure e-mailing of session links (A2). Empty Addr
+// disables e-mail.
+type SMTPOptions struct {
+	Addr     string // host:port
+	From     string
+	Username string
+	Password string // read from the environment, never from a flag
+	// StartTLS requires STARTTLS unless the server is on loopback.
+	InsecureSkipVerify bool
+}
+
+func (o *Options) setDefaults() {
+	if o.DataDir == "" {
+		o.DataDir = "tether-data"
+	}
+	if o.Listen == "" {
+		o.Listen = ":8443"
+	}
+	if o.DefaultExpiry == 0 {
+		o.DefaultExpiry = 24 * time.Hour
+	}
+	if o.MaxExpiry == 0 {
+		o.MaxExpiry = 30 * 24 * time.Hour
+	}
+	if o.SessionLifetime == 0 {
+		o.SessionLifetime = 24 * time.Hour
+	}
+	if o.LimitPerTech == 0 {
+		o.LimitPerTech = 1
+	}
+	if o.LimitPerSite == 0 {
+		o.LimitPerSite = 5
+	}
+	if o.MaxCodeFailures == 0 {
+		o.MaxCodeFailures = 5
+	}
+	if o.Heartbeat == 0 {
+		o.Heartbeat = 25 * time.Second
+	}
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Version == "" {
+		o.Version = "dev"
+	}
+}

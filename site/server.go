@@ -1,0 +1,171 @@
+package site
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tetherhq/tether/internal/clock"
+	"github.com/tetherhq/tether/site/store"
+)
+
+// Server is a running site.
+type Server struct {
+	opts    Options
+	store   store.Store
+	log     *slog.Logger
+	clock   clock.Clock
+	siteKey ed25519.PrivateKey
+	secret  []byte // HMAC key for security codes
+	cert    tls.Certificate
+	pin     string
+	public  *url.URL
+	agents  *agentBuilds
+	hub     *hub
+	mailer  *mailer
+
+	loginLimit   *limiter // per address and per user name
+	codeLimit    *limiter // session codes and downloads, per address
+	secCodeLimit *limiter // security codes, per address
+}
+
+// New opens the data dir (creating keys, certificate and database on first
+// start) and returns a site ready to serve.
+func New(ctx context.Context, opts Options) (*Server, error) {
+	opts.setDefaults()
+	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	st, err := store.OpenSQLite(ctx, filepath.Join(opts.DataDir, "tether.db"))
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: opts, store: st, log: opts.Logger, clock: opts.Clock}
+	if err := s.init(); err != nil {
+		st.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Server) init() error {
+	var err error
+	if s.siteKey, err = loadOrCreateSiteKey(s.opts.DataDir); err != nil {
+		return fmt.Errorf("site key: %w", err)
+	}
+	if s.secret, err = loadOrCreateSecret(s.opts.DataDir, "codes.secret"); err != nil {
+		return fmt.Errorf("code secret: %w", err)
+	}
+	if s.public, err = publicURL(s.opts.PublicURL, s.opts.Listen); err != nil {
+		return err
+	}
+	hosts := []string{"localhost", "127.0.0.1", "::1", s.public.Hostname()}
+	if h, err := os.Hostname(); err == nil {
+		hosts = append(hosts, h)
+	}
+	if s.cert, err = loadOrCreateCert(s.opts.DataDir, s.opts.TLSCert, s.opts.TLSKey, hosts); err != nil {
+		return err
+	}
+	if s.pin, err = SPKIPin(s.cert); err != nil {
+		return err
+	}
+	s.agents = findAgentBuilds(s.opts.AgentsDir, s.log)
+	s.hub = newHub()
+	s.mailer = newMailer(s.opts.SMTP)
+	s.loginLimit = newLimiter(s.clock, 10, 6*time.Second)
+	s.codeLimit = newLimiter(s.clock, 20, 3*time.Second)
+	s.secCodeLimit = newLimiter(s.clock, 10, 6*time.Second)
+	return nil
+}
+
+// publicURL is the address agents and e-mailed links use.
+func publicURL(raw, listen string) (*url.URL, error) {
+	if raw != "" {
+		u, err := url.Parse(strings.TrimRight(raw, "/"))
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			return nil, fmt.Errorf("--public-url %q: want https://host[:port]", raw)
+		}
+		return u, nil
+	}
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return nil, fmt.Errorf("--listen %q: %w", listen, err)
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = outboundIP()
+	}
+	return &url.URL{Scheme: "https", Host: net.JoinHostPort(host, port)}, nil
+}
+
+// outboundIP guesses the address other computers reach us on; no packet is
+// sent by a UDP "dial".
+func outboundIP() string {
+	c, err := net.Dial("udp", "192.0.2.1:9")
+	if err != nil {
+		return "localhost"
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).IP.String()
+}
+
+// Store exposes the store (CLI commands and tests).
+func (s *Server) Store() store.Store { return s.store }
+
+// PublicURL is the base URL in links and downloads.
+func (s *Server) PublicURL() string { return s.public.String() }
+
+// CertPin is the pin embedded in downloads.
+func (s *Server) CertPin() string { return s.pin }
+
+// SiteKey is the public half of the key that signs downloads.
+func (s *Server) SiteKey() ed25519.PublicKey { return s.siteKey.Public().(ed25519.PublicKey) }
+
+// Close releases the store.
+func (s *Server) Close() error { return s.store.Close() }
+
+// Serve listens on opts.Listen until ctx ends.
+func (s *Server) Serve(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.opts.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	return s.ServeListener(ctx, ln)
+}
+
+// ServeListener serves TLS on ln until ctx ends; tests pass a listener on a
+// random port.
+func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{s.cert}, MinVersion: tls.VersionTLS12},
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	go s.runReaper(ctx)
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		s.hub.closeAll()
+		srv.Shutdown(sctx)
+	}()
+	err := srv.ServeTLS(ln, "", "")
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Handler is the site's HTTP handler (routes in routes.go).
+func (s *Server) Handler() http.Handler { return s.routes() }

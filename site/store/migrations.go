@@ -1,0 +1,68 @@
+package store
+
+// migrations are applied in order; PRAGMA user_version records how many ran.
+// Never edit a released migration: append a new one.
+var migrations = []string{
+	`CREATE TABLE users (
+		id INTEGER PRIMARY KEY,
+		name TEXT NOT NULL UNIQUE,
+		pass_hash TEXT NOT NULL,
+		admin INTEGER NOT NULL DEFAULT 0,
+		created_at INTEGER NOT NULL
+	);
+	CREATE TABLE tokens (
+		id INTEGER PRIMARY KEY,
+		user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		name TEXT NOT NULL,
+		hash BLOB NOT NULL UNIQUE,
+		created_at INTEGER NOT NULL
+	);
+	CREATE TABLE logins (
+		hash BLOB PRIMARY KEY,
+		user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		csrf TEXT NOT NULL,
+		expires_at INTEGER NOT NULL
+	);
+	CREATE TABLE sessions (
+		id TEXT PRIMARY KEY,
+		code TEXT NOT NULL,
+		technician_id INTEGER NOT NULL REFERENCES users(id),
+		customer_name TEXT NOT NULL DEFAULT '',
+		customer_email TEXT NOT NULL DEFAULT '',
+		password_hash TEXT NOT NULL DEFAULT '',
+		security_hash BLOB NOT NULL,
+		status TEXT NOT NULL,
+		live INTEGER NOT NULL DEFAULT 1,
+		created_at INTEGER NOT NULL,
+		expires_at INTEGER NOT NULL,
+		downloaded_at INTEGER NOT NULL DEFAULT 0,
+		activated_at INTEGER NOT NULL DEFAULT 0,
+		ended_at INTEGER NOT NULL DEFAULT 0,
+		email_sent_at INTEGER NOT NULL DEFAULT 0,
+		identity BLOB,
+		computer TEXT NOT NULL DEFAULT '',
+		host TEXT NOT NULL DEFAULT '{}',
+		platform TEXT NOT NULL DEFAULT '',
+		remote_addr TEXT NOT NULL DEFAULT '',
+		last_online INTEGER NOT NULL DEFAULT 0,
+		online_since INTEGER NOT NULL DEFAULT 0,
+		failed_codes INTEGER NOT NULL DEFAULT 0,
+		locked INTEGER NOT NULL DEFAULT 0,
+		jump_client_id TEXT NOT NULL DEFAULT ''
+	);
+	CREATE UNIQUE INDEX sessions_live_code ON sessions(code) WHERE live = 1;
+	CREATE INDEX sessions_code ON sessions(code, created_at);
+	CREATE INDEX sessions_due ON sessions(expires_at) WHERE live = 1;
+	CREATE TABLE audit (
+		id INTEGER PRIMARY KEY,
+		at INTEGER NOT NULL,
+		event TEXT NOT NULL,
+		session_id TEXT NOT NULL DEFAULT '',
+		jump_client_id TEXT NOT NULL DEFAULT '',
+		actor TEXT NOT NULL DEFAULT '',
+		remote_addr TEXT NOT NULL DEFAULT '',
+		detail TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX audit_session ON audit(session_id, at);
+	CREATE INDEX audit_at ON audit(at);`,
+}

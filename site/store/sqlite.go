@@ -1,0 +1,182 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// SQLite implements Store on one database file.
+type SQLite struct {
+	db *sql.DB
+}
+
+var _ Store = (*SQLite)(nil)
+
+// OpenSQLite opens (creating if needed) the database at path and applies
+// migrations. WAL and a busy timeout let `tether-site user add` write while
+// the site is running.
+func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)" +
+		"&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s := &SQLite{db: db}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *SQLite) migrate(ctx context.Context) error {
+	var v int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	for i := v; i < len(migrations); i++ {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *SQLite) Close() error { return s.db.Close() }
+
+// DB exposes the handle to sibling packages' tests and benchmarks.
+func (s *SQLite) DB() *sql.DB { return s.db }
+
+func ts(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func tm(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+func isUnique(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// AddUser inserts u and sets u.ID.
+func (s *SQLite) AddUser(ctx context.Context, u *User) error {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO users(name, pass_hash, admin, created_at) VALUES(?,?,?,?)`,
+		u.Name, u.PassHash, u.Admin, ts(u.CreatedAt))
+	if isUnique(err) {
+		return fmt.Errorf("user %q: %w", u.Name, ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("add user: %w", err)
+	}
+	u.ID, err = res.LastInsertId()
+	return err
+}
+
+const userCols = `id, name, pass_hash, admin, created_at`
+
+func scanUser(row interface{ Scan(...any) error }) (*User, error) {
+	var u User
+	var created int64
+	if err := row.Scan(&u.ID, &u.Name, &u.PassHash, &u.Admin, &created); err != nil {
+		return nil, notFound(err)
+	}
+	u.CreatedAt = tm(created)
+	return &u, nil
+}
+
+// UserByName looks a user up by login name.
+func (s *SQLite) UserByName(ctx context.Context, name string) (*User, error) {
+	return scanUser(s.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE name = ?`, name))
+}
+
+// UserByID looks a user up by ID.
+func (s *SQLite) UserByID(ctx context.Context, id int64) (*User, error) {
+	return scanUser(s.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+}
+
+// CountUsers returns the number of users.
+func (s *SQLite) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM users`).Scan(&n)
+	return n, err
+}
+
+// AddToken stores a token hash.
+func (s *SQLite) AddToken(ctx context.Context, t *Token) error {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO tokens(user_id, name, hash, created_at) VALUES(?,?,?,?)`,
+		t.UserID, t.Name, t.Hash, ts(t.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("add token: %w", err)
+	}
+	t.ID, err = res.LastInsertId()
+	return err
+}
+
+// UserByTokenHash resolves a bearer token.
+func (s *SQLite) UserByTokenHash(ctx context.Context, hash []byte) (*User, error) {
+	return scanUser(s.db.QueryRowContext(ctx, `SELECT u.id, u.name, u.pass_hash, u.admin, u.created_at
+		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`, hash))
+}
+
+// AddLogin stores a console login.
+func (s *SQLite) AddLogin(ctx context.Context, l *Login) error {
+	_, err := s.db.ExecContext(ctx, `INSERT INTO logins(hash, user_id, csrf, expires_at) VALUES(?,?,?,?)`,
+		l.Hash, l.UserID, l.CSRF, ts(l.ExpiresAt))
+	if err != nil {
+		return fmt.Errorf("add login: %w", err)
+	}
+	return nil
+}
+
+// LoginByHash resolves a console cookie.
+func (s *SQLite) LoginByHash(ctx context.Context, hash []byte) (*Login, error) {
+	var l Login
+	var exp int64
+	err := s.db.QueryRowContext(ctx, `SELECT hash, user_id, csrf, expires_at FROM logins WHERE hash = ?`, hash).
+		Scan(&l.Hash, &l.UserID, &l.CSRF, &exp)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	l.ExpiresAt = tm(exp)
+	return &l, nil
+}
+
+// DeleteLogin logs out.
+func (s *SQLite) DeleteLogin(ctx context.Context, hash []byte) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM logins WHERE hash = ?`, hash)
+	return err
+}

@@ -1,0 +1,135 @@
+// Package store keeps the site's state. Store is the interface the site
+// codes against; SQLite (modernc.org/sqlite, pure Go) implements it so that
+// `tether-site serve` needs no other service, and PostgreSQL can implement
+// it later.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/tetherhq/tether/wire"
+)
+
+// ErrNotFound is returned when a row does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// ErrConflict is returned when a unique value is taken (user name, live
+// session code).
+var ErrConflict = errors.New("store: conflict")
+
+// User is a technician or admin.
+type User struct {
+	ID        int64
+	Name      string
+	PassHash  string
+	Admin     bool
+	CreatedAt time.Time
+}
+
+// Token is an API bearer token; only its hash is stored.
+type Token struct {
+	ID        int64
+	UserID    int64
+	Name      string
+	Hash      []byte
+	CreatedAt time.Time
+}
+
+// Login is a console login (cookie); only the cookie's hash is stored.
+type Login struct {
+	Hash      []byte
+	UserID    int64
+	CSRF      string
+	ExpiresAt time.Time
+}
+
+// Session is an ad hoc support session (SPEC A).
+type Session struct {
+	ID            string
+	Code          string
+	TechnicianID  int64
+	Technician    string // user name, filled on reads
+	CustomerName  string
+	CustomerEmail string
+	PasswordHash  string // access password the technician types to connect
+	SecurityHash  []byte // HMAC of the security code; the code itself is never stored
+	Status        wire.SessionStatus
+	CreatedAt     time.Time
+	ExpiresAt     time.Time // before activation: use-by; after: the auto-end time
+	DownloadedAt  time.Time
+	ActivatedAt   time.Time
+	EndedAt       time.Time
+	EmailSentAt   time.Time
+	Identity      []byte // the bound computer's ed25519 public key
+	Computer      string // host name reported by the bound computer
+	Host          wire.HostInfo
+	Platform      string
+	RemoteAddr    string
+	LastOnline    time.Time
+	OnlineSince   time.Time // zero while offline
+	FailedCodes   int
+	Locked        bool
+	JumpClientID  string
+}
+
+// Live reports whether the session has not ended.
+func (s *Session) Live() bool { return !s.Status.Ended() }
+
+// AuditEntry is one line of the audit log (D5).
+type AuditEntry struct {
+	ID         int64     `json:"id"`
+	At         time.Time `json:"at"`
+	Event      string    `json:"event"`
+	SessionID  string    `json:"session_id,omitempty"`
+	JumpClient string    `json:"jump_client_id,omitempty"`
+	Actor      string    `json:"actor"`
+	RemoteAddr string    `json:"remote_addr,omitempty"`
+	Detail     string    `json:"detail,omitempty"`
+}
+
+// AuditQuery filters the audit log.
+type AuditQuery struct {
+	SessionID string
+	Since     time.Time
+	Limit     int
+}
+
+// SessionUpdate changes a session inside a transaction: fn sees the current
+// row and mutates it; returning an error aborts without writing.
+type SessionUpdate func(s *Session) error
+
+// Store is everything the site persists.
+type Store interface {
+	AddUser(ctx context.Context, u *User) error
+	UserByName(ctx context.Context, name string) (*User, error)
+	UserByID(ctx context.Context, id int64) (*User, error)
+	CountUsers(ctx context.Context) (int, error)
+
+	AddToken(ctx context.Context, t *Token) error
+	UserByTokenHash(ctx context.Context, hash []byte) (*User, error)
+
+	AddLogin(ctx context.Context, l *Login) error
+	LoginByHash(ctx context.Context, hash []byte) (*Login, error)
+	DeleteLogin(ctx context.Context, hash []byte) error
+
+	// CreateSession inserts s, enforcing that its code is unique among live
+	// sessions (ErrConflict) and the limits: at most perTech live sessions
+	// for s.TechnicianID and perSite in all (wire.LimitTechnician /
+	// wire.LimitSite errors). A limit ≤ 0 means unlimited.
+	CreateSession(ctx context.Context, s *Session, perTech, perSite int) error
+	Session(ctx context.Context, id string) (*Session, error)
+	// SessionByCode returns the live session with that code, or else the
+	// most recent ended one.
+	SessionByCode(ctx context.Context, code string) (*Session, error)
+	ListSessions(ctx context.Context, technicianID int64, includeEnded bool) ([]*Session, error)
+	UpdateSession(ctx context.Context, id string, fn SessionUpdate) (*Session, error)
+	// DueSessions lists live sessions whose ExpiresAt is not after now.
+	DueSessions(ctx context.Context, now time.Time) ([]string, error)
+
+	Audit(ctx context.Context, e *AuditEntry) error
+	AuditLog(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
+
+	Close() error
+}

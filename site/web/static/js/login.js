@@ -1,0 +1,17 @@
+import { api } from "./api.js";
+
+document.getElementById("login").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const err = document.getElementById("error");
+  err.textContent = "";
+  try {
+    await api("POST", "/login", {
+      name: document.getElementById("name").value,
+      password: document.getElementById("password").value,
+    });
+    const next = new URLSearchParams(location.search).get("next");
+    location.href = next && next.startsWith("/console/") ? next : "/console/";
+  } catch (e) {
+    err.textContent = e.message;
+  }
+});
