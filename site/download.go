@@ -147,3 +147,36 @@ func (s *Server) downloadError(w http.ResponseWriter, r *http.Request, err error
 	w.WriteHeader(we.Code.HTTPStatus())
 	downloadErrorPage.Execute(w, we.Message)
 }
+
+// handleAgentConfig gives `tether support --site URL --code CODE` the same
+// signed config a download would carry.
+func (s *Server) handleAgentConfig(w http.ResponseWriter, r *http.Request) {
+	if !s.codeLimit.allow(remoteAddr(r)) {
+		s.writeErr(w, r, wire.Errorf(wire.TooManyRequests, "Too many requests. Try again later."))
+		return
+	}
+	code, ok := wire.NormalizeSessionCode(r.PathValue("code"))
+	if !ok {
+		s.writeErr(w, r, errNoSession)
+		return
+	}
+	ss, err := s.sessionByCode(r.Context(), code)
+	if errors.Is(err, store.ErrNotFound) {
+		err = errNoSession
+	}
+	if err == nil && !ss.Live() {
+		err = wire.Err(ss.Status.EndCode())
+	}
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	rec, err := embedcfg.Record(s.supportConfig(ss, "cli"), s.siteKey)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Write(rec)
+	s.markDownloaded(r, ss, "cli")
+}

@@ -31,6 +31,7 @@ func (s *Server) routes() http.Handler {
 
 	mux.HandleFunc("GET /download/{code}", s.handleDownload)
 	mux.HandleFunc("GET /agent/v1/connect", s.handleAgentConnect)
+	mux.HandleFunc("GET /agent/v1/config/{code}", s.handleAgentConfig)
 
 	static, _ := fs.Sub(webFS, "web/static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))

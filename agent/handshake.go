@@ -1,0 +1,88 @@
+package agent
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/tetherhq/tether/wire"
+)
+
+// Version is the agent's build version, set by cmd/tether.
+var Version = "dev"
+
+// ctrl is an agent's control channel to the site.
+type ctrl struct {
+	conn *websocket.Conn
+}
+
+func (c *ctrl) send(ctx context.Context, m wire.Msg) error {
+	b, err := wire.Encode(m)
+	if err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	return c.conn.Write(wctx, websocket.MessageText, b)
+}
+
+func (c *ctrl) recv(ctx context.Context) (wire.Msg, error) {
+	_, b, err := c.conn.Read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return wire.Decode(b)
+}
+
+// errSiteProof means the peer answered with a welcome it could not sign
+// with the site key of our config: not our site.
+var errSiteProof = errors.New("the site could not prove its identity")
+
+// handshake proves our identity (signing the site's nonce together with the
+// config) and checks the site's proof over our nonce. A refusal comes back
+// as a *wire.Error carrying the A9/C11 code.
+func handshake(ctx context.Context, c *ctrl, hello wire.Hello, key ed25519.PrivateKey, siteKey ed25519.PublicKey) (*wire.Welcome, error) {
+	hctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	m, err := c.recv(hctx)
+	if err != nil {
+		return nil, fmt.Errorf("handshake: %w", err)
+	}
+	ch, ok := m.(*wire.Challenge)
+	if !ok || len(ch.Nonce) < 16 {
+		return nil, errors.New("handshake: expected a challenge")
+	}
+	nonce := make([]byte, 32)
+	rand.Read(nonce)
+	hello.Protocol, hello.Version, hello.Nonce = wire.ProtocolVersion, Version, nonce
+	hello.Identity = key.Public().(ed25519.PublicKey)
+	hello.Proof = ed25519.Sign(key, wire.ProofMessage(ch.Nonce, hello.Config))
+	if err := c.send(hctx, hello); err != nil {
+		return nil, fmt.Errorf("handshake: %w", err)
+	}
+	if m, err = c.recv(hctx); err != nil {
+		return nil, fmt.Errorf("handshake: %w", err)
+	}
+	switch m := m.(type) {
+	case *wire.Welcome:
+		if !ed25519.Verify(siteKey, wire.SiteProofMessage(nonce), m.SiteProof) {
+			return nil, errSiteProof
+		}
+		return m, nil
+	case *wire.ErrorMsg:
+		return nil, msgError(m.Code, m.Message)
+	}
+	return nil, fmt.Errorf("handshake: unexpected %T", m)
+}
+
+func msgError(code wire.Code, text string) *wire.Error {
+	if code.Known() {
+		return wire.Err(code)
+	}
+	return &wire.Error{Code: code, Message: text}
+}

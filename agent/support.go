@@ -1,0 +1,192 @@
+package agent
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/tetherhq/tether/embedcfg"
+	"github.com/tetherhq/tether/internal/backoff"
+	"github.com/tetherhq/tether/wire"
+)
+
+// SupportOptions configure the temporary support app (SPEC A, F).
+type SupportOptions struct {
+	StateDir     string
+	Site, Code   string // instead of an embedded config
+	Pin          string // certificate pin for --site (else system roots)
+	SecurityCode string
+	AllowControl bool
+	Silent       bool
+
+	Executable string // this program; its embedded config and what A5 removes
+	Stdin      io.Reader
+	Stdout     io.Writer
+	Prompter   Prompter
+	Logger     *slog.Logger
+	// OnView handles a technician's request to view (remote control); nil
+	// refuses views.
+	OnView func(ctx context.Context, v *wire.View, s *Support)
+}
+
+// Support is one running support app.
+type Support struct {
+	o         SupportOptions
+	cfg       *embedcfg.Config
+	rec       []byte
+	state     *State
+	key       ed25519.PrivateKey
+	ownBinary bool // the binary carries the session: remove it at the end
+	log       *slog.Logger
+}
+
+// Config is the session config the app runs with.
+func (s *Support) Config() *embedcfg.Config { return s.cfg }
+
+// Options are the app's options (consent answers for remote control).
+func (s *Support) Options() SupportOptions { return s.o }
+
+// RunSupport runs the support app until the session ends (then the app
+// removes itself) or ctx is cancelled (the customer quit: the session stays,
+// A7). Refusals are *wire.Error values with the A9 code and text.
+func RunSupport(ctx context.Context, o SupportOptions) error {
+	s, err := newSupport(ctx, o)
+	if err != nil {
+		return err
+	}
+	return s.run(ctx)
+}
+
+func newSupport(ctx context.Context, o SupportOptions) (*Support, error) {
+	if o.Stdout == nil {
+		o.Stdout = io.Discard
+	}
+	if o.Stdin == nil {
+		o.Stdin = os.Stdin
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Prompter == nil {
+		o.Prompter = DefaultPrompter(o.Stdin, o.Stdout)
+	}
+	s := &Support{o: o, log: o.Logger}
+	var err error
+	if o.Site != "" {
+		s.cfg, s.rec, err = fetchConfig(ctx, o.Site, o.Pin, o.Code)
+	} else {
+		s.cfg, s.rec, err = EmbeddedConfig(o.Executable)
+		s.ownBinary = err == nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if s.cfg.Kind != embedcfg.KindSupport {
+		return nil, ErrNoSession
+	}
+	if s.state, err = ResolveState(o.StateDir); err != nil {
+		return nil, err
+	}
+	if hostInstalled(s.state) {
+		return nil, wire.Err(wire.HostInstalled)
+	}
+	if s.key, err = s.state.Identity(); err != nil {
+		return nil, err
+	}
+	if err := s.checkPrevious(ctx); err != nil {
+		return nil, err
+	}
+	rec := &SessionRecord{SessionID: s.cfg.SessionID, Code: s.cfg.SessionCode, SiteURL: s.cfg.SiteURL, CertPin: s.cfg.CertPin, Config: s.rec}
+	return s, s.state.SaveSession(rec)
+}
+
+// checkPrevious refuses while this computer is bound to another session
+// that is still live (A9 previous_session_open); an ended one is forgotten.
+func (s *Support) checkPrevious(ctx context.Context) error {
+	prev, err := s.state.Session()
+	if err != nil || prev == nil || prev.SessionID == s.cfg.SessionID {
+		return err
+	}
+	prevCfg, _, err := embedcfg.Parse(prev.Config)
+	if err != nil {
+		return s.state.ForgetSession()
+	}
+	conn, err := Dial(ctx, prev.SiteURL, prev.CertPin, "/agent/v1/connect")
+	if err != nil {
+		return wire.Err(wire.PreviousSessionOpen) // cannot tell: be safe
+	}
+	defer conn.CloseNow()
+	_, err = handshake(ctx, &ctrl{conn: conn}, s.hello(prev.Config), s.key, prevCfg.SiteKey)
+	switch wire.CodeOf(err) {
+	case wire.SessionClosed, wire.SessionDeleted, wire.SessionExpired, wire.SessionInvalid:
+		return s.state.ForgetSession()
+	}
+	return wire.Err(wire.PreviousSessionOpen)
+}
+
+func (s *Support) hello(config []byte) wire.Hello {
+	return wire.Hello{Mode: wire.ModeSupport, Config: config, Host: collectHost()}
+}
+
+func (s *Support) say(format string, args ...any) {
+	if !s.o.Silent {
+		fmt.Fprintf(s.o.Stdout, format+"\n", args...)
+	}
+}
+
+// run keeps the app connected, rejoining with jittered backoff.
+func (s *Support) run(ctx context.Context) error {
+	bo := backoff.New(time.Second, 30*time.Second)
+	s.say("Tether remote support — session %s with %s", wire.FormatSessionCode(s.cfg.SessionCode), s.cfg.SiteURL)
+	for {
+		start := time.Now()
+		err := s.connectOnce(ctx)
+		if ctx.Err() != nil {
+			s.say("Support app closed. The session stays open; run the app again to reconnect.")
+			return nil
+		}
+		if code := wire.CodeOf(err); code != "" && code != wire.TooManyRequests && code != wire.Internal {
+			if endsSession(code) {
+				s.removeSelf()
+			}
+			return err
+		}
+		if errors.Is(err, ErrPinMismatch) || errors.Is(err, errSiteProof) {
+			s.log.Error("site identity check failed", "err", err)
+		}
+		if time.Since(start) > time.Minute {
+			bo.Reset()
+		}
+		s.say("Connection to the site lost (%v); reconnecting…", err)
+		if err := bo.Wait(ctx); err != nil {
+			return nil
+		}
+	}
+}
+
+// endsSession lists the refusals after which the app has nothing left to do
+// on this computer and removes itself (A5).
+func endsSession(c wire.Code) bool {
+	switch c {
+	case wire.SessionClosed, wire.SessionDeleted, wire.SessionExpired, wire.SessionInvalid:
+		return true
+	}
+	return false
+}
+
+// removeSelf deletes the state and, for a downloaded app, the binary.
+func (s *Support) removeSelf() {
+	if err := s.state.RemoveAll(); err != nil {
+		s.log.Warn("remove state", "err", err)
+	}
+	if s.ownBinary && s.o.Executable != "" {
+		if err := removeBinary(s.o.Executable); err != nil {
+			s.log.Warn("remove binary", "err", err)
+		}
+	}
+}

@@ -1,0 +1,122 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/tetherhq/tether/wire"
+)
+
+// connectOnce runs one connection: handshake, activation when needed, then
+// the site's commands until the link drops or the session ends.
+func (s *Support) connectOnce(ctx context.Context) error {
+	conn, err := Dial(ctx, s.cfg.SiteURL, s.cfg.CertPin, "/agent/v1/connect")
+	if err != nil {
+		return err
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(wire.MaxControlMessage)
+	c := &ctrl{conn: conn}
+	w, err := handshake(ctx, c, s.hello(s.rec), s.key, s.cfg.SiteKey)
+	if err != nil {
+		return err
+	}
+	if w.NeedSecurityCode {
+		if err := s.activate(ctx, c); err != nil {
+			return err
+		}
+	} else {
+		s.say("Connected. Session active until %s.", w.ExpiresAt.Local().Format("2006-01-02 15:04"))
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go ping(cctx, conn, w.Heartbeat)
+	return s.serve(cctx, c)
+}
+
+// activate asks for the security code until the site accepts it. A code
+// given on the command line is tried once.
+func (s *Support) activate(ctx context.Context, c *ctrl) error {
+	note := ""
+	for try := 0; ; try++ {
+		code := s.o.SecurityCode
+		if code == "" || try > 0 {
+			if s.o.Silent || (s.o.SecurityCode != "" && try > 0) {
+				return wire.Err(wire.SecurityCodeInvalid)
+			}
+			var err error
+			if code, err = s.o.Prompter.SecurityCode(ctx, note); err != nil {
+				return fmt.Errorf("security code: %w", err)
+			}
+		}
+		if err := c.send(ctx, wire.Activate{SecurityCode: code}); err != nil {
+			return err
+		}
+		m, err := c.recv(ctx)
+		if err != nil {
+			return err
+		}
+		switch m := m.(type) {
+		case *wire.Activated:
+			s.say("Session activated. Your technician can now connect. It ends at %s.", m.EndsAt.Local().Format("2006-01-02 15:04"))
+			return nil
+		case *wire.End:
+			return wire.Err(m.Code)
+		case *wire.ErrorMsg:
+			if m.Code != wire.SecurityCodeInvalid || m.AttemptsLeft <= 0 {
+				return msgError(m.Code, m.Message)
+			}
+			note = fmt.Sprintf("%s %d attempts left.", m.Code.Message(), m.AttemptsLeft)
+			if s.o.SecurityCode != "" {
+				return wire.Err(wire.SecurityCodeInvalid)
+			}
+			s.say("%s", note)
+		}
+	}
+}
+
+// serve handles site commands for an active session.
+func (s *Support) serve(ctx context.Context, c *ctrl) error {
+	for {
+		m, err := c.recv(ctx)
+		if err != nil {
+			return err
+		}
+		switch m := m.(type) {
+		case *wire.End:
+			return wire.Err(m.Code)
+		case *wire.Notice:
+			s.say("%s", m.Text)
+		case *wire.View:
+			if s.o.OnView != nil {
+				go s.o.OnView(ctx, m, s)
+			}
+		}
+	}
+}
+
+// ping notices a dead link from our side too; the site pings as well.
+func ping(ctx context.Context, conn *websocket.Conn, every time.Duration) {
+	if every <= 0 {
+		every = 25 * time.Second
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		err := conn.Ping(pctx)
+		cancel()
+		if err != nil {
+			conn.Close(websocket.StatusGoingAway, "heartbeat timeout")
+			return
+		}
+	}
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tetherhq/tether/agent"
+	"github.com/tetherhq/tether/embedcfg"
+)
+
+type globals struct {
+	stateDir string
+	verbose  bool
+}
+
+func rootCmd() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:           "tether",
+		Short:         "Tether remote-support agent",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		// With no arguments (double-click) do what the embedded config says.
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			exe, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			cfg, _, err := agent.EmbeddedConfig(exe)
+			if err != nil {
+				return err
+			}
+			if cfg.Kind == embedcfg.KindInstaller {
+				return fmt.Errorf("installer downloads are not supported by this build yet")
+			}
+			return runSupport(cmd, g, &supportFlags{})
+		},
+	}
+	root.PersistentFlags().StringVar(&g.stateDir, "state-dir", "", "directory of the agent's identity key and state (env TETHER_STATE_DIR)")
+	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log details to stderr")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(supportCmd(g), versionCmd())
+	return root
+}
+
+type supportFlags struct {
+	site, code, pin, securityCode string
+	allowControl, silent          bool
+}
+
+func supportCmd(g *globals) *cobra.Command {
+	f := &supportFlags{}
+	cmd := &cobra.Command{
+		Use:   "support",
+		Short: "Run the support app for a session",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if (f.site == "") != (f.code == "") {
+				return usageError{fmt.Errorf("--site and --code go together")}
+			}
+			return runSupport(cmd, g, f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.site, "site", "", "site URL (instead of the session embedded in the download)")
+	fl.StringVar(&f.code, "code", "", "session code")
+	fl.StringVar(&f.pin, "pin", "", "site certificate pin (base64 SHA-256 of its public key) for --site")
+	fl.StringVar(&f.securityCode, "security-code", "", "security code (otherwise asked for)")
+	fl.BoolVar(&f.allowControl, "allow-control", false, "allow the technician to view and control this computer without asking")
+	fl.BoolVar(&f.silent, "silent", false, "show nothing; failures go to the exit status")
+	return cmd
+}
+
+func runSupport(cmd *cobra.Command, g *globals, f *supportFlags) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	o := agent.SupportOptions{
+		StateDir: g.stateDir, Site: f.site, Code: f.code, Pin: f.pin,
+		SecurityCode: f.securityCode, AllowControl: f.allowControl, Silent: f.silent,
+		Executable: exe, Stdin: os.Stdin, Stdout: cmd.OutOrStdout(), Logger: logger(g),
+	}
+	return agent.RunSupport(cmd.Context(), o)
+}
+
+func logger(g *globals) *slog.Logger {
+	level := slog.LevelWarn
+	if g.verbose {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+func versionCmd() *cobra.Command {
+	return &cobra.Command{Use: "version", Short: "Print the version", Args: cobra.NoArgs,
+		Run: func(cmd *cobra.Command, _ []string) { fmt.Fprintln(cmd.OutOrStdout(), version) }}
+}
