@@ -155,9 +155,24 @@ type Error struct {
 // Errorf builds an Error with the code's standard text.
 func Err(c Code) *Error { return &Error{Code: c, Message: c.Message()} }
 
-// Errorf builds an Error with the standard text and a detail line.
+// Errorf builds an Error with a formatted text. The product's A9/C11 codes
+// keep their exact text and carry the formatted line as Detail; generic codes
+// (bad_request, not_found, …) use the formatted line as their message.
 func Errorf(c Code, format string, args ...any) *Error {
-	return &Error{Code: c, Message: c.Message(), Detail: fmt.Sprintf(format, args...)}
+	msg := fmt.Sprintf(format, args...)
+	if generic[c] {
+		return &Error{Code: c, Message: msg}
+	}
+	return &Error{Code: c, Message: c.Message(), Detail: msg}
+}
+
+// Generic reports whether c is a generic HTTP-style code whose message
+// varies, rather than a product code with a fixed text.
+func Generic(c Code) bool { return generic[c] }
+
+var generic = map[Code]bool{
+	BadRequest: true, Unauthorized: true, Forbidden: true, NotFound: true,
+	TooManyRequests: true, Internal: true, Conflict: true, Unsupported: true,
 }
 
 func (e *Error) Error() string { return e.Message }

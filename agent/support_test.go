@@ -1,0 +1,345 @@
+package agent_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tetherhq/tether/agent"
+	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/wire"
+)
+
+// app is one support app run in-process against a real site.
+type app struct {
+	t      *testing.T
+	exe    string
+	state  string
+	out    *strings.Builder
+	cancel context.CancelFunc
+	done   chan error
+}
+
+func download(t *testing.T, s *sitetest.Site, code string) string {
+	t.Helper()
+	p, st, eb := s.Download(code, "linux-amd64", t.TempDir())
+	if st != 200 {
+		t.Fatalf("download: %d %+v", st, eb)
+	}
+	return p
+}
+
+func start(t *testing.T, exe, state, secCode string) *app {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	a := &app{t: t, exe: exe, state: state, out: &strings.Builder{}, cancel: cancel, done: make(chan error, 1)}
+	o := agent.SupportOptions{Executable: exe, StateDir: state, SecurityCode: secCode, Stdout: a.out,
+		Stdin: strings.NewReader("")}
+	go func() { a.done <- agent.RunSupport(ctx, o) }()
+	t.Cleanup(cancel)
+	return a
+}
+
+func (a *app) wait() error {
+	a.t.Helper()
+	select {
+	case err := <-a.done:
+		return err
+	case <-time.After(20 * time.Second):
+		a.t.Fatalf("support app did not exit; output:\n%s", a.out)
+		return nil
+	}
+}
+
+func run(t *testing.T, exe, state, secCode string) error {
+	t.Helper()
+	return start(t, exe, state, secCode).wait()
+}
+
+func wantCode(t *testing.T, err error, code wire.Code) {
+	t.Helper()
+	if wire.CodeOf(err) != code {
+		t.Fatalf("got %v (%q), want %s", err, wire.CodeOf(err), code)
+	}
+	if err.Error() != code.Message() {
+		t.Fatalf("text %q, want %q", err.Error(), code.Message())
+	}
+}
+
+func waitStatus(t *testing.T, s *sitetest.Site, id, status string, online bool) {
+	t.Helper()
+	sitetest.WaitFor(t, "status "+status, func() bool {
+		g := s.Get(id)
+		return g.Status == status && g.Online == online
+	})
+}
+
+func exists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+func TestSupportLifecycleCloseRemovesApp(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	ss := s.CreateSession(map[string]any{"customer_name": "Ann"})
+	exe := download(t, s, ss.Code)
+	if g := s.Get(ss.ID); g.Status != "downloaded" {
+		t.Fatalf("after download: %s", g.Status)
+	}
+	state := filepath.Join(t.TempDir(), "state")
+	a := start(t, exe, state, ss.SecurityCode)
+	waitStatus(t, s, ss.ID, "activated", true)
+	if g := s.Get(ss.ID); g.Computer == "" {
+		t.Fatal("computer not reported")
+	}
+	if st := s.Do(s.Token, "POST", "/api/v1/sessions/"+ss.ID+"/close", nil, nil); st != 200 {
+		t.Fatalf("close: %d", st)
+	}
+	wantCode(t, a.wait(), wire.SessionClosed)
+	if exists(exe) || exists(filepath.Join(state, "identity.key")) {
+		t.Fatal("support app did not remove its binary and state")
+	}
+	var audit struct{ Items []struct{ Event string } }
+	s.Do(s.Token, "GET", "/api/v1/audit?session="+ss.ID, nil, &audit)
+	var events []string
+	for _, e := range audit.Items {
+		events = append(events, e.Event)
+	}
+	if got := strings.Join(events, ","); got != "created,downloaded,bound,activated,closed" {
+		t.Fatalf("audit: %s", got)
+	}
+}
+
+func TestSupportQuitKeepsSessionAndRejoins(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	ss := s.CreateSession(nil)
+	exe := download(t, s, ss.Code)
+	state := t.TempDir()
+	a := start(t, exe, state, ss.SecurityCode)
+	waitStatus(t, s, ss.ID, "activated", true)
+	a.cancel() // the customer quits (A7)
+	if err := a.wait(); err != nil {
+		t.Fatalf("quit: %v", err)
+	}
+	waitStatus(t, s, ss.ID, "activated", false)
+	// Running again on the same computer rejoins without a security code.
+	b := start(t, exe, state, "")
+	waitStatus(t, s, ss.ID, "activated", true)
+	if !strings.Contains(b.out.String(), "Connected") {
+		t.Fatalf("rejoin output: %s", b.out)
+	}
+	s.Do(s.Token, "DELETE", "/api/v1/sessions/"+ss.ID, nil, nil)
+	wantCode(t, b.wait(), wire.SessionDeleted)
+}
+
+func TestSecondComputerIsRefused(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	ss := s.CreateSession(nil)
+	exe := download(t, s, ss.Code)
+	a := start(t, exe, t.TempDir(), ss.SecurityCode)
+	waitStatus(t, s, ss.ID, "activated", true)
+	copyExe := filepath.Join(t.TempDir(), "copy")
+	b, _ := os.ReadFile(exe)
+	os.WriteFile(copyExe, b, 0o755)
+	wantCode(t, run(t, copyExe, t.TempDir(), ss.SecurityCode), wire.SessionInvalid)
+	a.cancel()
+	a.wait()
+}
+
+func TestClosedSessionRunAgainElsewhereIsInvalid(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	ss := s.CreateSession(nil)
+	exe := download(t, s, ss.Code)
+	keep := filepath.Join(t.TempDir(), "keep")
+	b, _ := os.ReadFile(exe)
+	os.WriteFile(keep, b, 0o755)
+	state := t.TempDir()
+	a := start(t, exe, state, ss.SecurityCode)
+	waitStatus(t, s, ss.ID, "activated", true)
+	s.Do(s.Token, "POST", "/api/v1/sessions/"+ss.ID+"/close", nil, nil)
+	wantCode(t, a.wait(), wire.SessionClosed)
+	// The app removed its identity; a kept copy run again is a stranger.
+	wantCode(t, run(t, keep, state, ss.SecurityCode), wire.SessionInvalid)
+}
+
+func TestClosedWhileOfflineThenRun(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	ss := s.CreateSession(nil)
+	exe := download(t, s, ss.Code)
+	state := t.TempDir()
+	a := start(t, exe, state, ss.SecurityCode)
+	waitStatus(t, s, ss.ID, "activated", true)
+	a.cancel()
+	a.wait()
+	s.Do(s.Token, "POST", "/api/v1/sessions/"+ss.ID+"/close", nil, nil)
+	wantCode(t, run(t, exe, state, ""), wire.SessionClosed)
+	if exists(exe) {
+		t.Fatal("binary left behind")
+	}
+}
+
+func TestWrongSecurityCodeLocks(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	ss := s.CreateSession(nil)
+	exe := download(t, s, ss.Code)
+	state := t.TempDir()
+	for i := 0; i < 5; i++ {
+		wantCode(t, run(t, exe, state, "WRONG-CODE"), wire.SecurityCodeInvalid)
+	}
+	g := s.Get(ss.ID)
+	if !g.Locked || g.Status != "downloaded" {
+		t.Fatalf("after 5 failures: %+v", g)
+	}
+	// Locked: even the right code is refused now.
+	wantCode(t, run(t, exe, state, ss.SecurityCode), wire.SecurityCodeInvalid)
+	if !exists(exe) {
+		t.Fatal("a refused code must not remove the app")
+	}
+}
+
+func TestSecurityCodePromptRetries(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	ss := s.CreateSession(nil)
+	exe := download(t, s, ss.Code)
+	out := &strings.Builder{}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- agent.RunSupport(ctx, agent.SupportOptions{Executable: exe, StateDir: t.TempDir(), Stdout: out,
+			Stdin: strings.NewReader("nope\n" + strings.ToLower(ss.SecurityCode) + "\n"), Prompter: nil})
+	}()
+	waitStatus(t, s, ss.ID, "activated", true)
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "Invalid security code. 4 attempts left.") {
+		t.Fatalf("output: %s", out)
+	}
+}
+
+func TestExpiry(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	t.Run("unused within the window", func(t *testing.T) {
+		ss := s.CreateSession(map[string]any{"expires_in": "1h"})
+		exe := download(t, s, ss.Code)
+		s.Clock.Advance(61 * time.Minute)
+		wantCode(t, run(t, exe, t.TempDir(), ss.SecurityCode), wire.SessionExpired)
+		if _, st, eb := s.Download(ss.Code, "linux-amd64", t.TempDir()); st != 410 || eb.Error.Code != "session_expired" {
+			t.Fatalf("old link: %d %+v", st, eb)
+		}
+	})
+	t.Run("24 hours after activation", func(t *testing.T) {
+		ss := s.CreateSession(nil)
+		exe := download(t, s, ss.Code)
+		a := start(t, exe, t.TempDir(), ss.SecurityCode)
+		waitStatus(t, s, ss.ID, "activated", true)
+		s.Clock.Advance(23 * time.Hour)
+		if g := s.Get(ss.ID); g.Status != "activated" {
+			t.Fatalf("23h: %s", g.Status)
+		}
+		s.Clock.Advance(time.Hour)
+		if g := s.Get(ss.ID); g.Status != "expired" {
+			t.Fatalf("24h: %s", g.Status)
+		}
+		wantCode(t, a.wait(), wire.SessionExpired)
+		if exists(exe) {
+			t.Fatal("expired app did not remove itself")
+		}
+	})
+}
+
+func TestTamperedDownloadIsRefused(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	ss := s.CreateSession(nil)
+	exe := download(t, s, ss.Code)
+	b, _ := os.ReadFile(exe)
+	// Point the app at another session code, keeping everything else.
+	edited := strings.Replace(string(b), ss.Code, "123456782", 1)
+	if edited == string(b) {
+		t.Fatal("code not found in download")
+	}
+	os.WriteFile(exe, []byte(edited), 0o755)
+	err := run(t, exe, t.TempDir(), ss.SecurityCode)
+	if !errors.Is(err, agent.ErrDamaged) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestPreviousSessionOpen(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	other := s.AddTechnician("other", false)
+	first := s.CreateSession(nil)
+	exe1 := download(t, s, first.Code)
+	state := t.TempDir()
+	a := start(t, exe1, state, first.SecurityCode)
+	waitStatus(t, s, first.ID, "activated", true)
+	a.cancel()
+	a.wait()
+
+	var second sitetest.Session
+	if st := s.Do(other, "POST", "/api/v1/sessions", map[string]any{"password": "access-pw"}, &second); st != 201 {
+		t.Fatalf("create: %d", st)
+	}
+	exe2 := download(t, s, second.Code)
+	wantCode(t, run(t, exe2, state, second.SecurityCode), wire.PreviousSessionOpen)
+	// Once the first session is over, the computer is free again.
+	s.Do(s.Token, "POST", "/api/v1/sessions/"+first.ID+"/close", nil, nil)
+	b := start(t, exe2, state, second.SecurityCode)
+	sitetest.WaitFor(t, "second session active", func() bool {
+		var g sitetest.Session
+		s.Do(other, "GET", "/api/v1/sessions/"+second.ID, nil, &g)
+		return g.Status == "activated" && g.Online
+	})
+	b.cancel()
+	b.wait()
+}
+
+func TestHostInstalled(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	ss := s.CreateSession(nil)
+	exe := download(t, s, ss.Code)
+	state := t.TempDir()
+	os.WriteFile(filepath.Join(state, agent.JumpClientFile), []byte("{}"), 0o600)
+	wantCode(t, run(t, exe, state, ss.SecurityCode), wire.HostInstalled)
+	if g := s.Get(ss.ID); g.Status != "downloaded" || g.Computer != "" {
+		t.Fatalf("a refused computer must not bind: %+v", g)
+	}
+}
+
+func TestSupportBySiteAndCode(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	ss := s.CreateSession(nil)
+	exe := filepath.Join(t.TempDir(), "tether") // an installed tether, no session inside
+	os.WriteFile(exe, []byte("plain build"), 0o755)
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- agent.RunSupport(ctx, agent.SupportOptions{Executable: exe, StateDir: t.TempDir(),
+			Site: s.URL, Code: ss.Code, Pin: s.Server.CertPin(), SecurityCode: ss.SecurityCode})
+	}()
+	waitStatus(t, s, ss.ID, "activated", true)
+	s.Do(s.Token, "POST", "/api/v1/sessions/"+ss.ID+"/close", nil, nil)
+	wantCode(t, <-done, wire.SessionClosed)
+	if !exists(exe) {
+		t.Fatal("an installed tether must not delete itself")
+	}
+	// A wrong pin never reaches the site.
+	err := agent.RunSupport(t.Context(), agent.SupportOptions{Executable: exe, StateDir: t.TempDir(),
+		Site: s.URL, Code: ss.Code, Pin: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", SecurityCode: "x"})
+	if !errors.Is(err, agent.ErrPinMismatch) {
+		t.Fatalf("wrong pin: %v", err)
+	}
+}
+
+func TestNoEmbeddedSession(t *testing.T) {
+	exe := filepath.Join(t.TempDir(), "tether")
+	os.WriteFile(exe, []byte("plain build"), 0o755)
+	err := agent.RunSupport(t.Context(), agent.SupportOptions{Executable: exe, StateDir: t.TempDir()})
+	if !errors.Is(err, agent.ErrNoSession) {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -1,0 +1,203 @@
+// Package sitetest runs a real site (real SQLite, real TLS on a random
+// loopback port) for tests of the site, the agent and the console, with a
+// fake clock so that expiry is tested without waiting.
+package sitetest
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tetherhq/tether/internal/clock"
+	"github.com/tetherhq/tether/site"
+)
+
+// Site is a running test site.
+type Site struct {
+	T      testing.TB
+	Server *site.Server
+	URL    string
+	Clock  *clock.Fake
+	Data   string
+	Agents string
+	Token  string // bearer token of technician "tech"
+	Client *http.Client
+}
+
+// Start runs a site; mod may adjust options before start.
+func Start(t testing.TB, mod func(*site.Options)) *Site {
+	t.Helper()
+	dir := t.TempDir()
+	agents := filepath.Join(dir, "agents")
+	os.MkdirAll(agents, 0o755)
+	// A stand-in agent build: the support app reads its config from
+	// whatever file it is given, so tests need no compiled agent.
+	os.WriteFile(filepath.Join(agents, "tether-linux-amd64"), []byte("#!/bin/false\nstand-in agent build\n"), 0o755)
+	os.WriteFile(filepath.Join(agents, "tether-windows-amd64.exe"), []byte("MZ stand-in"), 0o644)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc := clock.NewFake(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	o := site.Options{
+		DataDir: filepath.Join(dir, "data"), Listen: ln.Addr().String(), AgentsDir: agents,
+		PublicURL: "https://" + ln.Addr().String(), Clock: fc,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+	if testing.Verbose() {
+		o.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	if mod != nil {
+		mod(&o)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := site.New(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); srv.ServeListener(ctx, ln) }()
+	t.Cleanup(func() { cancel(); <-done; srv.Close() })
+	s := &Site{T: t, Server: srv, URL: o.PublicURL, Clock: fc, Data: o.DataDir, Agents: agents,
+		Client: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}}
+	if err := site.AddUser(ctx, o.DataDir, "tech", "tech-password", false); err != nil {
+		t.Fatal(err)
+	}
+	if s.Token, err = site.CreateToken(ctx, o.DataDir, "tech"); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// AddTechnician creates another technician and returns their token.
+func (s *Site) AddTechnician(name string, admin bool) string {
+	s.T.Helper()
+	if err := site.AddUser(context.Background(), s.Data, name, name+"-password", admin); err != nil {
+		s.T.Fatal(err)
+	}
+	tok, err := site.CreateToken(context.Background(), s.Data, name)
+	if err != nil {
+		s.T.Fatal(err)
+	}
+	return tok
+}
+
+// Do calls the API with a bearer token and decodes a JSON answer into out
+// (when non-nil). It returns the status code.
+func (s *Site) Do(token, method, path string, body, out any) int {
+	s.T.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, s.URL+path, rd)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := s.Client.Do(req)
+	if err != nil {
+		s.T.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			s.T.Fatalf("%s %s: %d %q: %v", method, path, res.StatusCode, b, err)
+		}
+	}
+	return res.StatusCode
+}
+
+// Session is the API's session answer.
+type Session struct {
+	ID           string     `json:"id"`
+	Code         string     `json:"code"`
+	SecurityCode string     `json:"security_code"`
+	DownloadURL  string     `json:"download_url"`
+	Status       string     `json:"status"`
+	Computer     string     `json:"computer"`
+	Online       bool       `json:"online"`
+	Locked       bool       `json:"locked"`
+	ExpiresAt    time.Time  `json:"expires_at"`
+	EmailSentAt  *time.Time `json:"email_sent_at"`
+	EmailError   string     `json:"email_error"`
+}
+
+// ErrorBody is SPEC F's error answer.
+type ErrorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// CreateSession creates a session as "tech".
+func (s *Site) CreateSession(body map[string]any) *Session {
+	s.T.Helper()
+	if body == nil {
+		body = map[string]any{}
+	}
+	if _, ok := body["password"]; !ok {
+		body["password"] = "access-pw"
+	}
+	var out Session
+	if st := s.Do(s.Token, "POST", "/api/v1/sessions", body, &out); st != http.StatusCreated {
+		s.T.Fatalf("create session: %d", st)
+	}
+	return &out
+}
+
+// Get reads a session as "tech".
+func (s *Site) Get(id string) *Session {
+	s.T.Helper()
+	var out Session
+	if st := s.Do(s.Token, "GET", "/api/v1/sessions/"+id, nil, &out); st != http.StatusOK {
+		s.T.Fatalf("get session: %d", st)
+	}
+	return &out
+}
+
+// Download fetches the support app of a session into dir and returns its
+// path, or the status and error body.
+func (s *Site) Download(code, platform, dir string) (string, int, *ErrorBody) {
+	s.T.Helper()
+	res, err := s.Client.Get(fmt.Sprintf("%s/download/%s?platform=%s", s.URL, code, platform))
+	if err != nil {
+		s.T.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		var eb ErrorBody
+		json.Unmarshal(b, &eb)
+		return "", res.StatusCode, &eb
+	}
+	p := filepath.Join(dir, "tether-support-"+code)
+	if err := os.WriteFile(p, b, 0o755); err != nil {
+		s.T.Fatal(err)
+	}
+	return p, res.StatusCode, nil
+}
+
+// WaitFor polls cond until it holds or the deadline passes.
+func WaitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

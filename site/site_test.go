@@ -1,0 +1,313 @@
+package site_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/site"
+	"github.com/tetherhq/tether/wire"
+)
+
+func wantError(t *testing.T, st int, eb *sitetest.ErrorBody, status int, code wire.Code) {
+	t.Helper()
+	if st != status || eb.Error.Code != string(code) {
+		t.Fatalf("got %d %+v, want %d %s", st, eb, status, code)
+	}
+	if code.Known() && !wire.Generic(code) && eb.Error.Message != code.Message() {
+		t.Fatalf("message %q, want %q", eb.Error.Message, code.Message())
+	}
+}
+
+func TestCreateSessionAnswer(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	ss := s.CreateSession(map[string]any{"customer_name": "Ann", "expires_in": "2h"})
+	if _, ok := wire.NormalizeSessionCode(ss.Code); !ok || len(ss.Code) != 9 {
+		t.Fatalf("code %q", ss.Code)
+	}
+	if ss.SecurityCode == "" || ss.Status != "created" || !strings.HasSuffix(ss.DownloadURL, "/download/"+ss.Code) {
+		t.Fatalf("answer %+v", ss)
+	}
+	if want := s.Clock.Now().Add(2 * 3600e9); !ss.ExpiresAt.Equal(want) {
+		t.Fatalf("expires %v want %v", ss.ExpiresAt, want)
+	}
+	// The security code is shown once: reads never carry it.
+	var raw map[string]any
+	s.Do(s.Token, "GET", "/api/v1/sessions/"+ss.ID, nil, &raw)
+	if _, ok := raw["security_code"]; ok {
+		t.Fatal("security code readable after creation")
+	}
+	// ... nor is it anywhere in the database file in clear.
+	db, _ := readAll(s.Data + "/tether.db")
+	wal, _ := readAll(s.Data + "/tether.db-wal")
+	if bytes.Contains(append(db, wal...), []byte(ss.SecurityCode)) {
+		t.Fatal("security code stored in clear")
+	}
+}
+
+func readAll(p string) ([]byte, error) {
+	f, err := http.Dir("/").Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}
+
+func TestCreateSessionValidation(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	for name, body := range map[string]map[string]any{
+		"short password":  {"password": "short"},
+		"bad duration":    {"password": "access-pw", "expires_in": "soon"},
+		"negative expiry": {"password": "access-pw", "expires_in": "-1h"},
+		"too long":        {"password": "access-pw", "expires_in": "9000h"},
+		"bad e-mail":      {"password": "access-pw", "customer_email": "not-an-address"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var eb sitetest.ErrorBody
+			st := s.Do(s.Token, "POST", "/api/v1/sessions", body, &eb)
+			wantError(t, st, &eb, 400, wire.BadRequest)
+		})
+	}
+}
+
+func TestLimits(t *testing.T) {
+	s := sitetest.Start(t, func(o *site.Options) { o.LimitPerSite = 2 })
+	first := s.CreateSession(nil)
+	var eb sitetest.ErrorBody
+	st := s.Do(s.Token, "POST", "/api/v1/sessions", map[string]any{"password": "access-pw"}, &eb)
+	wantError(t, st, &eb, 429, wire.LimitTechnician)
+	b := s.AddTechnician("b", false)
+	c := s.AddTechnician("c", false)
+	if st := s.Do(b, "POST", "/api/v1/sessions", map[string]any{"password": "access-pw"}, nil); st != 201 {
+		t.Fatalf("b: %d", st)
+	}
+	st = s.Do(c, "POST", "/api/v1/sessions", map[string]any{"password": "access-pw"}, &eb)
+	wantError(t, st, &eb, 429, wire.LimitSite)
+	// Ending a session frees its slot.
+	s.Do(s.Token, "POST", "/api/v1/sessions/"+first.ID+"/close", nil, nil)
+	if st := s.Do(c, "POST", "/api/v1/sessions", map[string]any{"password": "access-pw"}, nil); st != 201 {
+		t.Fatalf("c after close: %d", st)
+	}
+}
+
+func TestDownloadStates(t *testing.T) {
+	s := sitetest.Start(t, func(o *site.Options) { o.LimitPerTech = -1 })
+	closed := s.CreateSession(nil)
+	s.Do(s.Token, "POST", "/api/v1/sessions/"+closed.ID+"/close", nil, nil)
+	_, st, eb := s.Download(closed.Code, "linux-amd64", t.TempDir())
+	wantError(t, st, eb, 410, wire.AppNotAvailable)
+
+	deleted := s.CreateSession(nil)
+	s.Do(s.Token, "DELETE", "/api/v1/sessions/"+deleted.ID, nil, nil)
+	_, st, eb = s.Download(deleted.Code, "linux-amd64", t.TempDir())
+	wantError(t, st, eb, 410, wire.AppNotAvailable)
+	if g := s.Get(deleted.ID); g.Status != "deleted" {
+		t.Fatalf("status %s", g.Status)
+	}
+
+	live := s.CreateSession(nil)
+	_, st, eb = s.Download(live.Code, "plan9-mips", t.TempDir())
+	if st != 404 || eb.Error.Code != string(wire.Unsupported) || !strings.Contains(eb.Error.Message, "linux-amd64, windows-amd64") {
+		t.Fatalf("unknown platform: %d %+v", st, eb)
+	}
+	_, st, eb = s.Download("123456789", "linux-amd64", t.TempDir()) // check digit wrong
+	wantError(t, st, eb, 403, wire.SessionInvalid)
+
+	// Browsers get a page with the A9 text.
+	req, _ := http.NewRequest("GET", s.URL+"/download/"+closed.Code, nil)
+	req.Header.Set("Accept", "text/html")
+	res, err := s.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 410 || !strings.Contains(string(body), "App not available") {
+		t.Fatalf("page: %d %s", res.StatusCode, body)
+	}
+	// Windows downloads are named .exe.
+	res, _ = s.Client.Get(s.URL + "/download/" + live.Code + "?platform=windows-amd64")
+	res.Body.Close()
+	if cd := res.Header.Get("Content-Disposition"); !strings.Contains(cd, ".exe") {
+		t.Fatalf("disposition %q", cd)
+	}
+}
+
+func TestDownloadRateLimit(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	var last int
+	for i := 0; i < 40; i++ {
+		code := wire.NewSessionCode()
+		_, last, _ = s.Download(code, "linux-amd64", t.TempDir())
+		if last == 429 {
+			break
+		}
+	}
+	if last != 429 {
+		t.Fatalf("guessing codes was never limited (last %d)", last)
+	}
+}
+
+func TestAuthorization(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	ss := s.CreateSession(nil)
+	other := s.AddTechnician("other", false)
+	admin := s.AddTechnician("boss", true)
+	var eb sitetest.ErrorBody
+	if st := s.Do(other, "GET", "/api/v1/sessions/"+ss.ID, nil, &eb); st != 404 {
+		t.Fatalf("other technician: %d", st)
+	}
+	if st := s.Do(other, "POST", "/api/v1/sessions/"+ss.ID+"/close", nil, nil); st != 404 {
+		t.Fatalf("other technician close: %d", st)
+	}
+	if st := s.Do(admin, "GET", "/api/v1/sessions/"+ss.ID, nil, nil); st != 200 {
+		t.Fatalf("admin: %d", st)
+	}
+	if st := s.Do("", "GET", "/api/v1/sessions", nil, &eb); st != 401 {
+		t.Fatalf("anonymous: %d", st)
+	}
+	if st := s.Do("tth_forged", "GET", "/api/v1/sessions", nil, &eb); st != 401 {
+		t.Fatalf("forged token: %d", st)
+	}
+	if st := s.Do(other, "GET", "/api/v1/audit", nil, &eb); st != 403 {
+		t.Fatalf("whole audit log as technician: %d", st)
+	}
+	var audit struct{ Items []map[string]any }
+	if st := s.Do(admin, "GET", "/api/v1/audit", nil, &audit); st != 200 || len(audit.Items) == 0 {
+		t.Fatalf("admin audit: %d %d", st, len(audit.Items))
+	}
+}
+
+func TestConsoleLoginCookieAndCSRF(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Transport: s.Client.Transport, Jar: jar}
+	post := func(path, csrf string, body any) *http.Response {
+		b, _ := json.Marshal(body)
+		req, _ := http.NewRequest("POST", s.URL+path, bytes.NewReader(b))
+		if csrf != "" {
+			req.Header.Set("X-CSRF-Token", csrf)
+		}
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if res := post("/api/v1/login", "", map[string]string{"name": "tech", "password": "wrong-password"}); res.StatusCode != 401 {
+		t.Fatalf("wrong password: %d", res.StatusCode)
+	}
+	res := post("/api/v1/login", "", map[string]string{"name": "tech", "password": "tech-password"})
+	if res.StatusCode != 200 {
+		t.Fatalf("login: %d", res.StatusCode)
+	}
+	cookie := res.Header.Get("Set-Cookie")
+	for _, want := range []string{"__Host-tether=", "HttpOnly", "Secure", "SameSite=Strict", "Path=/"} {
+		if !strings.Contains(cookie, want) {
+			t.Fatalf("cookie %q lacks %s", cookie, want)
+		}
+	}
+	var login struct{ CSRF string }
+	json.NewDecoder(res.Body).Decode(&login)
+	u, _ := url.Parse(s.URL)
+	jar.SetCookies(u, res.Cookies()) // the jar skips Secure cookies on https test hosts only in odd cases
+	if res := post("/api/v1/sessions", "", map[string]string{"password": "access-pw"}); res.StatusCode != 403 {
+		t.Fatalf("no CSRF token: %d", res.StatusCode)
+	}
+	if res := post("/api/v1/sessions", "forged", map[string]string{"password": "access-pw"}); res.StatusCode != 403 {
+		t.Fatalf("wrong CSRF token: %d", res.StatusCode)
+	}
+	if res := post("/api/v1/sessions", login.CSRF, map[string]string{"password": "access-pw"}); res.StatusCode != 201 {
+		t.Fatalf("with CSRF token: %d", res.StatusCode)
+	}
+}
+
+func TestLoginRateLimit(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	var last int
+	for i := 0; i < 15; i++ {
+		last = s.Do("", "POST", "/api/v1/login", map[string]string{"name": "tech", "password": "guess"}, nil)
+	}
+	if last != 429 {
+		t.Fatalf("password guessing not limited: %d", last)
+	}
+	// The limit holds even for the right password until time passes.
+	if st := s.Do("", "POST", "/api/v1/login", map[string]string{"name": "tech", "password": "tech-password"}, nil); st != 429 {
+		t.Fatalf("right password while limited: %d", st)
+	}
+	s.Clock.Advance(2 * 60e9)
+	if st := s.Do("", "POST", "/api/v1/login", map[string]string{"name": "tech", "password": "tech-password"}, nil); st != 200 {
+		t.Fatalf("after waiting: %d", st)
+	}
+}
+
+// smtpSink is a real SMTP server (emersion/go-smtp) that keeps messages.
+type smtpSink struct {
+	mu   sync.Mutex
+	msgs []string
+	rcpt []string
+}
+
+func (b *smtpSink) NewSession(*smtp.Conn) (smtp.Session, error) { return &smtpSession{b: b}, nil }
+
+type smtpSession struct{ b *smtpSink }
+
+func (s *smtpSession) Reset()        {}
+func (s *smtpSession) Logout() error { return nil }
+func (s *smtpSession) Mail(string, *smtp.MailOptions) error {
+	return nil
+}
+func (s *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.b.mu.Lock()
+	s.b.rcpt = append(s.b.rcpt, to)
+	s.b.mu.Unlock()
+	return nil
+}
+func (s *smtpSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	s.b.mu.Lock()
+	s.b.msgs = append(s.b.msgs, string(b))
+	s.b.mu.Unlock()
+	return err
+}
+
+func TestEmailLink(t *testing.T) {
+	sink := &smtpSink{}
+	srv := smtp.NewServer(sink)
+	srv.Domain = "localhost"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	s := sitetest.Start(t, func(o *site.Options) {
+		o.SMTP = site.SMTPOptions{Addr: ln.Addr().String(), From: "support@example.test"}
+	})
+	ss := s.CreateSession(map[string]any{"customer_name": "Ann", "customer_email": "ann@example.test"})
+	if ss.EmailSentAt == nil || !ss.EmailSentAt.Equal(s.Clock.Now()) || ss.EmailError != "" {
+		t.Fatalf("email not recorded: %+v", ss)
+	}
+	if g := s.Get(ss.ID); g.EmailSentAt == nil {
+		t.Fatal("send time not stored")
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if len(sink.msgs) != 1 || sink.rcpt[0] != "ann@example.test" {
+		t.Fatalf("messages %d rcpt %v", len(sink.msgs), sink.rcpt)
+	}
+	if !strings.Contains(sink.msgs[0], ss.DownloadURL) || strings.Contains(sink.msgs[0], ss.SecurityCode) {
+		t.Fatalf("mail must carry the link and not the security code:\n%s", sink.msgs[0])
+	}
+}
