@@ -4,7 +4,8 @@
 // The package is split in three parts:
 //
 //   - an OS-independent [Capturer] interface, implemented by backends that
-//     register themselves from per-OS files (capture_linux.go, ...);
+//     register themselves from per-OS files (capture_x11_linux.go for the
+//     X11 MIT-SHM backend, screenshot.go for the portable fallback);
 //   - [Open], which picks the best backend available at run time and falls
 //     back to a slower portable one when the fast path is not usable;
 //   - a pure-Go [Differ] that compares consecutive frames and reports the
@@ -97,7 +98,10 @@ type Capturer interface {
 	// elapses. changed is true when the backend saw a change notification
 	// (XDamage) or cannot detect changes at all (then Wait simply sleeps for
 	// timeout and reports true). changed is false when the timeout elapsed
-	// without any notification. The error is ctx.Err() or a backend failure.
+	// without any notification. The first Wait after Open reports true so
+	// that a caller grabbing only on change still gets a first frame.
+	// timeout <= 0 polls. The error is ctx.Err(), [ErrClosed], or a backend
+	// failure.
 	Wait(ctx context.Context, timeout time.Duration) (changed bool, err error)
 	// Close releases the connection and shared memory. Idempotent.
 	Close() error
@@ -119,6 +123,11 @@ const EnvBackend = "TETHER_CAPTURE"
 // ErrUnsupported is returned by [Open] when no backend can work on this
 // platform or build.
 var ErrUnsupported = errors.New("capture: screen capture is not supported on this platform")
+
+// ErrClosed is returned by Grab, Wait and Displays after Close, or once the
+// connection to the display server has been lost (e.g. the X server exited):
+// the caller should Close and Open again.
+var ErrClosed = errors.New("capture: capturer closed")
 
 // Option configures [Open].
 type Option func(*config)

@@ -1,0 +1,298 @@
+package installer
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// RecordVersion is the install.json format written by this build.
+const RecordVersion = 1
+
+// Record is DIR/state/install.json: what the installed agent needs to
+// register itself with the site on first start (the jc flags, key info)
+// and what Uninstall needs to undo the install.
+type Record struct {
+	Version     int       `json:"v"`
+	ID          string    `json:"id"` // InstanceID(Dir)
+	Dir         string    `json:"install_dir"`
+	Binary      string    `json:"binary"` // file name inside Dir
+	Mode        Mode      `json:"mode"`
+	Launcher    Launcher  `json:"launcher"`
+	User        string    `json:"user,omitempty"` // account the agent runs as
+	JumpGroup   string    `json:"jump_group,omitempty"`
+	Tag         string    `json:"tag,omitempty"`
+	Comments    string    `json:"comments,omitempty"`
+	Name        string    `json:"name,omitempty"`
+	KeyInfo     string    `json:"key_info,omitempty"`
+	SiteURL     string    `json:"site_url,omitempty"`
+	InstallerID string    `json:"installer_id,omitempty"`
+	ExpiresAt   time.Time `json:"expires_at,omitzero"`
+	InstalledAt time.Time `json:"installed_at"`
+	// ServiceName is the service, unit or autostart name (tether-<id>).
+	ServiceName string `json:"service_name"`
+	// Files outside Dir created by the install; Uninstall removes them.
+	Files []string `json:"files,omitempty"`
+}
+
+// StateDir is where the installed agent keeps its identity and state.
+func (r *Record) StateDir() string { return filepath.Join(r.Dir, "state") }
+
+// BinaryPath is the installed agent.
+func (r *Record) BinaryPath() string { return filepath.Join(r.Dir, r.Binary) }
+
+// RecordPath is the install.json of the installation in dir.
+func RecordPath(dir string) string { return filepath.Join(dir, "state", "install.json") }
+
+// ReadRecord reads the install.json of the installation in dir.
+func ReadRecord(dir string) (*Record, error) {
+	b, err := os.ReadFile(RecordPath(dir))
+	if err != nil {
+		return nil, fmt.Errorf("read install record: %w", err)
+	}
+	var r Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", RecordPath(dir), err)
+	}
+	return &r, nil
+}
+
+// Result describes a finished install.
+type Result struct {
+	Record
+	Started  bool     // the jump client was started
+	Next     string   // what the admin does next (printed unless --silent)
+	Warnings []string // non-fatal problems (e.g. could not start it now)
+}
+
+// Installer installs and uninstalls jump clients in an Env.
+type Installer struct {
+	Env Env
+	Log *slog.Logger // nil: slog.Default()
+}
+
+// Install installs with the real OS (see Installer.Install).
+func Install(ctx context.Context, opts Options, self string) (*Result, error) {
+	return (&Installer{Env: SystemEnv()}).Install(ctx, opts, self)
+}
+
+// Uninstall removes the installation in dir with the real OS.
+func Uninstall(ctx context.Context, dir string) error {
+	return (&Installer{Env: SystemEnv()}).Uninstall(ctx, dir)
+}
+
+func (in *Installer) log() *slog.Logger {
+	if in.Log != nil {
+		return in.Log
+	}
+	return slog.Default()
+}
+
+// BinaryName is the agent's file name on goos.
+func BinaryName(goos string) string {
+	if goos == "windows" {
+		return "tether.exe"
+	}
+	return "tether"
+}
+
+// Install validates opts, copies self (the running agent binary, with its
+// embedded config) into a new install dir, writes install.json and
+// registers the launcher. On failure everything created is removed again,
+// so a failed install can simply be retried with the same --install-dir.
+func (in *Installer) Install(ctx context.Context, opts Options, self string) (res *Result, err error) {
+	p, err := newPlan(opts, in.Env)
+	if err != nil {
+		return nil, err
+	}
+	rec := p.record(in.Env)
+	log := in.log().With("dir", p.dir, "launcher", p.launcher, "user", rec.User)
+	log.Info("installing jump client")
+	if err := os.Mkdir(p.dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create install dir: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			log.Warn("install failed; rolling back", "err", err)
+			in.rollback(ctx, rec)
+		}
+	}()
+	if err := in.own(p, p.dir); err != nil {
+		return nil, err
+	}
+	if err := in.copyBinary(p, self, rec.BinaryPath()); err != nil {
+		return nil, err
+	}
+	if err := os.Mkdir(rec.StateDir(), 0o700); err != nil {
+		return nil, fmt.Errorf("create state dir: %w", err)
+	}
+	if err := in.own(p, rec.StateDir()); err != nil {
+		return nil, err
+	}
+	// Written before registering so a crash mid-way leaves a dir that
+	// Uninstall (and the uninstall script) recognise.
+	if err := in.writeRecord(p, rec); err != nil {
+		return nil, err
+	}
+	if err := in.register(ctx, p, rec); err != nil {
+		return nil, err
+	}
+	if err := in.writeRecord(p, rec); err != nil {
+		return nil, err
+	}
+	res = &Result{Record: *rec}
+	in.start(ctx, p, res)
+	log.Info("installed jump client", "started", res.Started)
+	return res, nil
+}
+
+func (p *plan) record(env Env) *Record {
+	r := &Record{
+		Version:     RecordVersion,
+		ID:          p.id,
+		Dir:         p.dir,
+		Binary:      BinaryName(env.GOOS),
+		Mode:        p.opts.Mode,
+		Launcher:    p.launcher,
+		JumpGroup:   p.opts.JumpGroup,
+		Tag:         p.opts.Tag,
+		Comments:    p.opts.Comments,
+		Name:        p.opts.Name,
+		KeyInfo:     p.opts.KeyInfo,
+		SiteURL:     p.opts.SiteURL,
+		InstallerID: p.opts.InstallerID,
+		ExpiresAt:   p.opts.ExpiresAt,
+		InstalledAt: env.Now().UTC().Truncate(time.Second),
+		ServiceName: "tether-" + p.id,
+	}
+	if p.runAs != nil {
+		r.User = p.runAs.Username
+	}
+	return r
+}
+
+// own hands path to the --user account when root installs for it (C3: the
+// user must own the directory).
+func (in *Installer) own(p *plan, path string) error {
+	if !p.chown {
+		return nil
+	}
+	if err := in.Env.Chown(path, p.uid, p.gid); err != nil {
+		return fmt.Errorf("give %s to %s: %w", path, p.runAs.Username, err)
+	}
+	return nil
+}
+
+// writeFile writes data atomically enough for an installer (temp + rename
+// in the same dir) and hands it to the user.
+func (in *Installer) writeFile(p *plan, path string, data []byte, perm fs.FileMode) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, perm); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	// WriteFile's perm is filtered by the umask; scripts must be executable.
+	if err := os.Chmod(tmp, perm); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("chmod %s: %w", path, err)
+	}
+	if err := in.own(p, tmp); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+func (in *Installer) writeRecord(p *plan, rec *Record) error {
+	b, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode install record: %w", err)
+	}
+	return in.writeFile(p, RecordPath(rec.Dir), append(b, '\n'), 0o600)
+}
+
+// copyBinary streams self to dst (the binary is ~15 MB; no need to hold it
+// in memory) and syncs it, since a truncated agent after a power cut would
+// be an unreachable jump client.
+func (in *Installer) copyBinary(p *plan, self, dst string) error {
+	src, err := os.Open(self)
+	if err != nil {
+		return fmt.Errorf("open agent binary: %w", err)
+	}
+	defer src.Close()
+	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
+	if err != nil {
+		return fmt.Errorf("create %s: %w", dst, err)
+	}
+	_, err = io.Copy(out, src)
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("copy agent binary to %s: %w", dst, err)
+	}
+	if err := os.Chmod(dst, 0o755); err != nil {
+		return fmt.Errorf("chmod %s: %w", dst, err)
+	}
+	return in.own(p, dst)
+}
+
+// rollback undoes a failed install as far as it got.
+func (in *Installer) rollback(ctx context.Context, rec *Record) {
+	if err := in.unregister(ctx, rec); err != nil {
+		in.log().Warn("rollback: unregister", "err", err)
+	}
+	for _, f := range rec.Files {
+		os.Remove(f)
+	}
+	if err := os.RemoveAll(rec.Dir); err != nil {
+		in.log().Warn("rollback: remove install dir", "err", err)
+	}
+}
+
+// Uninstall stops and unregisters the jump client installed in dir and
+// removes its files. It refuses a dir without a matching install.json so a
+// wrong argument cannot delete an unrelated directory.
+func (in *Installer) Uninstall(ctx context.Context, dir string) error {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("uninstall: %w", err)
+	}
+	rec, err := ReadRecord(dir)
+	if err != nil {
+		return fmt.Errorf("%s is not a Tether jump client: %w", dir, err)
+	}
+	if filepath.Clean(rec.Dir) != dir {
+		return fmt.Errorf("%w: %s records install dir %s", ErrInvalid, RecordPath(dir), rec.Dir)
+	}
+	in.log().Info("uninstalling jump client", "dir", dir, "launcher", rec.Launcher)
+	var errs []error
+	if err := in.unregister(ctx, rec); err != nil {
+		errs = append(errs, err)
+	}
+	for _, f := range rec.Files {
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		// On Windows the running agent cannot delete its own exe.
+		if lerr := removeLater(dir); lerr != nil {
+			errs = append(errs, fmt.Errorf("remove %s: %w", dir, err))
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,58 @@
+package installer
+
+import (
+	"runtime"
+	"slices"
+	"testing"
+
+	"github.com/kardianos/service"
+)
+
+func TestServiceConfig(t *testing.T) {
+	rec := &Record{ID: "0123456789", Dir: "/opt/tether-x", Binary: "tether", Launcher: LauncherService,
+		User: "alice", ServiceName: "tether-0123456789"}
+	c := ServiceConfig(rec)
+	if c.Name != "tether-0123456789" || c.Executable != "/opt/tether-x/tether" || c.WorkingDirectory != "/opt/tether-x" {
+		t.Errorf("config %+v", c)
+	}
+	if want := []string{"service", "run", "--state-dir", "/opt/tether-x/state"}; !slices.Equal(c.Arguments, want) {
+		t.Errorf("Arguments = %q, want %q", c.Arguments, want)
+	}
+	wantUser := ""
+	if runtime.GOOS == "linux" {
+		wantUser = "alice" // C1: installed by root, runs as --user
+	}
+	if c.UserName != wantUser {
+		t.Errorf("UserName = %q, want %q on %s", c.UserName, wantUser, runtime.GOOS)
+	}
+	// Restart-on-failure options for each service manager.
+	for k, v := range map[string]any{"Restart": "always", "KeepAlive": true, "RunAtLoad": true,
+		"OnFailure": "restart", "OnFailureDelayDuration": "10s", "StartType": "automatic"} {
+		if c.Option[k] != v {
+			t.Errorf("Option[%s] = %v, want %v", k, c.Option[k], v)
+		}
+	}
+	if _, err := service.New(noProgram{}, c); err != nil {
+		t.Errorf("kardianos rejects the config: %v", err)
+	}
+}
+
+// TestServicePlatform documents which manager kardianos picks here. In a
+// container without a running systemd it falls back to unix-systemv
+// (/etc/init.d), which this test does not touch: registering a real
+// service is left to a VM / CI job with systemd.
+func TestServicePlatform(t *testing.T) {
+	p := ServicePlatform()
+	t.Logf("kardianos/service chose %q; systemd running: %v; available: %v", p, SystemEnv().HasSystemd(), service.AvailableSystems())
+	want := map[string][]string{
+		"linux":   {"linux-systemd", "linux-upstart", "linux-openrc", "linux-rcs", "linux-procd", "unix-systemv"},
+		"darwin":  {"darwin-launchd"},
+		"windows": {"windows-service"},
+	}[runtime.GOOS]
+	if want != nil && !slices.Contains(want, p) {
+		t.Errorf("ServicePlatform() = %q, want one of %q", p, want)
+	}
+	if runtime.GOOS == "linux" && SystemEnv().HasSystemd() && p != "linux-systemd" {
+		t.Errorf("systemd is running but kardianos chose %s", p)
+	}
+}

@@ -1,0 +1,172 @@
+package installer
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeEnv pretends to be an OS: euid, a user table, environment and a
+// recorder for helper commands. Files are still real (in temp dirs).
+type fakeEnv struct {
+	goos  string
+	euid  int
+	users map[string]*user.User
+	cur   string
+	vars  map[string]string
+	ran   []string
+}
+
+func (f *fakeEnv) env() Env {
+	return Env{
+		GOOS: f.goos,
+		Euid: func() int { return f.euid },
+		LookupUser: func(n string) (*user.User, error) {
+			if u, ok := f.users[n]; ok {
+				return u, nil
+			}
+			return nil, user.UnknownUserError(n)
+		},
+		CurrentUser: func() (*user.User, error) { return f.users[f.cur], nil },
+		Getenv:      func(k string) string { return f.vars[k] },
+		Now:         func() time.Time { return time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC) },
+		Chown:       func(string, int, int) error { return nil },
+		Run: func(_ context.Context, name string, args ...string) ([]byte, error) {
+			f.ran = append(f.ran, name+" "+strings.Join(args, " "))
+			return nil, nil
+		},
+		HasSystemd: func() bool { return f.vars["systemd"] == "yes" },
+	}
+}
+
+func newFakeEnv(goos string, euid int) *fakeEnv {
+	home := os.TempDir()
+	return &fakeEnv{
+		goos: goos,
+		euid: euid,
+		cur:  "me",
+		users: map[string]*user.User{
+			"root":  {Uid: "0", Gid: "0", Username: "root", HomeDir: "/root"},
+			"me":    {Uid: "1000", Gid: "1000", Username: "me", HomeDir: home},
+			"alice": {Uid: "1001", Gid: "1001", Username: "alice", HomeDir: home},
+		},
+		vars: map[string]string{"HOME": home},
+	}
+}
+
+func TestValidate(t *testing.T) {
+	locked := t.TempDir()
+	os.Chmod(locked, 0o700) // --user alice cannot search it
+	base := t.TempDir()
+	for p := base; p != os.TempDir() && p != "/"; p = filepath.Dir(p) {
+		os.Chmod(p, 0o755)
+	}
+	existing := filepath.Join(base, "exists")
+	os.Mkdir(existing, 0o755)
+	fresh := filepath.Join(base, "jc")
+	past := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		name string
+		goos string
+		euid int
+		opts Options
+		want error // nil: valid
+		msg  string
+	}{
+		{"user install", "linux", 1000, Options{InstallDir: fresh}, nil, ""},
+		{"root without --user", "linux", 0, Options{InstallDir: fresh}, ErrRootWithoutUser, "requires --user"},
+		{"root with --user", "linux", 0, Options{InstallDir: fresh, User: "alice"}, nil, ""},
+		{"--user root", "linux", 0, Options{InstallDir: fresh, User: "root"}, ErrRootWithoutUser, ""},
+		{"dir unreachable for --user", "linux", 0, Options{InstallDir: filepath.Join(locked, "jc"), User: "alice"}, ErrInvalid, "could not reach"},
+		{"unknown user", "linux", 0, Options{InstallDir: fresh, User: "bob"}, ErrInvalid, "no such user"},
+		{"other user without root", "linux", 1000, Options{InstallDir: fresh, User: "alice"}, ErrNeedsAdmin, "only root"},
+		{"own name as --user", "linux", 1000, Options{InstallDir: fresh, User: "me"}, nil, ""},
+		{"--user off Linux", "darwin", 0, Options{InstallDir: fresh, User: "alice"}, ErrInvalid, "only supported on Linux"},
+		{"root on macOS", "darwin", 0, Options{InstallDir: fresh}, nil, ""},
+		{"relative dir", "linux", 1000, Options{InstallDir: "jc"}, ErrInvalid, "absolute"},
+		{"existing dir", "linux", 1000, Options{InstallDir: existing}, ErrInvalid, "already exists"},
+		{"missing parent", "linux", 1000, Options{InstallDir: filepath.Join(base, "no", "jc")}, ErrInvalid, "parent"},
+		{"unwritable parent", "linux", 1000, Options{InstallDir: "/proc/tether-jc"}, ErrInvalid, "cannot write"},
+		{"newline in dir", "linux", 1000, Options{InstallDir: fresh + "\nx"}, ErrInvalid, "control"},
+		{"bad mode", "linux", 1000, Options{InstallDir: fresh, Mode: "daemon"}, ErrInvalid, "mode"},
+		{"long name", "linux", 1000, Options{InstallDir: fresh, Name: strings.Repeat("é", 129)}, ErrInvalid, "128"},
+		{"128 chars ok", "linux", 1000, Options{InstallDir: fresh, Name: strings.Repeat("é", 128), Mode: ModeUser}, nil, ""},
+		{"expired", "linux", 1000, Options{InstallDir: fresh, ExpiresAt: past}, ErrExpired, ""},
+		{"service as non-root", "linux", 1000, Options{InstallDir: fresh, Mode: ModeService, Launcher: LauncherService}, ErrNeedsAdmin, "root"},
+		{"service without systemd", "linux", 0, Options{InstallDir: fresh, User: "alice", Launcher: LauncherService}, ErrInvalid, "systemd"},
+		{"launcher elsewhere", "linux", 1000, Options{InstallDir: fresh, Launcher: LauncherRunKey}, ErrInvalid, "not available"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFakeEnv(c.goos, c.euid)
+			if c.opts.Mode == "" && c.euid != 0 && c.want != ErrNeedsAdmin {
+				c.opts.Mode = ModeUser
+			}
+			err := Validate(c.opts, f.env())
+			if c.want == nil {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			if !errors.Is(err, c.want) {
+				t.Fatalf("got %v, want %v", err, c.want)
+			}
+			if !strings.Contains(err.Error(), c.msg) {
+				t.Errorf("message %q does not mention %q", err, c.msg)
+			}
+		})
+	}
+}
+
+func TestChooseLauncher(t *testing.T) {
+	cases := []struct {
+		goos    string
+		mode    Mode
+		vars    map[string]string
+		want    Launcher
+		comment string
+	}{
+		{"linux", ModeService, map[string]string{EnvPackage: "bin"}, LauncherInitScript, ".bin is headless"},
+		{"linux", ModeUser, map[string]string{EnvPackage: "bin"}, LauncherInitScript, ".bin is headless"},
+		{"linux", ModeService, map[string]string{"systemd": "yes"}, LauncherService, ""},
+		{"linux", ModeService, nil, LauncherInitScript, "SysV would run it as root"},
+		{"linux", ModeUser, map[string]string{"systemd": "yes"}, LauncherSystemdUser, ""},
+		{"linux", ModeUser, nil, LauncherXDGAutostart, "no systemd"},
+		{"darwin", ModeUser, nil, LauncherLaunchAgent, ""},
+		{"darwin", ModeService, map[string]string{EnvPackage: "bin"}, LauncherService, "bin only means headless on Linux"},
+		{"windows", ModeUser, nil, LauncherRunKey, ""},
+		{"windows", ModeService, nil, LauncherService, ""},
+	}
+	for _, c := range cases {
+		f := newFakeEnv(c.goos, 0)
+		for k, v := range c.vars {
+			f.vars[k] = v
+		}
+		got, err := chooseLauncher(Options{Mode: c.mode}, f.env())
+		if err != nil || got != c.want {
+			t.Errorf("%s/%s %v: got %q %v, want %q (%s)", c.goos, c.mode, c.vars, got, err, c.want, c.comment)
+		}
+	}
+}
+
+func TestDefaultInstallDir(t *testing.T) {
+	f := newFakeEnv("linux", 0)
+	f.vars["ProgramFiles"] = `C:\Program Files`
+	if got := DefaultInstallDir(Options{InstallerID: "abc"}, f.env(), nil); got != "/opt/tether-abc" {
+		t.Errorf("root default = %s", got)
+	}
+	f.euid = 1000
+	alice := f.users["alice"]
+	if got := DefaultInstallDir(Options{}, f.env(), alice); got != filepath.Join(alice.HomeDir, ".tether") {
+		t.Errorf("user default = %s", got)
+	}
+	if InstanceID("/a/b/") != InstanceID("/a/b") || InstanceID("/a/b") == InstanceID("/a/c") || len(InstanceID("/x")) != 10 {
+		t.Error("InstanceID must be stable per clean dir and differ between dirs")
+	}
+}

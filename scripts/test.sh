@@ -1,0 +1,24 @@
+#!/bin/sh
+# Runs every test: static checks, all Go tests (with a real site, SQLite,
+# Xvfb, Chromium), short fuzzing of every parser, and one pass of every
+# benchmark so they cannot rot. Installs missing packages first.
+set -eu
+cd "$(dirname "$0")/.."
+./scripts/deps.sh
+./scripts/check.sh
+
+# Tests that need X, node or Chromium skip only when these are unset.
+export TETHER_REQUIRE_X=1 TETHER_REQUIRE_NODE=1 TETHER_REQUIRE_BROWSER=1 TETHER_NO_DIALOG=1
+go test -count=1 -timeout 15m ./...
+
+# Short fuzzing of each parser (the seeds also run as plain tests above).
+for f in $(grep -rl --include='*_test.go' --exclude-dir=node_modules '^func Fuzz' .); do
+	pkg=./$(dirname "$f")
+	for target in $(grep -h '^func Fuzz' "$f" | sed 's/func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do
+		go test -run='^$' -fuzz="^$target\$" -fuzztime=5s "$pkg" >/dev/null
+		echo "fuzz $target ($pkg): ok"
+	done
+done
+
+go test -run='^$' -bench=. -benchtime=1x ./... >/dev/null
+echo "test: all ok"
