@@ -75,6 +75,9 @@ func newSupport(ctx context.Context, o SupportOptions) (*Support, error) {
 	if o.Prompter == nil {
 		o.Prompter = DefaultPrompter(o.Stdin, o.Stdout)
 	}
+	if o.OnView == nil {
+		o.OnView = ServeView
+	}
 	s := &Support{o: o, log: o.Logger}
 	var err error
 	if o.Site != "" {

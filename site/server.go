@@ -32,6 +32,7 @@ type Server struct {
 	public  *url.URL
 	agents  *agentBuilds
 	hub     *hub
+	relay   *relay
 	mailer  *mailer
 
 	loginLimit   *limiter // per address and per user name
@@ -81,6 +82,7 @@ func (s *Server) init() error {
 	}
 	s.agents = findAgentBuilds(s.opts.AgentsDir, s.log)
 	s.hub = newHub()
+	s.relay = newRelay()
 	s.mailer = newMailer(s.opts.SMTP)
 	s.loginLimit = newLimiter(s.clock, 10, 6*time.Second)
 	s.codeLimit = newLimiter(s.clock, 20, 3*time.Second)

@@ -1,7 +1,71 @@
+// The technician's viewer: asks for the session's access password, opens a
+// stream through the site's relay and hands the socket and the canvas to
+// stream.js, which draws frames and sends keyboard and mouse input.
 import { api, requireLogin } from "./api.js";
+import { connect } from "./stream.js";
 
 await requireLogin();
 const id = location.pathname.split("/").pop();
+const $ = (s) => document.getElementById(s);
+const canvas = $("screen");
+const setState = (t) => { $("state").textContent = t; };
+
 const s = await api("GET", "/sessions/" + id);
-document.getElementById("title").textContent = `${s.code} — ${s.computer || s.customer_name || ""}`;
-document.getElementById("state").textContent = s.status;
+$("title").textContent = `${s.code.replace(/(\d{3})(?=\d)/g, "$1 ")} — ${s.computer || s.customer_name || ""}`;
+setState(s.online ? "customer online — enter the access password" : "customer offline");
+
+let view = null;
+let password = "";
+
+async function start() {
+  setState("connecting…");
+  let grant;
+  try {
+    grant = await api("POST", `/sessions/${id}/view`, { password, control: true });
+  } catch (e) {
+    setState(e.message);
+    $("auth").hidden = false;
+    return;
+  }
+  const proto = location.protocol === "https:" ? "wss:" : "ws:";
+  const ws = new WebSocket(`${proto}//${location.host}/api/v1/sessions/${id}/stream/${grant.stream}?token=${encodeURIComponent(grant.token)}`);
+  view = connect(ws, canvas, {
+    onScreen: (scr) => {
+      setState(`connected — ${scr.width}×${scr.height}`);
+      const sel = $("displays");
+      sel.replaceChildren(...scr.displays.map((d, i) => {
+        const o = document.createElement("option");
+        o.value = i;
+        o.textContent = `${d.name || "Display " + (i + 1)} (${d.width}×${d.height})`;
+        o.selected = i === scr.current;
+        return o;
+      }));
+      sel.hidden = scr.displays.length < 2;
+      canvas.focus();
+    },
+    onState: (st) => {
+      $("control").textContent = st.noDisplay ? "This computer has no display."
+        : st.paused ? "The customer paused control."
+        : st.controlAllowed ? "control allowed" : "view only";
+    },
+    onError: (e) => setState("stream error: " + e.message),
+  });
+  $("auth").hidden = true;
+  $("refresh").hidden = $("disconnect").hidden = false;
+  ws.addEventListener("close", (ev) => {
+    view = null;
+    $("refresh").hidden = $("disconnect").hidden = true;
+    $("displays").hidden = true;
+    setState("disconnected" + (ev.reason ? ": " + ev.reason : ""));
+    $("auth").hidden = false;
+  });
+}
+
+$("auth").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  password = $("view-password").value;
+  start();
+});
+$("displays").onchange = () => view?.selectDisplay(Number($("displays").value));
+$("refresh").onclick = () => view?.refresh();
+$("disconnect").onclick = () => view?.close();

@@ -1,0 +1,99 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+
+	"github.com/coder/websocket"
+
+	"github.com/tetherhq/tether/capture"
+	"github.com/tetherhq/tether/input"
+	"github.com/tetherhq/tether/stream"
+	"github.com/tetherhq/tether/wire"
+)
+
+// ServeView is the support app's answer to a technician's view request: it
+// asks the customer for consent (D2) unless --allow-control answered it,
+// then streams the screen and injects input over a stream WebSocket that
+// the site relays to the viewer without decoding it.
+func ServeView(ctx context.Context, v *wire.View, s *Support) {
+	log := s.log.With("stream", v.Stream)
+	allowed := s.o.AllowControl
+	if !allowed {
+		q := fmt.Sprintf("Your technician %s asks to see and control your screen. Allow?", s.cfg.SiteName)
+		ok, err := s.o.Prompter.Confirm(ctx, q)
+		allowed = err == nil && ok
+	}
+	path := "/agent/v1/stream/" + url.PathEscape(v.Stream) + "?token=" + url.QueryEscape(string(v.Token))
+	conn, err := Dial(ctx, s.cfg.SiteURL, s.cfg.CertPin, path)
+	if err != nil {
+		log.Warn("view: connect", "err", err)
+		return
+	}
+	defer conn.CloseNow()
+	if !allowed {
+		s.say("Screen sharing denied.")
+		conn.Close(websocket.StatusPolicyViolation, "The customer denied screen sharing.")
+		return
+	}
+	if err := runStream(ctx, conn, v.Control, log); err != nil && ctx.Err() == nil {
+		log.Info("view ended", "err", err)
+	}
+	s.say("The technician's view has ended.")
+}
+
+func runStream(ctx context.Context, conn *websocket.Conn, control bool, log *slog.Logger) error {
+	cap, err := capture.Open(capture.WithLogger(log))
+	if err != nil {
+		conn.Write(ctx, websocket.MessageBinary, (stream.State{NoDisplay: true}).Append(nil))
+		conn.Close(websocket.StatusNormalClosure, "no display")
+		return fmt.Errorf("capture: %w", err)
+	}
+	defer cap.Close()
+	var in stream.Input
+	if control {
+		if inj, err := input.Open(input.WithLogger(log)); err != nil {
+			log.Warn("input unavailable: view only", "err", err)
+		} else {
+			defer inj.Close()
+			in = injector{inj}
+		}
+	}
+	conn.SetReadLimit(64 << 10)
+	sender, err := stream.NewSender(stream.SenderConfig{
+		Source: cap, Differ: capture.NewDiffer(0), Input: in, Control: in != nil, Display: -1, Logger: log,
+		Write: func(ctx context.Context, b []byte) error { return conn.Write(ctx, websocket.MessageBinary, b) },
+	})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		defer cancel()
+		for {
+			_, b, err := conn.Read(ctx)
+			if err != nil {
+				return
+			}
+			if err := sender.HandleMessage(b); err != nil {
+				log.Debug("viewer message", "err", err)
+			}
+		}
+	}()
+	return sender.Run(ctx)
+}
+
+// injector adapts package input to the stream's Input (stream numbers
+// buttons like the DOM, input like X11).
+type injector struct{ input.Injector }
+
+func (j injector) MouseButton(b stream.Button, down bool) error {
+	ib, ok := input.ButtonFromDOM(int(b))
+	if !ok {
+		return fmt.Errorf("unknown button %d", b)
+	}
+	return j.Injector.MouseButton(ib, down)
+}

@@ -1,0 +1,257 @@
+package site
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/tetherhq/tether/site/store"
+	"github.com/tetherhq/tether/wire"
+)
+
+// A view is one technician's remote-control connection. The viewer and the
+// agent each dial the site with their own one-time token; the site pairs
+// them and pipes WebSocket messages both ways without decoding them.
+type view struct {
+	id, sessionID, technician string
+	viewerToken, agentToken   string
+	agent                     chan *websocket.Conn // the agent's side, once it dials
+	done                      chan struct{}        // closed when the pipe ends
+	created                   time.Time
+}
+
+type relay struct {
+	mu      sync.Mutex
+	views   map[string]*view
+	viewers map[string]int // live viewers per session
+}
+
+func newRelay() *relay { return &relay{views: map[string]*view{}, viewers: map[string]int{}} }
+
+const viewPairTimeout = 30 * time.Second
+
+func (r *relay) add(v *view) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for id, old := range r.views { // drop views that were never joined
+		if time.Since(old.created) > 2*viewPairTimeout {
+			delete(r.views, id)
+		}
+	}
+	r.views[v.id] = v
+}
+
+func (r *relay) get(id string) *view {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.views[id]
+}
+
+func (r *relay) drop(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.views, id)
+}
+
+// viewing counts viewers of a session; it returns the new count.
+func (r *relay) viewing(sessionID string, delta int) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.viewers[sessionID] += delta
+	n := r.viewers[sessionID]
+	if n <= 0 {
+		delete(r.viewers, sessionID)
+	}
+	return n
+}
+
+type viewRequest struct {
+	Password string `json:"password"`
+	Control  *bool  `json:"control"`
+}
+
+// handleStartView checks the session's access password (A1) and asks the
+// support app to open a stream.
+func (s *Server) handleStartView(w http.ResponseWriter, r *http.Request, a *authed) {
+	var req viewRequest
+	if err := readJSON(r, &req); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	ss, err := s.ownSession(r, a)
+	if err == nil {
+		err = s.checkViewable(r, ss, req.Password)
+	}
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	ac := s.hub.get(ss.ID)
+	if ac == nil {
+		s.writeErr(w, r, wire.Err(wire.CustomerOffline))
+		return
+	}
+	v := &view{id: newID(), sessionID: ss.ID, technician: a.user.Name, viewerToken: randomToken(24),
+		agentToken: randomToken(24), agent: make(chan *websocket.Conn, 1), done: make(chan struct{}), created: time.Now()}
+	s.relay.add(v)
+	control := req.Control == nil || *req.Control
+	if err := ac.send(r.Context(), wire.View{Stream: v.id, Token: []byte(v.agentToken), Control: control}); err != nil {
+		s.relay.drop(v.id)
+		s.writeErr(w, r, wire.Err(wire.CustomerOffline))
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"stream": v.id, "token": v.viewerToken})
+}
+
+func (s *Server) checkViewable(r *http.Request, ss *store.Session, password string) error {
+	if !ss.Status.Activated() {
+		if !ss.Live() {
+			return wire.Err(ss.Status.EndCode())
+		}
+		return wire.Errorf(wire.Conflict, "The customer has not activated the session yet.")
+	}
+	if !s.loginLimit.allow("view:" + ss.ID) {
+		return wire.Errorf(wire.TooManyRequests, "Too many attempts. Try again later.")
+	}
+	if ok, _ := CheckPassword(ss.PasswordHash, password); !ok {
+		s.audit(r.Context(), "view_password_failed", ss.ID, "", remoteAddr(r), "")
+		return wire.Errorf(wire.Forbidden, "Wrong access password for this session.")
+	}
+	return nil
+}
+
+func tokenOK(got, want string) bool {
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// handleAgentStream is the agent's side of a view.
+func (s *Server) handleAgentStream(w http.ResponseWriter, r *http.Request) {
+	v := s.relay.get(r.PathValue("stream"))
+	if v == nil || !tokenOK(r.URL.Query().Get("token"), v.agentToken) {
+		s.writeErr(w, r, wire.Errorf(wire.NotFound, "No such stream."))
+		return
+	}
+	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		return
+	}
+	select {
+	case v.agent <- conn:
+	default:
+		conn.Close(websocket.StatusPolicyViolation, "stream already joined")
+		return
+	}
+	// The viewer side owns the pipe; keep the handler (and so the
+	// connection) alive until it is done.
+	select {
+	case <-v.done:
+		return
+	case <-time.After(viewPairTimeout):
+	}
+	if s.relay.get(v.id) != nil { // the viewer never came
+		s.relay.drop(v.id)
+		conn.Close(websocket.StatusTryAgainLater, "the viewer did not join")
+		return
+	}
+	select {
+	case <-v.done:
+	case <-r.Context().Done():
+	}
+}
+
+// handleViewerStream is the technician's side: it waits for the agent and
+// pipes both ways, marking the session connected meanwhile (A6: ending the
+// view does not end the session).
+func (s *Server) handleViewerStream(w http.ResponseWriter, r *http.Request, a *authed) {
+	v := s.relay.get(r.PathValue("stream"))
+	ss, err := s.ownSession(r, a)
+	if err == nil && (v == nil || v.sessionID != ss.ID || !tokenOK(r.URL.Query().Get("token"), v.viewerToken)) {
+		err = wire.Errorf(wire.NotFound, "No such stream.")
+	}
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	s.relay.drop(v.id) // one-time
+	defer close(v.done)
+	vc, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		return
+	}
+	defer vc.CloseNow()
+	ctx := r.Context()
+	var ac *websocket.Conn
+	select {
+	case ac = <-v.agent:
+	case <-time.After(viewPairTimeout):
+		vc.Close(websocket.StatusTryAgainLater, "The customer's computer did not answer.")
+		return
+	case <-ctx.Done():
+		return
+	}
+	defer ac.CloseNow()
+	s.viewStarted(ctx, ss.ID, a.user.Name, remoteAddr(r))
+	defer s.viewEnded(context.WithoutCancel(ctx), ss.ID, a.user.Name, remoteAddr(r))
+	pipe(ctx, vc, ac)
+}
+
+// pipe copies messages both ways until one side ends, then passes the close
+// reason on (e.g. "The customer denied screen sharing.").
+func pipe(ctx context.Context, viewer, agent *websocket.Conn) {
+	viewer.SetReadLimit(64 << 10)
+	agent.SetReadLimit(64 << 20)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 2)
+	cp := func(dst, src *websocket.Conn) {
+		for {
+			typ, b, err := src.Read(ctx)
+			if err == nil {
+				err = dst.Write(ctx, typ, b)
+			}
+			if err != nil {
+				errc <- err
+				return
+			}
+		}
+	}
+	go cp(agent, viewer)
+	go cp(viewer, agent)
+	err := <-errc
+	code, reason := websocket.StatusNormalClosure, "view ended"
+	var ce websocket.CloseError
+	if errors.As(err, &ce) {
+		code, reason = ce.Code, ce.Reason
+	}
+	viewer.Close(code, reason)
+	agent.Close(code, reason)
+}
+
+func (s *Server) viewStarted(ctx context.Context, id, actor, addr string) {
+	if s.relay.viewing(id, 1) == 1 {
+		s.store.UpdateSession(ctx, id, func(x *store.Session) error {
+			if x.Status == wire.StatusActivated {
+				x.Status = wire.StatusConnected
+			}
+			return nil
+		})
+	}
+	s.audit(ctx, "connected", id, actor, addr, "remote control")
+}
+
+func (s *Server) viewEnded(ctx context.Context, id, actor, addr string) {
+	if s.relay.viewing(id, -1) == 0 {
+		s.store.UpdateSession(ctx, id, func(x *store.Session) error {
+			if x.Status == wire.StatusConnected {
+				x.Status = wire.StatusActivated
+			}
+			return nil
+		})
+	}
+	s.audit(ctx, "disconnected", id, actor, addr, "remote control ended")
+}
