@@ -26,6 +26,10 @@ type Options struct {
 	LimitPerSite    int           // default 5; <0 unlimited
 	MaxCodeFailures int           // security-code failures before a session locks, default 5
 	Heartbeat       time.Duration // agent heartbeat interval, default 25s
+	// AddressBurst is how many code lookups and agent connections one
+	// address may make at once (then one per 3 s); security-code attempts
+	// get half. Default 20. Raise it for sites behind a shared NAT.
+	AddressBurst int
 
 	SMTP SMTPOptions
 
@@ -73,6 +77,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.Heartbeat == 0 {
 		o.Heartbeat = 25 * time.Second
+	}
+	if o.AddressBurst <= 0 {
+		o.AddressBurst = 20
 	}
 	if o.Clock == nil {
 		o.Clock = clock.Real{}

@@ -85,8 +85,8 @@ func (s *Server) init() error {
 	s.relay = newRelay()
 	s.mailer = newMailer(s.opts.SMTP)
 	s.loginLimit = newLimiter(s.clock, 10, 6*time.Second)
-	s.codeLimit = newLimiter(s.clock, 20, 3*time.Second)
-	s.secCodeLimit = newLimiter(s.clock, 10, 6*time.Second)
+	s.codeLimit = newLimiter(s.clock, s.opts.AddressBurst, 3*time.Second)
+	s.secCodeLimit = newLimiter(s.clock, max(s.opts.AddressBurst/2, 1), 6*time.Second)
 	return nil
 }
 

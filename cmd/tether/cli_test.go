@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/tetherhq/tether/wire"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// TestHelpGolden pins the CLI that scripts and admins rely on (SPEC F).
+func TestHelpGolden(t *testing.T) {
+	for name, args := range map[string][]string{
+		"root":    {"--help"},
+		"support": {"support", "--help"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var out bytes.Buffer
+			cmd := rootCmd()
+			cmd.SetOut(&out)
+			cmd.SetArgs(args)
+			if err := cmd.Execute(); err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", name+".golden")
+			if *update {
+				os.WriteFile(golden, out.Bytes(), 0o644)
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(out.Bytes(), want) {
+				t.Fatalf("help changed (run with -update if intended):\n%s", out.String())
+			}
+		})
+	}
+}
+
+func TestExitStatus(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want int
+	}{
+		{wire.Err(wire.SessionInvalid), 10},
+		{wire.Err(wire.SessionExpired), 11},
+		{wire.Err(wire.SessionClosed), 12},
+		{wire.Err(wire.SessionDeleted), 13},
+		{wire.Err(wire.SecurityCodeInvalid), 15},
+		{wire.Err(wire.HostInstalled), 17},
+		{usageError{errors.New("bad flag")}, 2},
+		{errors.New("other"), 1},
+	} {
+		if got := exitStatus(tc.err); got != tc.want {
+			t.Errorf("%v: %d want %d", tc.err, got, tc.want)
+		}
+	}
+}
+
+func TestSupportFlagsGoTogether(t *testing.T) {
+	cmd := rootCmd()
+	cmd.SetArgs([]string{"support", "--site", "https://x"})
+	cmd.SetOut(&bytes.Buffer{})
+	err := cmd.Execute()
+	if exitStatus(err) != 2 {
+		t.Fatalf("got %v", err)
+	}
+}
