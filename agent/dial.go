@@ -62,7 +62,9 @@ func wsURL(site, path string) (string, error) {
 	case "http":
 		u.Scheme = "ws"
 	}
+	path, query, _ := strings.Cut(path, "?")
 	u.Path = strings.TrimRight(u.Path, "/") + path
+	u.RawQuery = query
 	return u.String(), nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -22,6 +23,7 @@ type view struct {
 	viewerToken, agentToken   string
 	agent                     chan *websocket.Conn // the agent's side, once it dials
 	done                      chan struct{}        // closed when the pipe ends
+	joined, agentJoined       atomic.Bool          // each side came (tokens are one-time)
 	created                   time.Time
 }
 
@@ -132,7 +134,7 @@ func tokenOK(got, want string) bool {
 // handleAgentStream is the agent's side of a view.
 func (s *Server) handleAgentStream(w http.ResponseWriter, r *http.Request) {
 	v := s.relay.get(r.PathValue("stream"))
-	if v == nil || !tokenOK(r.URL.Query().Get("token"), v.agentToken) {
+	if v == nil || !tokenOK(r.URL.Query().Get("token"), v.agentToken) || !v.agentJoined.CompareAndSwap(false, true) {
 		s.writeErr(w, r, wire.Errorf(wire.NotFound, "No such stream."))
 		return
 	}
@@ -153,7 +155,7 @@ func (s *Server) handleAgentStream(w http.ResponseWriter, r *http.Request) {
 		return
 	case <-time.After(viewPairTimeout):
 	}
-	if s.relay.get(v.id) != nil { // the viewer never came
+	if !v.joined.Load() { // the viewer never came
 		s.relay.drop(v.id)
 		conn.Close(websocket.StatusTryAgainLater, "the viewer did not join")
 		return
@@ -170,14 +172,15 @@ func (s *Server) handleAgentStream(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleViewerStream(w http.ResponseWriter, r *http.Request, a *authed) {
 	v := s.relay.get(r.PathValue("stream"))
 	ss, err := s.ownSession(r, a)
-	if err == nil && (v == nil || v.sessionID != ss.ID || !tokenOK(r.URL.Query().Get("token"), v.viewerToken)) {
+	if err == nil && (v == nil || v.sessionID != ss.ID || !tokenOK(r.URL.Query().Get("token"), v.viewerToken) ||
+		!v.joined.CompareAndSwap(false, true)) {
 		err = wire.Errorf(wire.NotFound, "No such stream.")
 	}
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
-	s.relay.drop(v.id) // one-time
+	defer s.relay.drop(v.id)
 	defer close(v.done)
 	vc, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
 	if err != nil {

@@ -1,0 +1,162 @@
+// viewer.mjs drives the console viewer in headless Chromium for e2e_test.go:
+// log in, open a session's viewer, enter the access password, check the
+// remote screen is drawn, and type a line into the remote computer.
+//
+// Inputs (env): SITE_URL, TECH_NAME, TECH_PASSWORD, SESSION_ID,
+// ACCESS_PASSWORD, TYPE_TEXT. Optional: CHROMIUM (default /usr/bin/chromium),
+// OUT_DIR (default ./out next to this file).
+// Prints one JSON line {width,height,distinctColours} on success; exits
+// non-zero with a "viewer.mjs: FAIL step: …" message otherwise.
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const env = (name) => {
+  const v = process.env[name];
+  if (v === undefined || v === "") fail("setup", `environment variable ${name} is not set`);
+  return v;
+};
+
+let step = "setup";
+function fail(where, msg) {
+  console.error(`viewer.mjs: FAIL ${where}: ${msg}`);
+  process.exit(1);
+}
+
+const siteURL = env("SITE_URL").replace(/\/$/, "");
+const techName = env("TECH_NAME");
+const techPassword = env("TECH_PASSWORD");
+const sessionID = env("SESSION_ID");
+const accessPassword = env("ACCESS_PASSWORD");
+const typeText = env("TYPE_TEXT");
+const outDir = process.env.OUT_DIR || join(dirname(fileURLToPath(import.meta.url)), "out");
+mkdirSync(outDir, { recursive: true });
+
+// Characters that need Shift on a US layout. Playwright's keyboard.type sends
+// e.g. '>' as code "Period" without shiftKey, which a KeyboardEvent.code based
+// viewer would (correctly) turn into '.', so hold Shift as a real user does.
+const shifted = new Set('~!@#$%^&*()_+{}|:"<>?ABCDEFGHIJKLMNOPQRSTUVWXYZ');
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--ignore-certificate-errors"],
+});
+const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1600, height: 1000 } });
+const page = await context.newPage();
+const consoleLines = [];
+page.on("console", (m) => consoleLines.push(`[console.${m.type()}] ${m.text()}`));
+page.on("pageerror", (e) => consoleLines.push(`[pageerror] ${e.message}`));
+
+async function shot() {
+  try {
+    await page.screenshot({ path: join(outDir, "viewer.png") });
+  } catch (e) {
+    console.error(`viewer.mjs: screenshot failed: ${e.message}`);
+  }
+}
+
+async function stateText() {
+  return (await page.locator("#state").textContent({ timeout: 1000 }).catch(() => null)) ?? "(no #state)";
+}
+
+try {
+  step = "login";
+  await page.goto(`${siteURL}/console/login`);
+  await page.fill("#name", techName);
+  await page.fill("#password", techPassword);
+  await Promise.all([
+    page.waitForURL((u) => u.pathname === "/console/", { timeout: 15000 }),
+    page.click("button[type=submit]"),
+  ]);
+
+  step = "open viewer";
+  await page.goto(`${siteURL}/console/sessions/${encodeURIComponent(sessionID)}`);
+  await page.waitForSelector("#view-password", { state: "visible", timeout: 10000 }).catch(() => {
+    throw new Error("no visible #view-password access-password prompt on the viewer page (viewer relay not built yet?)");
+  });
+
+  step = "enter access password";
+  await page.fill("#view-password", accessPassword);
+  await page.click("#view-connect");
+
+  step = "wait for stream";
+  await page
+    .waitForFunction(
+      () => {
+        const c = document.getElementById("screen");
+        const s = document.getElementById("state");
+        return c && c.width > 0 && c.height > 0 && s && /connected/i.test(s.textContent) && !/disconnected/i.test(s.textContent);
+      },
+      null,
+      { timeout: 20000, polling: 100 },
+    )
+    .catch(async () => {
+      const dims = await page.evaluate(() => {
+        const c = document.getElementById("screen");
+        return c ? `${c.width}x${c.height}` : "no canvas";
+      });
+      throw new Error(`canvas/state not ready after 20s: canvas ${dims}, #state "${await stateText()}"`);
+    });
+
+  step = "read canvas";
+  // The first frame may arrive a little after "connected": poll until the
+  // canvas shows more than one colour.
+  let result;
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    result = await page.evaluate(() => {
+      const c = document.getElementById("screen");
+      // Copy through a 2D canvas so this works whatever context the viewer uses.
+      const tmp = document.createElement("canvas");
+      tmp.width = c.width;
+      tmp.height = c.height;
+      const ctx = tmp.getContext("2d", { willReadFrequently: true });
+      ctx.drawImage(c, 0, 0);
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      const seen = new Set();
+      for (let i = 0; i < d.length; i += 4) {
+        seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+        if (seen.size > 4096) break;
+      }
+      return { width: c.width, height: c.height, distinctColours: seen.size };
+    });
+    if (result.distinctColours > 1 || Date.now() > deadline) break;
+    await page.waitForTimeout(250);
+  }
+  console.log(JSON.stringify(result));
+  if (result.distinctColours <= 1) {
+    throw new Error(`canvas ${result.width}x${result.height} is uniformly one colour after 15s: the remote screen (xterm) is not drawn`);
+  }
+
+  step = "type";
+  // Click inside the remote xterm (at +0+0, so near the top-left corner of the
+  // remote screen) to give it the pointer and focus the canvas.
+  const box = await page.locator("#screen").boundingBox();
+  if (!box) throw new Error("#screen has no bounding box (not visible)");
+  const sx = box.width / result.width;
+  const sy = box.height / result.height;
+  await page.mouse.click(box.x + 60 * sx, box.y + 60 * sy);
+  await page.evaluate(() => document.getElementById("screen").focus());
+  for (const ch of typeText) {
+    if (shifted.has(ch)) {
+      await page.keyboard.down("Shift");
+      await page.keyboard.press(ch);
+      await page.keyboard.up("Shift");
+    } else {
+      await page.keyboard.type(ch);
+    }
+  }
+  await page.keyboard.press("Enter");
+  // Let the key events leave the browser before it closes.
+  await page.waitForTimeout(1500);
+  step = "done";
+  await shot();
+} catch (e) {
+  await shot();
+  for (const l of consoleLines) console.error(l);
+  await browser.close().catch(() => {});
+  fail(step, e.message);
+}
+await browser.close();
