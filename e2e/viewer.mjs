@@ -151,6 +151,32 @@ try {
   await page.keyboard.press("Enter");
   // Let the key events leave the browser before it closes.
   await page.waitForTimeout(1500);
+  step = "latency";
+  // Keystroke in the viewer to changed pixels on the canvas: hook the 2D
+  // context's paint calls, press a key, wait for the next paint. t0 is
+  // taken before Playwright sends the key, so CDP's own hop is included.
+  await page.evaluate(() => {
+    const P = CanvasRenderingContext2D.prototype;
+    for (const m of ["putImageData", "drawImage"]) {
+      const orig = P[m];
+      P[m] = function (...a) { window.__lastPaint = performance.now(); return orig.apply(this, a); };
+    }
+  });
+  const samples = [];
+  const n = Number(process.env.LATENCY_SAMPLES || 40);
+  for (let i = 0; i < n; i++) {
+    await page.waitForTimeout(60); // let the previous update settle
+    const t0 = await page.evaluate(() => { window.__lastPaint = 0; return performance.now(); });
+    await page.keyboard.press(i % 2 ? "KeyB" : "KeyA");
+    const t1 = await page.waitForFunction(() => window.__lastPaint || 0, null, { timeout: 5000, polling: "raf" })
+      .then((h) => h.jsonValue());
+    samples.push(t1 - t0);
+  }
+  await page.keyboard.press("Control+C");
+  samples.sort((a, b) => a - b);
+  const pct = (p) => Math.round(samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] * 10) / 10;
+  result.latency_ms = { n, p50: pct(0.5), p99: pct(0.99), max: Math.round(samples[samples.length - 1] * 10) / 10 };
+  console.log(JSON.stringify(result));
   step = "done";
   await shot();
 } catch (e) {
