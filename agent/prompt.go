@@ -99,10 +99,8 @@ const EnvNoDialog = "TETHER_NO_DIALOG"
 // desktop is there, else plain lines from stdin.
 func DefaultPrompter(in io.Reader, out io.Writer) Prompter {
 	term := &termPrompter{out: out, in: &lineReader{in: in}}
-	if f, ok := in.(*os.File); ok {
-		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
-			return term
-		}
+	if isTerminal(in) {
+		return term
 	}
 	if os.Getenv(EnvNoDialog) == "" && hasDesktop() {
 		return dialogPrompter{}
@@ -116,4 +114,13 @@ func hasDesktop() bool {
 		return true
 	}
 	return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
+}
+
+func isTerminal(in io.Reader) bool {
+	f, ok := in.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/tetherhq/tether/embedcfg"
@@ -43,6 +44,15 @@ type Support struct {
 	key       ed25519.PrivateKey
 	ownBinary bool // the binary carries the session: remove it at the end
 	log       *slog.Logger
+
+	controls customerControls
+	// With a terminal, one reader takes the customer's commands and
+	// consent answers (lines is nil otherwise).
+	lines    *lineReader
+	answerMu sync.Mutex
+	answer   chan string
+	cmdOnce  sync.Once
+	outMu    sync.Mutex
 }
 
 // Config is the session config the app runs with.
@@ -72,13 +82,17 @@ func newSupport(ctx context.Context, o SupportOptions) (*Support, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	var lines *lineReader
 	if o.Prompter == nil {
 		o.Prompter = DefaultPrompter(o.Stdin, o.Stdout)
+		if tp, ok := o.Prompter.(*termPrompter); ok && isTerminal(o.Stdin) {
+			lines = tp.in
+		}
 	}
 	if o.OnView == nil {
 		o.OnView = ServeView
 	}
-	s := &Support{o: o, log: o.Logger}
+	s := &Support{o: o, log: o.Logger, lines: lines}
 	var err error
 	if o.Site != "" {
 		s.cfg, s.rec, err = fetchConfig(ctx, o.Site, o.Pin, o.Code)
@@ -138,6 +152,8 @@ func (s *Support) hello(config []byte) wire.Hello {
 
 func (s *Support) say(format string, args ...any) {
 	if !s.o.Silent {
+		s.outMu.Lock()
+		defer s.outMu.Unlock()
 		fmt.Fprintf(s.o.Stdout, format+"\n", args...)
 	}
 }

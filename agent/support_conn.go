@@ -31,6 +31,9 @@ func (s *Support) connectOnce(ctx context.Context) error {
 	} else {
 		s.say("Connected. Session active until %s.", w.ExpiresAt.Local().Format("2006-01-02 15:04"))
 	}
+	if s.lines != nil { // activation no longer needs the terminal
+		s.cmdOnce.Do(func() { go s.readCommands(ctx) })
+	}
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go ping(cctx, conn, w.Heartbeat)

@@ -22,9 +22,13 @@ func ServeView(ctx context.Context, v *wire.View, s *Support) {
 	log := s.log.With("stream", v.Stream)
 	allowed := s.o.AllowControl
 	if !allowed {
-		q := fmt.Sprintf("Your technician %s asks to see and control your screen. Allow?", s.cfg.SiteName)
-		ok, err := s.o.Prompter.Confirm(ctx, q)
-		allowed = err == nil && ok
+		q := fmt.Sprintf("Your technician (%s) asks to see and control your screen. Allow?", s.cfg.SiteName)
+		if s.lines != nil {
+			allowed = s.terminalConfirm(ctx, q)
+		} else {
+			ok, err := s.o.Prompter.Confirm(ctx, q)
+			allowed = err == nil && ok
+		}
 	}
 	path := "/agent/v1/stream/" + url.PathEscape(v.Stream) + "?token=" + url.QueryEscape(string(v.Token))
 	conn, err := Dial(ctx, s.cfg.SiteURL, s.cfg.CertPin, path)
@@ -38,13 +42,16 @@ func ServeView(ctx context.Context, v *wire.View, s *Support) {
 		conn.Close(websocket.StatusPolicyViolation, "The customer denied screen sharing.")
 		return
 	}
-	if err := runStream(ctx, conn, v.Control, log); err != nil && ctx.Err() == nil {
+	if s.lines != nil {
+		s.say("%s", customerHelp)
+	}
+	if err := runStream(ctx, conn, v.Control, &s.controls, log); err != nil && ctx.Err() == nil {
 		log.Info("view ended", "err", err)
 	}
 	s.say("The technician's view has ended.")
 }
 
-func runStream(ctx context.Context, conn *websocket.Conn, control bool, log *slog.Logger) error {
+func runStream(ctx context.Context, conn *websocket.Conn, control bool, cc *customerControls, log *slog.Logger) error {
 	cap, err := capture.Open(capture.WithLogger(log))
 	if err != nil {
 		conn.Write(ctx, websocket.MessageBinary, (stream.State{NoDisplay: true}).Append(nil))
@@ -71,6 +78,8 @@ func runStream(ctx context.Context, conn *websocket.Conn, control bool, log *slo
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	cc.add(sender, cancel)
+	defer cc.remove(sender)
 	go func() {
 		defer cancel()
 		for {

@@ -10,6 +10,8 @@ cd "$(dirname "$0")/.."
 # Tests that need X, node or Chromium skip only when these are unset.
 export TETHER_REQUIRE_X=1 TETHER_REQUIRE_NODE=1 TETHER_REQUIRE_BROWSER=1 TETHER_NO_DIALOG=1
 go test -count=1 -timeout 15m ./...
+# The concurrent core again under the race detector.
+go test -race -count=1 -timeout 10m ./agent/ ./site/... ./stream/ ./wire/ ./embedcfg/ ./internal/...
 
 # Short fuzzing of each parser (the seeds also run as plain tests above).
 for f in $(grep -rl --include='*_test.go' --exclude-dir=node_modules '^func Fuzz' .); do
