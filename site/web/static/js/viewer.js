@@ -16,6 +16,8 @@ setState(s.online ? "customer online — enter the access password" : "customer 
 
 let view = null;
 let password = "";
+let userClosed = false;
+let retries = 0;
 
 async function start() {
   setState("connecting…");
@@ -52,10 +54,20 @@ async function start() {
   });
   $("auth").hidden = true;
   $("refresh").hidden = $("disconnect").hidden = false;
+  ws.addEventListener("open", () => { retries = 0; });
   ws.addEventListener("close", (ev) => {
     view = null;
     $("refresh").hidden = $("disconnect").hidden = true;
     $("displays").hidden = true;
+    // A dropped link (not the technician's click, not the customer's
+    // refusal) reconnects by itself with growing delays.
+    const refused = ev.code === 1008;
+    if (!userClosed && !refused && retries < 5) {
+      const wait = 1000 * 2 ** retries++;
+      setState(`connection lost${ev.reason ? " (" + ev.reason + ")" : ""} — reconnecting in ${wait / 1000} s…`);
+      setTimeout(start, wait);
+      return;
+    }
     setState("disconnected" + (ev.reason ? ": " + ev.reason : ""));
     $("auth").hidden = false;
   });
@@ -64,8 +76,10 @@ async function start() {
 $("auth").addEventListener("submit", (ev) => {
   ev.preventDefault();
   password = $("view-password").value;
+  userClosed = false;
+  retries = 0;
   start();
 });
 $("displays").onchange = () => view?.selectDisplay(Number($("displays").value));
 $("refresh").onclick = () => view?.refresh();
-$("disconnect").onclick = () => view?.close();
+$("disconnect").onclick = () => { userClosed = true; view?.close(); };
