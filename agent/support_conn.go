@@ -3,10 +3,8 @@ package agent
 import (
 	"context"
 	"fmt"
-	"time"
 
-	"github.com/coder/websocket"
-
+	"github.com/tetherhq/tether/internal/wsutil"
 	"github.com/tetherhq/tether/wire"
 )
 
@@ -36,7 +34,7 @@ func (s *Support) connectOnce(ctx context.Context) error {
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go ping(cctx, conn, w.Heartbeat)
+	go wsutil.Heartbeat(cctx, conn, w.Heartbeat)
 	return s.serve(cctx, c)
 }
 
@@ -97,29 +95,6 @@ func (s *Support) serve(ctx context.Context, c *ctrl) error {
 			if s.o.OnView != nil {
 				go s.o.OnView(ctx, m, s)
 			}
-		}
-	}
-}
-
-// ping notices a dead link from our side too; the site pings as well.
-func ping(ctx context.Context, conn *websocket.Conn, every time.Duration) {
-	if every <= 0 {
-		every = 25 * time.Second
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		err := conn.Ping(pctx)
-		cancel()
-		if err != nil {
-			conn.Close(websocket.StatusGoingAway, "heartbeat timeout")
-			return
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/tetherhq/tether/embedcfg"
+	"github.com/tetherhq/tether/internal/wsutil"
 	"github.com/tetherhq/tether/site/store"
 	"github.com/tetherhq/tether/wire"
 )
@@ -58,7 +59,7 @@ func (s *Server) handleAgentConnect(w http.ResponseWriter, r *http.Request) {
 	defer s.hub.remove(ac)
 	s.setOnline(ctx, ss.ID, true)
 	defer s.setOnline(context.WithoutCancel(ctx), ss.ID, false)
-	go s.heartbeat(ctx, conn)
+	go wsutil.Heartbeat(ctx, conn, s.opts.Heartbeat)
 	s.serveAgent(ctx, ac, addr)
 }
 
@@ -248,25 +249,4 @@ func (s *Server) setOnline(ctx context.Context, id string, online bool) {
 		}
 		return nil
 	})
-}
-
-// heartbeat pings the agent; a dead link is noticed within one interval
-// plus the ping timeout even when TCP does not notice.
-func (s *Server) heartbeat(ctx context.Context, conn *websocket.Conn) {
-	t := time.NewTicker(s.opts.Heartbeat)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		err := conn.Ping(pctx)
-		cancel()
-		if err != nil {
-			conn.Close(websocket.StatusGoingAway, "heartbeat timeout")
-			return
-		}
-	}
 }
