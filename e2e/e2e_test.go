@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/tetherhq/tether/internal/xvfbtest"
 	"io"
 	"net"
 	"net/http"
@@ -165,32 +166,9 @@ func freePort(t *testing.T) int {
 }
 
 // startXvfb starts Xvfb on a free display and returns ":N".
-func startXvfb(t *testing.T, h *harness) string {
+func startXvfb(t *testing.T, _ *harness) string {
 	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := h.command("Xvfb", "-displayfd", "3", "-screen", "0", "1280x720x24", "-nolisten", "tcp")
-	cmd.ExtraFiles = []*os.File{w}
-	h.start(cmd)
-	w.Close()
-	got := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(r).ReadString('\n')
-		r.Close()
-		got <- strings.TrimSpace(line)
-	}()
-	select {
-	case n := <-got:
-		if n == "" {
-			t.Fatal("Xvfb did not report a display number")
-		}
-		return ":" + n
-	case <-time.After(15 * time.Second):
-		t.Fatal("Xvfb did not start within 15s")
-	}
-	return ""
+	return xvfbtest.Start(t, 1280, 720).Display
 }
 
 type client struct {

@@ -1,14 +1,10 @@
 package input
 
 import (
-	"bufio"
 	"errors"
-	"fmt"
+	"github.com/tetherhq/tether/internal/xvfbtest"
 	"io"
 	"log"
-	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,73 +17,24 @@ func init() {
 	xgb.Logger = log.New(io.Discard, "", 0)
 }
 
-// requireBinary skips the test when a helper program is missing, unless
-// TETHER_REQUIRE_X=1 asks CI to treat that as a failure.
 func requireBinary(t testing.TB, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("TETHER_REQUIRE_X") == "1" {
-			t.Fatalf("%s not found and TETHER_REQUIRE_X=1: %v", name, err)
-		}
-		t.Skipf("%s not installed: %v", name, err)
-	}
-	return p
+	return xvfbtest.RequireBinary(t, name)
 }
 
-// startXvfb starts a private Xvfb and returns its display name. Xvfb picks
-// a free display number itself (-displayfd), so parallel test runs and
-// other developers' servers never collide. The server dies with the test.
+// startXvfb starts a private 1280x720 Xvfb and returns its display name.
 func startXvfb(t testing.TB) string {
 	t.Helper()
-	bin := requireBinary(t, "Xvfb")
-	display, stop, err := launchXvfb(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Not tied to t.Context: it is cancelled before cleanups run, and the
-	// injector's Close (a cleanup registered later) still needs the server.
-	t.Cleanup(stop)
-	return display
+	return xvfbtest.Start(t, 1280, 720).Display
 }
 
-// launchXvfb starts Xvfb and waits until it reports its display number.
-// -noreset keeps the server (and its keymap) alive when the last client
-// disconnects; a reset takes ~0.5 s and would be billed to the next Open.
+// launchXvfb starts a server that outlives one test (benchmarks share it).
 func launchXvfb(bin string) (display string, stop func(), err error) {
-	r, w, err := os.Pipe()
+	s, err := xvfbtest.Launch(bin, 1280, 720)
 	if err != nil {
 		return "", nil, err
 	}
-	cmd := exec.Command(bin, "-displayfd", "3", "-screen", "0", "1280x720x24", "-nolisten", "tcp", "-noreset")
-	cmd.ExtraFiles = []*os.File{w}
-	if err := cmd.Start(); err != nil {
-		w.Close()
-		r.Close()
-		return "", nil, fmt.Errorf("start Xvfb: %w", err)
-	}
-	w.Close()
-	stop = func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	}
-	got := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(r).ReadString('\n')
-		r.Close()
-		got <- strings.TrimSpace(line)
-	}()
-	select {
-	case n := <-got:
-		if n == "" {
-			stop()
-			return "", nil, errors.New("Xvfb exited without reporting a display")
-		}
-		return ":" + n, stop, nil
-	case <-time.After(15 * time.Second):
-		stop()
-		return "", nil, errors.New("Xvfb did not report its display within 15s")
-	}
+	return s.Display, s.Stop, nil
 }
 
 // testWindow is a full-screen window on its own connection that records
