@@ -55,10 +55,11 @@ type Encoder struct {
 	tw     int    // tiles per row in lossy
 	zSmall *zstd.Encoder
 	zLarge *zstd.Encoder
-	planes []byte // scratch: the rectangle as R, G, B planes
-	xor    []byte // scratch: planes XOR ref planes
-	rgba   []byte // scratch: the rectangle as RGBA for JPEG
-	z1, z2 []byte // scratch: compressed candidates
+	planes []byte       // scratch: the rectangle as R, G, B planes
+	xor    []byte       // scratch: planes XOR ref planes
+	rgba   []byte       // scratch: the rectangle as RGBA for JPEG
+	ycc    *image.YCbCr // scratch: the rectangle as YCbCr 4:2:0 for JPEG
+	z1, z2 []byte       // scratch: compressed candidates
 	jpg    bytes.Buffer
 
 	// Quality is the JPEG quality (1..100) used for photo-like blocks.
@@ -192,14 +193,16 @@ func (e *Encoder) encodeRects(dst []byte, f *capture.Frame, rects []capture.Rect
 // encodeRect appends one rectangle, choosing its codec.
 func (e *Encoder) encodeRect(dst []byte, f *capture.Frame, r capture.Rect, st *EncodeStats) ([]byte, error) {
 	px := r.W * r.H
-	e.planes = toPlanar(e.planes[:0], f.Pix, f.Stride, r)
 	codec, data := CodecZstd, []byte(nil)
 	if e.force != 0 {
+		e.planes = toPlanar(e.planes[:0], f.Pix, f.Stride, r)
 		return e.encodeForced(dst, f, r, Codec(e.force-1), st)
 	}
-	if !e.Lossless && px >= jpegMinArea && photoLike(e.planes) {
+	// Sample the frame itself: a photo-like block never needs its planes.
+	if !e.Lossless && px >= jpegMinArea && photoLikeFrame(f, r) {
 		codec = CodecJPEG
 	} else {
+		e.planes = toPlanar(e.planes[:0], f.Pix, f.Stride, r)
 		z := e.zSmall
 		if px > 128*128 {
 			z = e.zLarge
@@ -222,9 +225,8 @@ func (e *Encoder) encodeRect(dst []byte, f *capture.Frame, r capture.Rect, st *E
 	}
 	if codec == CodecJPEG {
 		e.jpg.Reset()
-		e.rgba = toRGBA(e.rgba[:0], f.Pix, f.Stride, r)
-		img := &image.RGBA{Pix: e.rgba, Stride: r.W * 4, Rect: image.Rect(0, 0, r.W, r.H)}
-		if err := jpeg.Encode(&e.jpg, img, &jpeg.Options{Quality: e.Quality}); err != nil {
+		e.ycc = toYCbCr420(e.ycc, f.Pix, f.Stride, r)
+		if err := jpeg.Encode(&e.jpg, e.ycc, &jpeg.Options{Quality: e.Quality}); err != nil {
 			return dst, fmt.Errorf("stream: jpeg encode: %w", err)
 		}
 		data = e.jpg.Bytes()
@@ -243,9 +245,8 @@ func (e *Encoder) encodeForced(dst []byte, f *capture.Frame, r capture.Rect, c C
 	switch c {
 	case CodecJPEG:
 		e.jpg.Reset()
-		e.rgba = toRGBA(e.rgba[:0], f.Pix, f.Stride, r)
-		img := &image.RGBA{Pix: e.rgba, Stride: r.W * 4, Rect: image.Rect(0, 0, r.W, r.H)}
-		if err := jpeg.Encode(&e.jpg, img, &jpeg.Options{Quality: e.Quality}); err != nil {
+		e.ycc = toYCbCr420(e.ycc, f.Pix, f.Stride, r)
+		if err := jpeg.Encode(&e.jpg, e.ycc, &jpeg.Options{Quality: e.Quality}); err != nil {
 			return dst, fmt.Errorf("stream: jpeg encode: %w", err)
 		}
 		data = e.jpg.Bytes()
@@ -438,16 +439,17 @@ func xorInto(dst, src []byte) {
 	}
 }
 
-// photoLike samples the planar pixels and reports whether they have the colour
-// variety of a photo or video rather than text and flat UI.
-func photoLike(planes []byte) bool {
-	n := len(planes) / 3
+// photoLikeFrame samples rectangle r of a BGRX frame and reports whether it
+// has the colour variety of a photo or video rather than text and flat UI.
+func photoLikeFrame(f *capture.Frame, r capture.Rect) bool {
+	n := r.W * r.H
 	step := max(1, n/photoSamples)
 	// Fixed open-addressing set: no map allocation per block.
 	var set [2048]uint32
 	distinct := 0
 	for i := 0; i < n && distinct < photoColours; i += step {
-		v := uint32(planes[i]) | uint32(planes[n+i])<<8 | uint32(planes[2*n+i])<<16 | 0xFF000000 // never 0: 0 marks empty
+		o := (r.Y+i/r.W)*f.Stride + (r.X+i%r.W)*4
+		v := uint32(f.Pix[o]) | uint32(f.Pix[o+1])<<8 | uint32(f.Pix[o+2])<<16 | 0xFF000000 // never 0: 0 marks empty
 		h := (v * 2654435761) >> 21
 		for set[h] != 0 && set[h] != v {
 			h = (h + 1) & 2047

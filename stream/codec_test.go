@@ -2,6 +2,7 @@ package stream
 
 import (
 	"bytes"
+	"image/color"
 	"testing"
 
 	"github.com/tetherhq/tether/capture"
@@ -175,4 +176,47 @@ func TestTypedLineWithCaptureDiffer(t *testing.T) {
 	if len(msg) > 3000 {
 		t.Errorf("typed line costs %d bytes, target 3000", len(msg))
 	}
+}
+
+// TestYCbCr420MatchesStdlib checks the JPEG input conversion against
+// color.RGBToYCbCr (luma exactly, chroma as the 2x2 average within 1).
+func TestYCbCr420MatchesStdlib(t *testing.T) {
+	const w, h = 37, 23 // odd sizes exercise the edge pixels
+	f := &capture.Frame{Width: w, Height: h, Stride: w*4 + 8, Pix: make([]byte, (w*4+8)*h)}
+	for i := range f.Pix {
+		f.Pix[i] = byte(i*131 + i/7)
+	}
+	r := capture.Rect{X: 3, Y: 2, W: 30, H: 19}
+	img := toYCbCr420(nil, f.Pix, f.Stride, r)
+	for y := 0; y < r.H; y++ {
+		for x := 0; x < r.W; x++ {
+			b, g, rr := f.At(r.X+x, r.Y+y)
+			wantY, _, _ := color.RGBToYCbCr(rr, g, b)
+			if got := img.Y[y*img.YStride+x]; got != wantY {
+				t.Fatalf("Y(%d,%d)=%d want %d", x, y, got, wantY)
+			}
+		}
+	}
+	for cy := 0; cy < (r.H+1)/2; cy++ {
+		for cx := 0; cx < (r.W+1)/2; cx++ {
+			var sr, sg, sb int
+			for _, d := range [][2]int{{0, 0}, {1, 0}, {0, 1}, {1, 1}} {
+				x, y := min(2*cx+d[0], r.W-1), min(2*cy+d[1], r.H-1)
+				b, g, rr := f.At(r.X+x, r.Y+y)
+				sr, sg, sb = sr+int(rr), sg+int(g), sb+int(b)
+			}
+			_, wcb, wcr := color.RGBToYCbCr(uint8((sr+2)/4), uint8((sg+2)/4), uint8((sb+2)/4))
+			gcb, gcr := img.Cb[cy*img.CStride+cx], img.Cr[cy*img.CStride+cx]
+			if absDiff(gcb, wcb) > 1 || absDiff(gcr, wcr) > 1 {
+				t.Fatalf("CbCr(%d,%d)=%d,%d want %d,%d", cx, cy, gcb, gcr, wcb, wcr)
+			}
+		}
+	}
+}
+
+func absDiff(a, b uint8) int {
+	if a > b {
+		return int(a - b)
+	}
+	return int(b - a)
 }
