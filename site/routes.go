@@ -33,6 +33,8 @@ func (s *Server) routes() http.Handler {
 	})
 
 	mux.HandleFunc("GET /download/{code}", s.handleDownload)
+	mux.HandleFunc("POST "+api+"/installers", s.api(s.handleCreateInstaller))
+	mux.HandleFunc("GET /download/installer/{id}/{key}", s.handleInstallerDownload)
 	mux.HandleFunc("GET /agent/v1/connect", s.handleAgentConnect)
 	mux.HandleFunc("GET /agent/v1/config/{code}", s.handleAgentConfig)
 

@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tetherhq/tether/agent"
 	"github.com/tetherhq/tether/embedcfg"
+	"github.com/tetherhq/tether/installer"
 )
 
 type globals struct {
@@ -35,7 +37,7 @@ func rootCmd() *cobra.Command {
 				return err
 			}
 			if cfg.Kind == embedcfg.KindInstaller {
-				return fmt.Errorf("installer downloads are not supported by this build yet")
+				return runInstall(cmd, cfg, exe, nil)
 			}
 			return runSupport(cmd, g, &supportFlags{})
 		},
@@ -43,7 +45,7 @@ func rootCmd() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.stateDir, "state-dir", "", "directory of the agent's identity key and state (env TETHER_STATE_DIR)")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log details to stderr")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(supportCmd(g), versionCmd())
+	root.AddCommand(supportCmd(g), installCmd(), uninstallCmd(), versionCmd())
 	return root
 }
 
@@ -99,4 +101,51 @@ func logger(g *globals) *slog.Logger {
 func versionCmd() *cobra.Command {
 	return &cobra.Command{Use: "version", Short: "Print the version", Args: cobra.NoArgs,
 		Run: func(cmd *cobra.Command, _ []string) { fmt.Fprintln(cmd.OutOrStdout(), version) }}
+}
+
+// installCmd installs a jump client (C3). Its flags are parsed by package
+// installer, which also takes MSI-style KEY=value properties (C4), so the
+// arguments pass through untouched.
+func installCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:                "install [--install-dir DIR] [--jc-jump-group G] [--jc-tag T] [--jc-comments C] [--jc-name N] [--mode service|user] [--user U] [--silent]",
+		Short:              "Install this agent as a jump client",
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			exe, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			cfg, _, err := agent.EmbeddedConfig(exe)
+			if err != nil && err != agent.ErrNoSession {
+				return err
+			}
+			return runInstall(cmd, cfg, exe, args)
+		},
+	}
+}
+
+func runInstall(cmd *cobra.Command, cfg *embedcfg.Config, exe string, args []string) error {
+	if args == nil {
+		args = os.Args[1:]
+	}
+	if code := installer.RunInstall(cmd.Context(), args, cfg, exe, cmd.OutOrStdout(), cmd.ErrOrStderr()); code != 0 {
+		return exitCode(code)
+	}
+	return nil
+}
+
+func uninstallCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "uninstall",
+		Short: "Remove the jump client this binary belongs to",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			exe, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			return installer.Uninstall(cmd.Context(), filepath.Dir(exe))
+		},
+	}
 }

@@ -21,8 +21,10 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := rootCmd().ExecuteContext(ctx)
 	stop()
-	if err != nil {
+	if _, reported := err.(exitCode); err != nil && !reported {
 		fmt.Fprintln(os.Stderr, err.Error())
+	}
+	if err != nil {
 		os.Exit(exitStatus(err))
 	}
 }
@@ -36,7 +38,15 @@ func exitStatus(err error) int {
 	if _, ok := err.(usageError); ok {
 		return 2
 	}
+	if c, ok := err.(exitCode); ok {
+		return int(c)
+	}
 	return 1
 }
 
 type usageError struct{ error }
+
+// exitCode carries an exit status already reported on stderr (installer).
+type exitCode int
+
+func (c exitCode) Error() string { return fmt.Sprintf("exit status %d", int(c)) }

@@ -48,7 +48,9 @@ func Start(t testing.TB, mod func(*site.Options)) *Site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fc := clock.NewFake(time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC))
+	// Start at the real time: agents and installers compare against their own
+	// clocks too (e.g. an installer's validity).
+	fc := clock.NewFake(time.Now().UTC().Truncate(time.Second))
 	o := site.Options{
 		DataDir: filepath.Join(dir, "data"), Listen: ln.Addr().String(), AgentsDir: agents,
 		PublicURL: "https://" + ln.Addr().String(), Clock: fc,

@@ -65,4 +65,16 @@ var migrations = []string{
 	);
 	CREATE INDEX audit_session ON audit(session_id, at);
 	CREATE INDEX audit_at ON audit(at);`,
+	`CREATE TABLE installers (
+		id TEXT PRIMARY KEY,
+		key_hash BLOB NOT NULL,
+		platform TEXT NOT NULL,
+		jump_group TEXT NOT NULL DEFAULT '',
+		tag TEXT NOT NULL DEFAULT '',
+		comments TEXT NOT NULL DEFAULT '',
+		mode TEXT NOT NULL,
+		created_by INTEGER NOT NULL REFERENCES users(id),
+		created_at INTEGER NOT NULL,
+		expires_at INTEGER NOT NULL
+	);`,
 }

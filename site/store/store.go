@@ -77,6 +77,22 @@ type Session struct {
 // Live reports whether the session has not ended.
 func (s *Session) Live() bool { return !s.Status.Ended() }
 
+// Installer is a jump-client installer an admin created (C2): many
+// computers may install from it until it expires. Only the hash of its key
+// (KEY_INFO) is stored.
+type Installer struct {
+	ID        string
+	KeyHash   []byte
+	Platform  string
+	JumpGroup string
+	Tag       string
+	Comments  string
+	Mode      wire.AgentMode
+	CreatedBy int64
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
 // AuditEntry is one line of the audit log (D5).
 type AuditEntry struct {
 	ID         int64     `json:"id"`
@@ -127,6 +143,9 @@ type Store interface {
 	UpdateSession(ctx context.Context, id string, fn SessionUpdate) (*Session, error)
 	// DueSessions lists live sessions whose ExpiresAt is not after now.
 	DueSessions(ctx context.Context, now time.Time) ([]string, error)
+
+	CreateInstaller(ctx context.Context, in *Installer) error
+	Installer(ctx context.Context, id string) (*Installer, error)
 
 	Audit(ctx context.Context, e *AuditEntry) error
 	AuditLog(ctx context.Context, q AuditQuery) ([]AuditEntry, error)

@@ -1,0 +1,168 @@
+package site
+
+import (
+	"bytes"
+	"crypto/subtle"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/tetherhq/tether/embedcfg"
+	"github.com/tetherhq/tether/packaging"
+	"github.com/tetherhq/tether/site/store"
+	"github.com/tetherhq/tether/wire"
+)
+
+type createInstallerRequest struct {
+	Platform  string `json:"platform"`
+	JumpGroup string `json:"jump_group"`
+	Tag       string `json:"tag"`
+	Comments  string `json:"comments"`
+	Mode      string `json:"mode"`
+	ValidFor  string `json:"valid_for"`
+}
+
+const (
+	defaultInstallerValidity = 7 * 24 * time.Hour
+	maxInstallerValidity     = 365 * 24 * time.Hour
+)
+
+func (req *createInstallerRequest) validate(user string, platforms []string) (time.Duration, error) {
+	bad := func(format string, args ...any) (time.Duration, error) {
+		return 0, wire.Errorf(wire.BadRequest, format, args...)
+	}
+	if req.Platform == "" {
+		req.Platform = "linux-amd64"
+	}
+	if !contains(platforms, req.Platform) {
+		return bad("No agent build for platform %q on this site. Available: %s.", req.Platform, strings.Join(platforms, ", "))
+	}
+	switch req.Mode {
+	case "":
+		req.Mode = string(wire.ModeService)
+	case string(wire.ModeService), string(wire.ModeUser):
+	default:
+		return bad("mode must be service or user.")
+	}
+	if req.JumpGroup == "" {
+		req.JumpGroup = "user:" + user
+	}
+	if len(req.JumpGroup) > 128 || len(req.Tag) > 64 || len(req.Comments) > 1024 {
+		return bad("jump_group (128), tag (64) or comments (1024 characters) too long.")
+	}
+	if req.ValidFor == "" {
+		return defaultInstallerValidity, nil
+	}
+	d, err := time.ParseDuration(req.ValidFor)
+	if err != nil || d <= 0 || d > maxInstallerValidity {
+		return bad("valid_for must be a duration between 1s and %s.", maxInstallerValidity)
+	}
+	return d, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// handleCreateInstaller creates a jump-client installer (C2, SPEC F). Its key
+// (KEY_INFO) is returned once; the download URL carries it.
+func (s *Server) handleCreateInstaller(w http.ResponseWriter, r *http.Request, a *authed) {
+	var req createInstallerRequest
+	if err := readJSON(r, &req); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	valid, err := req.validate(a.user.Name, s.agents.platforms())
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	now := s.clock.Now()
+	key := randomToken(24)
+	in := &store.Installer{ID: newID()[:16], KeyHash: hashSecret(key), Platform: req.Platform,
+		JumpGroup: req.JumpGroup, Tag: req.Tag, Comments: req.Comments, Mode: wire.AgentMode(req.Mode),
+		CreatedBy: a.user.ID, CreatedAt: now, ExpiresAt: now.Add(valid)}
+	if err := s.store.CreateInstaller(r.Context(), in); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	s.audit(r.Context(), "installer_created", "", a.user.Name, remoteAddr(r),
+		fmt.Sprintf("installer %s %s %s group %q tag %q", in.ID, in.Platform, in.Mode, in.JumpGroup, in.Tag))
+	writeJSON(w, http.StatusCreated, map[string]any{
+		"id": in.ID, "key_info": key, "download_url": s.public.String() + "/download/installer/" + in.ID + "/" + key,
+		"expires_at": in.ExpiresAt, "platform": in.Platform, "mode": in.Mode,
+	})
+}
+
+// handleInstallerDownload serves an installer: for Linux the self-extracting
+// tether-{id}.bin (C5), assembled on the fly from the agent build and the
+// signed installer config; elsewhere the agent with the config appended
+// (MSI and .pkg come later). No login: the key in the URL is the capability.
+func (s *Server) handleInstallerDownload(w http.ResponseWriter, r *http.Request) {
+	if !s.codeLimit.allow(remoteAddr(r)) {
+		s.writeErr(w, r, wire.Errorf(wire.TooManyRequests, "Too many requests. Try again later."))
+		return
+	}
+	in, err := s.store.Installer(r.Context(), r.PathValue("id"))
+	key := r.PathValue("key")
+	if err != nil || subtle.ConstantTimeCompare(hashSecret(key), in.KeyHash) != 1 {
+		s.downloadError(w, r, wire.Err(wire.InstallerInvalid))
+		return
+	}
+	if !s.clock.Now().Before(in.ExpiresAt) {
+		s.downloadError(w, r, wire.Err(wire.InstallerExpired))
+		return
+	}
+	path, ok := s.agents.path(in.Platform)
+	if !ok {
+		s.downloadError(w, r, wire.Err(wire.Unsupported))
+		return
+	}
+	cfg := &embedcfg.Config{Kind: embedcfg.KindInstaller, SiteURL: s.public.String(), SiteName: s.public.Hostname(),
+		CertPin: s.pin, Platform: in.Platform, IssuedAt: s.clock.Now(), InstallerID: in.ID, KeyInfo: key,
+		JumpGroup: in.JumpGroup, Tag: in.Tag, Comments: in.Comments, Mode: string(in.Mode), ExpiresAt: in.ExpiresAt}
+	if strings.HasPrefix(in.Platform, "linux-") && r.URL.Query().Get("format") != "raw" {
+		err = s.serveBin(w, path, in.ID, cfg)
+	} else {
+		err = s.serveAgentBinary(w, r, path, cfg)
+	}
+	if err != nil {
+		s.log.Warn("installer download", "installer", in.ID, "err", err)
+		return
+	}
+	s.audit(r.Context(), "installer_downloaded", "", "", remoteAddr(r), "installer "+in.ID)
+}
+
+func (s *Server) serveBin(w http.ResponseWriter, path, id string, cfg *embedcfg.Config) error {
+	rec, err := embedcfg.Record(cfg, s.siteKey)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	name := "tether-" + id + ".bin"
+	w.Header().Set("Content-Type", "application/x-sh")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	agent := io.MultiReader(f, bytes.NewReader(rec))
+	err = packaging.BuildBin(w, packaging.BinOptions{Name: name, Agent: agent, AgentSize: st.Size() + int64(len(rec)), ModTime: s.clock.Now()})
+	if err != nil {
+		return fmt.Errorf("build %s: %w", name, err)
+	}
+	return nil
+}
