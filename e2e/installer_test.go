@@ -109,10 +109,77 @@ func TestInstallerBinAsAdmin(t *testing.T) {
 	if !strings.Contains(string(rec), `"web"`) || !strings.Contains(string(rec), "front door") {
 		t.Fatalf("install record lacks the --jc flags: %s", rec)
 	}
+	jumpClientLifecycle(t, s, dir)
+
 	if out, err := exec.Command(filepath.Join(dir, "uninstall")).CombinedOutput(); err != nil {
 		t.Fatalf("uninstall: %v\n%s", err, out)
 	}
 	if _, err := os.Stat(dir); err == nil {
 		t.Fatal("uninstall left the install dir")
+	}
+}
+
+type jcList struct {
+	Items []struct {
+		ID, Name, Status, Tag, Comments, Group, Hostname string
+	}
+	Counts map[string]int
+}
+
+// jumpClientLifecycle: init-script start → online in the jump list with its
+// flags, search, rename, stop → offline, remove → jc_not_found.
+func jumpClientLifecycle(t *testing.T, s *sitetest.Site, dir string) {
+	initScript := func(arg string) {
+		t.Helper()
+		if out, err := exec.Command(filepath.Join(dir, "init-script"), arg).CombinedOutput(); err != nil {
+			t.Fatalf("init-script %s: %v\n%s", arg, err, out)
+		}
+	}
+	list := func(query string) jcList {
+		var l jcList
+		if st := s.Do(s.Token, "GET", "/api/v1/jump-clients"+query, nil, &l); st != 200 {
+			t.Fatalf("list: %d", st)
+		}
+		return l
+	}
+	initScript("start")
+	t.Cleanup(func() { exec.Command(filepath.Join(dir, "init-script"), "stop").Run() })
+	sitetest.WaitFor(t, "jump client online", func() bool {
+		l := list("")
+		return len(l.Items) == 1 && l.Items[0].Status == "online"
+	})
+	l := list("")
+	jc := l.Items[0]
+	if jc.Tag != "web" || jc.Comments != "front door" || jc.Group != "user:tech" || l.Counts["online"] != 1 || l.Counts["total"] != 1 {
+		t.Fatalf("jump list: %+v", l)
+	}
+	if n := len(list("?q=FRONT&fields=comments").Items); n != 1 {
+		t.Fatalf("search comments: %d", n)
+	}
+	if n := len(list("?q=front&fields=tag").Items); n != 0 {
+		t.Fatalf("search outside the chosen fields: %d", n)
+	}
+	if st := s.Do(s.Token, "PATCH", "/api/v1/jump-clients/"+jc.ID, map[string]any{"name": "web-01"}, nil); st != 200 {
+		t.Fatalf("rename: %d", st)
+	}
+	if got := list("?q=web-01&fields=name").Items; len(got) != 1 || got[0].Name != "web-01" {
+		t.Fatalf("renamed: %+v", got)
+	}
+	initScript("stop")
+	sitetest.WaitFor(t, "jump client offline", func() bool {
+		l := list("")
+		return len(l.Items) == 1 && l.Items[0].Status == "offline" && l.Counts["offline"] == 1
+	})
+	if st := s.Do(s.Token, "DELETE", "/api/v1/jump-clients/"+jc.ID, nil, nil); st != 200 {
+		t.Fatalf("remove: %d", st)
+	}
+	var eb sitetest.ErrorBody
+	if st := s.Do(s.Token, "PATCH", "/api/v1/jump-clients/"+jc.ID, map[string]any{"name": "x"}, &eb); st != 404 || eb.Error.Code != "jc_not_found" {
+		t.Fatalf("after removal: %d %+v", st, eb)
+	}
+	// Started again, the removed client is refused and stops by itself.
+	out, err := exec.Command(filepath.Join(dir, "init-script"), "start").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "The Jump Client does not exist.") {
+		t.Fatalf("start after removal: %v\n%s", err, out)
 	}
 }

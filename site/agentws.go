@@ -41,6 +41,10 @@ func (s *Server) handleAgentConnect(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
+	if cfg, err := embedcfg.Verify(hello.Config, s.SiteKey()); err == nil && cfg.Kind == embedcfg.KindInstaller {
+		s.serveJumpClient(ctx, ac, hello, nonce, cfg, addr)
+		return
+	}
 	ss, err := s.admitSupport(ctx, hello, nonce, addr)
 	if err != nil {
 		s.refuse(ctx, ac, err)

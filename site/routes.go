@@ -35,6 +35,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /download/{code}", s.handleDownload)
 	mux.HandleFunc("POST "+api+"/installers", s.api(s.handleCreateInstaller))
 	mux.HandleFunc("GET /download/installer/{id}/{key}", s.handleInstallerDownload)
+	mux.HandleFunc("GET "+api+"/jump-clients", s.api(s.handleListJumpClients))
+	mux.HandleFunc("PATCH "+api+"/jump-clients/{id}", s.api(s.handlePatchJumpClient))
+	mux.HandleFunc("DELETE "+api+"/jump-clients/{id}", s.api(s.handleDeleteJumpClient))
 	mux.HandleFunc("GET /agent/v1/connect", s.handleAgentConnect)
 	mux.HandleFunc("GET /agent/v1/config/{code}", s.handleAgentConfig)
 

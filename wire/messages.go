@@ -54,6 +54,19 @@ type Hello struct {
 	JumpClientID string `json:"jump_client_id,omitempty"`
 	// Disabled is set when the local user has disabled the jump client (C9).
 	Disabled bool `json:"disabled,omitempty"`
+	// Enroll carries the install flags (C3) when a jump client enrols with
+	// an installer config for the first time.
+	Enroll *Enroll `json:"enroll,omitempty"`
+}
+
+// Enroll is what an admin chose at install time; flags win over the
+// installer's own values.
+type Enroll struct {
+	Name      string `json:"name,omitempty"`
+	JumpGroup string `json:"jump_group,omitempty"`
+	Tag       string `json:"tag,omitempty"`
+	Comments  string `json:"comments,omitempty"`
+	Mode      string `json:"mode,omitempty"`
 }
 
 // HostInfo are the statistics a computer reports (C6).

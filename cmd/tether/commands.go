@@ -45,7 +45,7 @@ func rootCmd() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.stateDir, "state-dir", "", "directory of the agent's identity key and state (env TETHER_STATE_DIR)")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log details to stderr")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(supportCmd(g), installCmd(), uninstallCmd(), versionCmd())
+	root.AddCommand(supportCmd(g), installCmd(), uninstallCmd(), serviceCmd(g), versionCmd())
 	return root
 }
 
@@ -148,4 +148,24 @@ func uninstallCmd() *cobra.Command {
 			return installer.Uninstall(cmd.Context(), filepath.Dir(exe))
 		},
 	}
+}
+
+// serviceCmd runs the installed jump client; the init-script, systemd unit
+// or Windows service starts `tether service run`.
+func serviceCmd(g *globals) *cobra.Command {
+	svc := &cobra.Command{Use: "service", Short: "Run or control the installed jump client"}
+	svc.AddCommand(&cobra.Command{
+		Use:   "run",
+		Short: "Run the jump client in the foreground (what the service manager starts)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			exe, err := os.Executable()
+			if err != nil {
+				return err
+			}
+			g.verbose = true
+			return agent.RunJumpClient(cmd.Context(), agent.JumpOptions{StateDir: g.stateDir, Executable: exe, Logger: logger(g)})
+		},
+	})
+	return svc
 }

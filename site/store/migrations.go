@@ -77,4 +77,21 @@ var migrations = []string{
 		created_at INTEGER NOT NULL,
 		expires_at INTEGER NOT NULL
 	);`,
+	`CREATE TABLE jump_clients (
+		id TEXT PRIMARY KEY,
+		identity BLOB NOT NULL UNIQUE,
+		installer_id TEXT NOT NULL,
+		name TEXT NOT NULL,
+		jump_group TEXT NOT NULL DEFAULT '',
+		tag TEXT NOT NULL DEFAULT '',
+		comments TEXT NOT NULL DEFAULT '',
+		mode TEXT NOT NULL,
+		host TEXT NOT NULL DEFAULT '{}',
+		public_ip TEXT NOT NULL DEFAULT '',
+		version TEXT NOT NULL DEFAULT '',
+		disabled INTEGER NOT NULL DEFAULT 0,
+		removed INTEGER NOT NULL DEFAULT 0,
+		created_at INTEGER NOT NULL,
+		last_seen INTEGER NOT NULL DEFAULT 0
+	);`,
 }

@@ -93,6 +93,25 @@ type Installer struct {
 	ExpiresAt time.Time
 }
 
+// JumpClient is an installed persistent agent (SPEC C).
+type JumpClient struct {
+	ID          string
+	Identity    []byte
+	InstallerID string
+	Name        string
+	JumpGroup   string
+	Tag         string
+	Comments    string
+	Mode        string
+	Host        wire.HostInfo
+	PublicIP    string
+	Version     string
+	Disabled    bool
+	Removed     bool
+	CreatedAt   time.Time
+	LastSeen    time.Time
+}
+
 // AuditEntry is one line of the audit log (D5).
 type AuditEntry struct {
 	ID         int64     `json:"id"`
@@ -146,6 +165,12 @@ type Store interface {
 
 	CreateInstaller(ctx context.Context, in *Installer) error
 	Installer(ctx context.Context, id string) (*Installer, error)
+
+	CreateJumpClient(ctx context.Context, jc *JumpClient) error
+	JumpClient(ctx context.Context, id string) (*JumpClient, error)
+	// ListJumpClients lists jump clients that were not removed.
+	ListJumpClients(ctx context.Context) ([]*JumpClient, error)
+	UpdateJumpClient(ctx context.Context, id string, fn func(*JumpClient) error) (*JumpClient, error)
 
 	Audit(ctx context.Context, e *AuditEntry) error
 	AuditLog(ctx context.Context, q AuditQuery) ([]AuditEntry, error)

@@ -1,0 +1,146 @@
+package agent
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tetherhq/tether/embedcfg"
+	"github.com/tetherhq/tether/installer"
+	"github.com/tetherhq/tether/internal/backoff"
+	"github.com/tetherhq/tether/internal/wsutil"
+	"github.com/tetherhq/tether/wire"
+)
+
+// JumpOptions configure the persistent agent (SPEC C).
+type JumpOptions struct {
+	StateDir   string
+	Executable string // carries the installer config; its dir holds the install record
+	Logger     *slog.Logger
+}
+
+// enrolment is what a jump client keeps after enrolling.
+type enrolment struct {
+	ID string `json:"id"`
+}
+
+// RunJumpClient keeps an installed jump client connected to its site: it
+// enrols on first start (within the installer's validity), then rejoins
+// with its identity. It returns when the site removed it (jc_not_found) or
+// refuses the installer, or when ctx ends.
+func RunJumpClient(ctx context.Context, o JumpOptions) error {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	cfg, rec, err := EmbeddedConfig(o.Executable)
+	if err != nil {
+		return err
+	}
+	if cfg.Kind != embedcfg.KindInstaller {
+		return errors.New("this binary is not a jump client: it carries no installer config")
+	}
+	st, err := ResolveState(o.StateDir)
+	if err != nil {
+		return err
+	}
+	key, err := st.Identity()
+	if err != nil {
+		return err
+	}
+	j := &jumpClient{o: o, cfg: cfg, rec: rec, st: st, log: o.Logger}
+	j.hello = wire.Hello{Mode: wire.AgentMode(nonEmpty(cfg.Mode, string(wire.ModeService))), Config: rec}
+	if r, err := installer.ReadRecord(filepath.Dir(o.Executable)); err == nil {
+		j.hello.Enroll = &wire.Enroll{Name: r.Name, JumpGroup: r.JumpGroup, Tag: r.Tag, Comments: r.Comments, Mode: string(r.Mode)}
+	}
+	bo := backoff.New(time.Second, 5*time.Minute)
+	for {
+		start := time.Now()
+		err := j.connectOnce(ctx, key)
+		if ctx.Err() != nil {
+			return nil
+		}
+		switch wire.CodeOf(err) {
+		case wire.JCNotFound, wire.InstallerExpired, wire.InstallerInvalid:
+			return err
+		}
+		if time.Since(start) > time.Minute {
+			bo.Reset()
+		}
+		j.log.Warn("connection to site lost; reconnecting", "err", err)
+		if bo.Wait(ctx) != nil {
+			return nil
+		}
+	}
+}
+
+type jumpClient struct {
+	o     JumpOptions
+	cfg   *embedcfg.Config
+	rec   []byte
+	st    *State
+	hello wire.Hello
+	log   *slog.Logger
+}
+
+func (j *jumpClient) enrolledID() string {
+	b, err := os.ReadFile(j.st.path(JumpClientFile))
+	if err != nil {
+		return ""
+	}
+	var e enrolment
+	json.Unmarshal(b, &e)
+	return e.ID
+}
+
+func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) error {
+	conn, err := Dial(ctx, j.cfg.SiteURL, j.cfg.CertPin, "/agent/v1/connect")
+	if err != nil {
+		return err
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(wire.MaxControlMessage)
+	c := &ctrl{conn: conn}
+	h := j.hello
+	h.Host = collectHost()
+	if h.JumpClientID = j.enrolledID(); h.JumpClientID != "" {
+		h.Enroll = nil
+	}
+	w, err := handshake(ctx, c, h, key, j.cfg.SiteKey)
+	if err != nil {
+		return err
+	}
+	if h.JumpClientID == "" {
+		b, _ := json.Marshal(enrolment{ID: w.JumpClientID})
+		if err := writeSecret(j.st.path(JumpClientFile), b); err != nil {
+			return fmt.Errorf("save enrolment: %w", err)
+		}
+		j.log.Info("enrolled", "jump_client", w.JumpClientID)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go wsutil.Heartbeat(cctx, conn, w.Heartbeat)
+	for {
+		m, err := c.recv(cctx)
+		if err != nil {
+			return err
+		}
+		if end, ok := m.(*wire.End); ok {
+			// A headless Linux install keeps its files until its
+			// uninstall script runs (C8); the agent just stops.
+			return wire.Err(end.Code)
+		}
+	}
+}
+
+func nonEmpty(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,297 @@
+package site
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/subtle"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tetherhq/tether/embedcfg"
+	"github.com/tetherhq/tether/internal/wsutil"
+	"github.com/tetherhq/tether/site/store"
+	"github.com/tetherhq/tether/wire"
+)
+
+// serveJumpClient is the control channel of a jump client: first contact
+// enrols it with its installer's key (within the installer's validity),
+// later contacts prove the identity it enrolled with.
+func (s *Server) serveJumpClient(ctx context.Context, ac *agentConn, h *wire.Hello, nonce []byte, cfg *embedcfg.Config, addr string) {
+	jc, err := s.admitJumpClient(ctx, h, nonce, cfg, addr)
+	if err != nil {
+		s.refuse(ctx, ac, err)
+		return
+	}
+	ac.id = jc.ID
+	welcome := wire.Welcome{JumpClientID: jc.ID, Heartbeat: s.opts.Heartbeat,
+		SiteProof: ed25519.Sign(s.siteKey, wire.SiteProofMessage(h.Nonce))}
+	if err := ac.send(ctx, welcome); err != nil {
+		return
+	}
+	s.hub.add(ac)
+	defer s.hub.remove(ac)
+	s.touchJumpClient(ctx, jc.ID, func(x *store.JumpClient) { x.Host, x.Version, x.Disabled = h.Host, h.Version, h.Disabled })
+	defer s.touchJumpClient(context.WithoutCancel(ctx), jc.ID, nil)
+	go wsutil.Heartbeat(ctx, ac.conn, s.opts.Heartbeat)
+	for {
+		_, b, err := ac.conn.Read(ctx)
+		if err != nil {
+			return
+		}
+		if m, err := wire.Decode(b); err == nil {
+			if hu, ok := m.(*wire.HostUpdate); ok {
+				s.touchJumpClient(ctx, jc.ID, func(x *store.JumpClient) { x.Host, x.Disabled = hu.Host, hu.Disabled })
+			}
+		}
+	}
+}
+
+func (s *Server) touchJumpClient(ctx context.Context, id string, fn func(*store.JumpClient)) {
+	now := s.clock.Now()
+	s.store.UpdateJumpClient(ctx, id, func(x *store.JumpClient) error {
+		x.LastSeen = now
+		if fn != nil {
+			fn(x)
+		}
+		return nil
+	})
+}
+
+func (s *Server) admitJumpClient(ctx context.Context, h *wire.Hello, nonce []byte, cfg *embedcfg.Config, addr string) (*store.JumpClient, error) {
+	invalid := wire.Err(wire.InstallerInvalid)
+	if len(h.Identity) != ed25519.PublicKeySize || !ed25519.Verify(h.Identity, wire.ProofMessage(nonce, h.Config), h.Proof) {
+		return nil, invalid
+	}
+	in, err := s.store.Installer(ctx, cfg.InstallerID)
+	if err != nil || subtle.ConstantTimeCompare(hashSecret(cfg.KeyInfo), in.KeyHash) != 1 {
+		return nil, invalid
+	}
+	if h.JumpClientID != "" {
+		jc, err := s.store.JumpClient(ctx, h.JumpClientID)
+		switch {
+		case errors.Is(err, store.ErrNotFound) || (err == nil && jc.Removed):
+			return nil, wire.Err(wire.JCNotFound)
+		case err != nil:
+			return nil, err
+		case !bytes.Equal(jc.Identity, h.Identity):
+			return nil, invalid
+		}
+		return jc, nil
+	}
+	// The first start must happen within the installer's validity (C5).
+	if !s.clock.Now().Before(in.ExpiresAt) {
+		return nil, wire.Err(wire.InstallerExpired)
+	}
+	e := h.Enroll
+	if e == nil {
+		e = &wire.Enroll{}
+	}
+	jc := &store.JumpClient{ID: newID()[:20], Identity: h.Identity, InstallerID: in.ID,
+		Name: nonEmpty(e.Name, h.Host.Hostname), JumpGroup: nonEmpty(e.JumpGroup, in.JumpGroup),
+		Tag: nonEmpty(e.Tag, in.Tag), Comments: nonEmpty(e.Comments, in.Comments), Mode: nonEmpty(e.Mode, string(in.Mode)),
+		Host: h.Host, PublicIP: addr, Version: h.Version, CreatedAt: s.clock.Now(), LastSeen: s.clock.Now()}
+	if len(jc.Name) > 128 {
+		jc.Name = jc.Name[:128]
+	}
+	if err := s.store.CreateJumpClient(ctx, jc); err != nil {
+		return nil, err
+	}
+	s.audit(ctx, "jump_client_enrolled", "", "installer "+in.ID, addr, "jump client "+jc.ID+" "+jc.Name)
+	return jc, nil
+}
+
+// jumpClientView is the API shape (SPEC F).
+type jumpClientView struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Hostname    string    `json:"hostname"`
+	JumpMethod  string    `json:"jump_method"`
+	Comments    string    `json:"comments"`
+	Group       string    `json:"group"`
+	Tag         string    `json:"tag"`
+	Status      string    `json:"status"`
+	PrivateIP   string    `json:"private_ip"`
+	PublicIP    string    `json:"public_ip"`
+	ConsoleUser string    `json:"console_user"`
+	Domain      string    `json:"domain"`
+	Workgroup   string    `json:"workgroup"`
+	OS          string    `json:"os"`
+	Version     string    `json:"version"`
+	LastSeen    time.Time `json:"last_seen"`
+	HasDisplay  bool      `json:"has_display"`
+}
+
+func (s *Server) jcView(jc *store.JumpClient) *jumpClientView {
+	status := string(wire.JumpOffline)
+	switch {
+	case s.hub.online(jc.ID) && jc.Disabled:
+		status = string(wire.JumpDisabled)
+	case s.hub.online(jc.ID):
+		status = string(wire.JumpOnline)
+	}
+	return &jumpClientView{ID: jc.ID, Name: jc.Name, Hostname: jc.Host.Hostname, JumpMethod: "jump client (" + jc.Mode + ")",
+		Comments: jc.Comments, Group: jc.JumpGroup, Tag: jc.Tag, Status: status, PrivateIP: jc.Host.PrivateIP,
+		PublicIP: jc.PublicIP, ConsoleUser: jc.Host.ConsoleUser, Domain: jc.Host.Domain, Workgroup: jc.Host.Workgroup,
+		OS: jc.Host.OS + "-" + jc.Host.Arch, Version: jc.Version, LastSeen: jc.LastSeen, HasDisplay: jc.Host.HasDisplay}
+}
+
+// canSee applies C10: a technician sees their own personal group and the
+// team groups; other technicians' personal groups are for admins.
+func canSee(a *authed, jc *store.JumpClient) bool {
+	if a.user.Admin || !strings.HasPrefix(jc.JumpGroup, "user:") {
+		return true
+	}
+	return jc.JumpGroup == "user:"+a.user.Name
+}
+
+// searchFields are the C7 fields, as the API names them.
+var searchFields = []string{"comments", "console_user", "domain", "group", "jump_method", "last_access",
+	"name", "private_ip", "public_ip", "status", "tag", "workgroup"}
+
+func (v *jumpClientView) field(name string) string {
+	switch name {
+	case "comments":
+		return v.Comments
+	case "console_user":
+		return v.ConsoleUser
+	case "domain":
+		return v.Domain
+	case "group":
+		return v.Group
+	case "jump_method":
+		return v.JumpMethod
+	case "last_access":
+		return v.LastSeen.Format(time.DateTime)
+	case "name":
+		return v.Name + " " + v.Hostname
+	case "private_ip":
+		return v.PrivateIP
+	case "public_ip":
+		return v.PublicIP
+	case "status":
+		return v.Status
+	case "tag":
+		return v.Tag
+	case "workgroup":
+		return v.Workgroup
+	}
+	return ""
+}
+
+func (s *Server) handleListJumpClients(w http.ResponseWriter, r *http.Request, a *authed) {
+	q := r.URL.Query()
+	fields := searchFields
+	if f := q.Get("fields"); f != "" {
+		fields = strings.Split(f, ",")
+		for _, name := range fields {
+			if !contains(searchFields, name) {
+				s.writeErr(w, r, wire.Errorf(wire.BadRequest, "Unknown search field %q. Fields: %s.", name, strings.Join(searchFields, ", ")))
+				return
+			}
+		}
+	}
+	list, err := s.store.ListJumpClients(r.Context())
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	needle := strings.ToLower(q.Get("q"))
+	items := []*jumpClientView{}
+	counts := map[string]int{"total": 0, "online": 0, "offline": 0, "passive": 0}
+	for _, jc := range list {
+		if !canSee(a, jc) || (q.Get("group") != "" && jc.JumpGroup != q.Get("group")) || (q.Get("tag") != "" && jc.Tag != q.Get("tag")) {
+			continue
+		}
+		v := s.jcView(jc)
+		if needle != "" && !matches(v, fields, needle) {
+			continue
+		}
+		items = append(items, v)
+		counts["total"]++
+		if v.Status == string(wire.JumpOnline) {
+			counts["online"]++
+		} else {
+			counts["offline"]++
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "counts": counts})
+}
+
+func matches(v *jumpClientView, fields []string, needle string) bool {
+	for _, f := range fields {
+		if strings.Contains(strings.ToLower(v.field(f)), needle) {
+			return true
+		}
+	}
+	return false
+}
+
+// visibleJumpClient loads a jump client the caller may see (C11 jc_not_found otherwise).
+func (s *Server) visibleJumpClient(r *http.Request, a *authed) (*store.JumpClient, error) {
+	jc, err := s.store.JumpClient(r.Context(), r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (jc.Removed || !canSee(a, jc))) {
+		return nil, wire.Err(wire.JCNotFound)
+	}
+	return jc, err
+}
+
+type patchJumpClient struct {
+	Name      *string `json:"name"`
+	JumpGroup *string `json:"jump_group"`
+	Tag       *string `json:"tag"`
+	Comments  *string `json:"comments"`
+}
+
+func (s *Server) handlePatchJumpClient(w http.ResponseWriter, r *http.Request, a *authed) {
+	var req patchJumpClient
+	if err := readJSON(r, &req); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	jc, err := s.visibleJumpClient(r, a)
+	if err == nil && req.Name != nil && (len(*req.Name) == 0 || len(*req.Name) > 128) {
+		err = wire.Errorf(wire.BadRequest, "name must be 1 to 128 characters.")
+	}
+	if err == nil {
+		jc, err = s.store.UpdateJumpClient(r.Context(), jc.ID, func(x *store.JumpClient) error {
+			set := func(dst *string, v *string) {
+				if v != nil {
+					*dst = *v
+				}
+			}
+			set(&x.Name, req.Name)
+			set(&x.JumpGroup, req.JumpGroup)
+			set(&x.Tag, req.Tag)
+			set(&x.Comments, req.Comments)
+			return nil
+		})
+	}
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	s.audit(r.Context(), "jump_client_changed", "", a.user.Name, remoteAddr(r), "jump client "+jc.ID)
+	writeJSON(w, http.StatusOK, s.jcView(jc))
+}
+
+// handleDeleteJumpClient removes a jump client: access is revoked at once
+// and a connected client is told to uninstall (C8).
+func (s *Server) handleDeleteJumpClient(w http.ResponseWriter, r *http.Request, a *authed) {
+	jc, err := s.visibleJumpClient(r, a)
+	if err == nil {
+		_, err = s.store.UpdateJumpClient(r.Context(), jc.ID, func(x *store.JumpClient) error { x.Removed = true; return nil })
+	}
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	if c := s.hub.get(jc.ID); c != nil {
+		c.send(r.Context(), wire.End{Code: wire.JCNotFound, Uninstall: true})
+		c.conn.CloseNow()
+	}
+	s.audit(r.Context(), "jump_client_removed", "", a.user.Name, remoteAddr(r), "jump client "+jc.ID)
+	writeJSON(w, http.StatusOK, map[string]any{})
+}

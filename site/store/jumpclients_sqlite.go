@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+)
+
+const jcCols = `id, identity, installer_id, name, jump_group, tag, comments, mode, host, public_ip, version,
+	disabled, removed, created_at, last_seen`
+
+func scanJumpClient(row interface{ Scan(...any) error }) (*JumpClient, error) {
+	var jc JumpClient
+	var host string
+	var created, seen int64
+	err := row.Scan(&jc.ID, &jc.Identity, &jc.InstallerID, &jc.Name, &jc.JumpGroup, &jc.Tag, &jc.Comments,
+		&jc.Mode, &host, &jc.PublicIP, &jc.Version, &jc.Disabled, &jc.Removed, &created, &seen)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	jc.CreatedAt, jc.LastSeen = tm(created), tm(seen)
+	if err := json.Unmarshal([]byte(host), &jc.Host); err != nil {
+		return nil, fmt.Errorf("jump client %s host: %w", jc.ID, err)
+	}
+	return &jc, nil
+}
+
+// CreateJumpClient inserts an enrolled jump client; an identity enrols once.
+func (s *SQLite) CreateJumpClient(ctx context.Context, jc *JumpClient) error {
+	host, _ := json.Marshal(jc.Host)
+	_, err := s.db.ExecContext(ctx, `INSERT INTO jump_clients(id, identity, installer_id, name, jump_group, tag,
+		comments, mode, host, public_ip, version, created_at, last_seen) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		jc.ID, jc.Identity, jc.InstallerID, jc.Name, jc.JumpGroup, jc.Tag, jc.Comments, jc.Mode, string(host),
+		jc.PublicIP, jc.Version, ts(jc.CreatedAt), ts(jc.LastSeen))
+	if isUnique(err) {
+		return fmt.Errorf("jump client identity: %w", ErrConflict)
+	}
+	if err != nil {
+		return fmt.Errorf("create jump client: %w", err)
+	}
+	return nil
+}
+
+// JumpClient reads one jump client (removed ones too).
+func (s *SQLite) JumpClient(ctx context.Context, id string) (*JumpClient, error) {
+	return scanJumpClient(s.db.QueryRowContext(ctx, `SELECT `+jcCols+` FROM jump_clients WHERE id = ?`, id))
+}
+
+// ListJumpClients lists the jump clients not removed, by name.
+func (s *SQLite) ListJumpClients(ctx context.Context) ([]*JumpClient, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+jcCols+` FROM jump_clients WHERE removed = 0 ORDER BY name, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list jump clients: %w", err)
+	}
+	defer rows.Close()
+	var out []*JumpClient
+	for rows.Next() {
+		jc, err := scanJumpClient(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, jc)
+	}
+	return out, rows.Err()
+}
+
+// UpdateJumpClient reads, mutates and writes a jump client in one transaction.
+func (s *SQLite) UpdateJumpClient(ctx context.Context, id string, fn func(*JumpClient) error) (*JumpClient, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("update jump client: %w", err)
+	}
+	defer tx.Rollback()
+	jc, err := scanJumpClient(tx.QueryRowContext(ctx, `SELECT `+jcCols+` FROM jump_clients WHERE id = ?`, id))
+	if err != nil {
+		return nil, err
+	}
+	if err := fn(jc); err != nil {
+		return nil, err
+	}
+	host, _ := json.Marshal(jc.Host)
+	_, err = tx.ExecContext(ctx, `UPDATE jump_clients SET name=?, jump_group=?, tag=?, comments=?, host=?,
+		public_ip=?, version=?, disabled=?, removed=?, last_seen=? WHERE id=?`,
+		jc.Name, jc.JumpGroup, jc.Tag, jc.Comments, string(host), jc.PublicIP, jc.Version, jc.Disabled,
+		jc.Removed, ts(jc.LastSeen), id)
+	if err != nil {
+		return nil, fmt.Errorf("write jump client: %w", err)
+	}
+	return jc, tx.Commit()
+}
