@@ -1,0 +1,103 @@
+package agent_test
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tetherhq/tether/agent"
+	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/wire"
+)
+
+func installerBinary(t *testing.T, s *sitetest.Site, validFor string) string {
+	t.Helper()
+	var in map[string]any
+	if st := s.Do(s.Token, "POST", "/api/v1/installers", map[string]any{"tag": "lab", "valid_for": validFor}, &in); st != 201 {
+		t.Fatalf("create installer: %d", st)
+	}
+	res, err := s.Client.Get(in["download_url"].(string) + "?format=raw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	p := filepath.Join(t.TempDir(), "tether")
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		t.Fatalf("download: %d %s", res.StatusCode, b)
+	}
+	os.WriteFile(p, b, 0o755)
+	return p
+}
+
+func TestJumpClientEnrolsAndRejoins(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	exe := installerBinary(t, s, "1h")
+	state := t.TempDir()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- agent.RunJumpClient(ctx, agent.JumpOptions{Executable: exe, StateDir: state}) }()
+	var l struct {
+		Items []struct{ ID, Status, Tag string }
+	}
+	sitetest.WaitFor(t, "enrolled and online", func() bool {
+		s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l)
+		return len(l.Items) == 1 && l.Items[0].Status == "online"
+	})
+	if l.Items[0].Tag != "lab" {
+		t.Fatalf("tag %q", l.Items[0].Tag)
+	}
+	cancel()
+	<-done
+	// Once enrolled, the installer's expiry no longer matters: it rejoins
+	// with its identity as the same jump client.
+	s.Clock.Advance(2 * time.Hour)
+	ctx, cancel = context.WithCancel(t.Context())
+	defer cancel()
+	go func() { done <- agent.RunJumpClient(ctx, agent.JumpOptions{Executable: exe, StateDir: state}) }()
+	sitetest.WaitFor(t, "rejoined", func() bool {
+		s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l)
+		return len(l.Items) == 1 && l.Items[0].Status == "online"
+	})
+	// Removing it revokes access at once and stops the client.
+	s.Do(s.Token, "DELETE", "/api/v1/jump-clients/"+l.Items[0].ID, nil, nil)
+	if err := <-done; wire.CodeOf(err) != wire.JCNotFound {
+		t.Fatalf("after removal: %v", err)
+	}
+}
+
+func TestExpiredInstallerNeverEnrols(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	exe := installerBinary(t, s, "1h")
+	s.Clock.Advance(time.Hour)
+	err := agent.RunJumpClient(t.Context(), agent.JumpOptions{Executable: exe, StateDir: t.TempDir()})
+	if wire.CodeOf(err) != wire.InstallerExpired {
+		t.Fatalf("got %v", err)
+	}
+	var l struct{ Items []any }
+	s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l)
+	if len(l.Items) != 0 {
+		t.Fatalf("expired installer enrolled: %v", l.Items)
+	}
+}
+
+func TestJumpClientMakesHostInstalled(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	exe := installerBinary(t, s, "1h")
+	state := t.TempDir()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- agent.RunJumpClient(ctx, agent.JumpOptions{Executable: exe, StateDir: state}) }()
+	sitetest.WaitFor(t, "enrolment saved", func() bool {
+		_, err := os.Stat(filepath.Join(state, agent.JumpClientFile))
+		return err == nil
+	})
+	cancel()
+	<-done
+	ss := s.CreateSession(nil)
+	app := download(t, s, ss.Code)
+	wantCode(t, run(t, app, state, ss.SecurityCode), wire.HostInstalled)
+}
