@@ -80,12 +80,28 @@ func RunJumpClient(ctx context.Context, o JumpOptions) error {
 }
 
 type jumpClient struct {
-	o     JumpOptions
-	cfg   *embedcfg.Config
-	rec   []byte
-	st    *State
-	hello wire.Hello
-	log   *slog.Logger
+	o        JumpOptions
+	cfg      *embedcfg.Config
+	rec      []byte
+	st       *State
+	hello    wire.Hello
+	log      *slog.Logger
+	controls customerControls
+}
+
+// serveView streams the screen for a jump (unattended access by site
+// policy, D2). Without a display the viewer is told so.
+func (j *jumpClient) serveView(ctx context.Context, v *wire.View) {
+	log := j.log.With("stream", v.Stream)
+	conn, err := Dial(ctx, j.cfg.SiteURL, j.cfg.CertPin, streamPath(v))
+	if err != nil {
+		log.Warn("view: connect", "err", err)
+		return
+	}
+	defer conn.CloseNow()
+	if err := runStream(ctx, conn, v.Control, &j.controls, log); err != nil && ctx.Err() == nil {
+		log.Info("view ended", "err", err)
+	}
 }
 
 func (j *jumpClient) enrolledID() string {
@@ -130,10 +146,13 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) er
 		if err != nil {
 			return err
 		}
-		if end, ok := m.(*wire.End); ok {
+		switch m := m.(type) {
+		case *wire.End:
 			// A headless Linux install keeps its files until its
 			// uninstall script runs (C8); the agent just stops.
-			return wire.Err(end.Code)
+			return wire.Err(m.Code)
+		case *wire.View:
+			go j.serveView(cctx, m)
 		}
 	}
 }

@@ -30,8 +30,7 @@ func ServeView(ctx context.Context, v *wire.View, s *Support) {
 			allowed = err == nil && ok
 		}
 	}
-	path := "/agent/v1/stream/" + url.PathEscape(v.Stream) + "?token=" + url.QueryEscape(string(v.Token))
-	conn, err := Dial(ctx, s.cfg.SiteURL, s.cfg.CertPin, path)
+	conn, err := Dial(ctx, s.cfg.SiteURL, s.cfg.CertPin, streamPath(v))
 	if err != nil {
 		log.Warn("view: connect", "err", err)
 		return
@@ -105,4 +104,9 @@ func (j injector) MouseButton(b stream.Button, down bool) error {
 		return fmt.Errorf("unknown button %d", b)
 	}
 	return j.Injector.MouseButton(ib, down)
+}
+
+// streamPath is where the agent dials its side of a view.
+func streamPath(v *wire.View) string {
+	return "/agent/v1/stream/" + url.PathEscape(v.Stream) + "?token=" + url.QueryEscape(string(v.Token))
 }

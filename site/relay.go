@@ -93,9 +93,12 @@ func (s *Server) handleStartView(w http.ResponseWriter, r *http.Request, a *auth
 		s.writeErr(w, r, err)
 		return
 	}
-	ac := s.hub.get(ss.ID)
+	ac, offline := s.hub.get(ss.ID), wire.Err(wire.CustomerOffline)
+	if ss.JumpClientID != "" { // the jump client's own control channel
+		ac, offline = s.hub.get(ss.JumpClientID), wire.Err(wire.JCNotConnected)
+	}
 	if ac == nil {
-		s.writeErr(w, r, wire.Err(wire.CustomerOffline))
+		s.writeErr(w, r, offline)
 		return
 	}
 	v := &view{id: newID(), sessionID: ss.ID, technician: a.user.Name, viewerToken: randomToken(24),
@@ -119,6 +122,9 @@ func (s *Server) checkViewable(r *http.Request, ss *store.Session, password stri
 	}
 	if !s.loginLimit.allow("view:" + ss.ID) {
 		return wire.Errorf(wire.TooManyRequests, "Too many attempts. Try again later.")
+	}
+	if ss.JumpClientID != "" && ss.PasswordHash == "" {
+		return nil // jump sessions: unattended access by site policy
 	}
 	if ok, _ := CheckPassword(ss.PasswordHash, password); !ok {
 		s.audit(r.Context(), "view_password_failed", ss.ID, "", remoteAddr(r), "")

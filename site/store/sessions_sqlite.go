@@ -39,7 +39,8 @@ func scanSession(row interface{ Scan(...any) error }) (*Session, error) {
 
 func countLive(ctx context.Context, tx *sql.Tx, where string, args ...any) (int, error) {
 	var n int
-	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sessions WHERE live = 1 `+where, args...).Scan(&n)
+	// Jump sessions are not ad hoc sessions: A8 limits do not count them.
+	err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sessions WHERE live = 1 AND jump_client_id = '' `+where, args...).Scan(&n)
 	return n, err
 }
 
@@ -71,9 +72,11 @@ func (s *SQLite) CreateSession(ctx context.Context, ss *Session, perTech, perSit
 	}
 	host, _ := json.Marshal(ss.Host)
 	_, err = tx.ExecContext(ctx, `INSERT INTO sessions(id, code, technician_id, customer_name, customer_email,
-		password_hash, security_hash, status, live, created_at, expires_at, host) VALUES(?,?,?,?,?,?,?,?,1,?,?,?)`,
+		password_hash, security_hash, status, live, created_at, expires_at, host, jump_client_id, computer,
+		activated_at) VALUES(?,?,?,?,?,?,?,?,1,?,?,?,?,?,?)`,
 		ss.ID, ss.Code, ss.TechnicianID, ss.CustomerName, ss.CustomerEmail, ss.PasswordHash,
-		ss.SecurityHash, ss.Status, ts(ss.CreatedAt), ts(ss.ExpiresAt), string(host))
+		ss.SecurityHash, ss.Status, ts(ss.CreatedAt), ts(ss.ExpiresAt), string(host), ss.JumpClientID,
+		ss.Computer, ts(ss.ActivatedAt))
 	if isUnique(err) {
 		return fmt.Errorf("session code: %w", ErrConflict)
 	}

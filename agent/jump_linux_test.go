@@ -1,0 +1,80 @@
+package agent_test
+
+import (
+	"context"
+	"crypto/tls"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/tetherhq/tether/agent"
+	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/internal/xvfbtest"
+	"github.com/tetherhq/tether/stream"
+)
+
+// TestJumpStreamsScreen: a technician jumps to an online jump client and
+// gets its screen through the same view relay as ad hoc sessions.
+func TestJumpStreamsScreen(t *testing.T) {
+	x := xvfbtest.Start(t, 1280, 720)
+	t.Setenv("DISPLAY", x.Display)
+	s := sitetest.Start(t, nil)
+	exe := installerBinary(t, s, "1h")
+	var l struct{ Items []struct{ ID, Status string } }
+	list := func() { s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l) }
+
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- agent.RunJumpClient(ctx, agent.JumpOptions{Executable: exe, StateDir: t.TempDir()}) }()
+	sitetest.WaitFor(t, "online", func() bool { list(); return len(l.Items) == 1 && l.Items[0].Status == "online" })
+	id := l.Items[0].ID
+
+	var jump struct{ SessionID string `json:"session_id"` }
+	if st := s.Do(s.Token, "POST", "/api/v1/jump-clients/"+id+"/jump", nil, &jump); st != 201 || jump.SessionID == "" {
+		t.Fatalf("jump: %d %+v", st, jump)
+	}
+	var grant struct{ Stream, Token string }
+	if st := s.Do(s.Token, "POST", "/api/v1/sessions/"+jump.SessionID+"/view", map[string]any{}, &grant); st != 201 {
+		t.Fatalf("view: %d", st)
+	}
+	u := strings.Replace(s.URL, "https", "wss", 1) + "/api/v1/sessions/" + jump.SessionID + "/stream/" + grant.Stream + "?token=" + grant.Token
+	conn, _, err := websocket.Dial(t.Context(), u, &websocket.DialOptions{
+		HTTPClient: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}},
+		HTTPHeader: http.Header{"Authorization": {"Bearer " + s.Token}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(64 << 20)
+	rctx, rcancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer rcancel()
+	var screen *stream.Screen
+	for screen == nil {
+		_, b, err := conn.Read(rctx)
+		if err != nil {
+			t.Fatalf("read stream: %v", err)
+		}
+		if m, err := stream.DecodeAgentMessage(b); err == nil {
+			screen, _ = m.(*stream.Screen)
+		}
+	}
+	if screen.Width != 1280 || screen.Height != 720 {
+		t.Fatalf("screen %dx%d", screen.Width, screen.Height)
+	}
+	if g := s.Get(jump.SessionID); g.Status != "connected" {
+		t.Fatalf("session while viewing: %s", g.Status)
+	}
+	conn.Close(websocket.StatusNormalClosure, "")
+
+	cancel()
+	<-done
+	sitetest.WaitFor(t, "offline", func() bool { list(); return l.Items[0].Status == "offline" })
+	var eb sitetest.ErrorBody
+	if st := s.Do(s.Token, "POST", "/api/v1/jump-clients/"+id+"/jump", nil, &eb); st != 409 || eb.Error.Code != "jc_offline" {
+		t.Fatalf("jump to offline client: %d %+v", st, eb)
+	}
+}
