@@ -32,7 +32,9 @@ func TestJumpStreamsScreen(t *testing.T) {
 	sitetest.WaitFor(t, "online", func() bool { list(); return len(l.Items) == 1 && l.Items[0].Status == "online" })
 	id := l.Items[0].ID
 
-	var jump struct{ SessionID string `json:"session_id"` }
+	var jump struct {
+		SessionID string `json:"session_id"`
+	}
 	if st := s.Do(s.Token, "POST", "/api/v1/jump-clients/"+id+"/jump", nil, &jump); st != 201 || jump.SessionID == "" {
 		t.Fatalf("jump: %d %+v", st, jump)
 	}

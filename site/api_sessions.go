@@ -36,6 +36,7 @@ type sessionView struct {
 	DownloadURL   string             `json:"download_url"`
 	Online        bool               `json:"online"`
 	Locked        bool               `json:"locked"`
+	JumpClientID  string             `json:"jump_client_id,omitempty"`
 	CreatedAt     time.Time          `json:"created_at"`
 	ExpiresAt     time.Time          `json:"expires_at"`
 	DownloadedAt  *time.Time         `json:"downloaded_at"`
@@ -60,7 +61,7 @@ func (s *Server) view(ss *store.Session) *sessionView {
 		ID: ss.ID, Code: ss.Code, Status: ss.Status, Technician: ss.Technician,
 		CustomerName: ss.CustomerName, CustomerEmail: ss.CustomerEmail, Computer: ss.Computer,
 		Platform: ss.Platform, DownloadURL: s.downloadURL(ss.Code), Online: s.hub.online(ss.ID),
-		Locked: ss.Locked, CreatedAt: ss.CreatedAt, ExpiresAt: ss.ExpiresAt,
+		Locked: ss.Locked, JumpClientID: ss.JumpClientID, CreatedAt: ss.CreatedAt, ExpiresAt: ss.ExpiresAt,
 		DownloadedAt: optTime(ss.DownloadedAt), ActivatedAt: optTime(ss.ActivatedAt),
 		EndedAt: optTime(ss.EndedAt), EmailSentAt: optTime(ss.EmailSentAt),
 		LastOnline: optTime(ss.LastOnline), OnlineSince: optTime(ss.OnlineSince),

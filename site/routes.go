@@ -47,6 +47,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /console/login", s.page("login.html"))
 	mux.HandleFunc("GET /console/{$}", s.page("sessions.html"))
 	mux.HandleFunc("GET /console/sessions/{id}", s.page("viewer.html"))
+	mux.HandleFunc("GET /console/jump", s.page("jump.html"))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/", http.StatusFound)
 	})

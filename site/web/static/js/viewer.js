@@ -80,6 +80,13 @@ $("auth").addEventListener("submit", (ev) => {
   retries = 0;
   start();
 });
+// Jump sessions need no access password (unattended access, D2).
+if (s.jump_client_id) {
+  $("view-password").required = false;
+  $("auth").hidden = true;
+  start();
+}
+
 $("displays").onchange = () => view?.selectDisplay(Number($("displays").value));
 $("refresh").onclick = () => view?.refresh();
 $("disconnect").onclick = () => { userClosed = true; view?.close(); };
