@@ -66,9 +66,11 @@ func RunJumpClient(ctx context.Context, o JumpOptions) error {
 			return nil
 		}
 		switch wire.CodeOf(err) {
-		case wire.JCNotFound, wire.InstallerExpired, wire.InstallerInvalid:
+		case wire.JCNotFound, wire.InstallerExpired, wire.InstallerInvalid, wire.JCLimitTotal:
 			return err
 		}
+		// Past the active limit (jc_limit_active) the client stays
+		// enrolled and retries until a slot frees up.
 		if time.Since(start) > time.Minute {
 			bo.Reset()
 		}

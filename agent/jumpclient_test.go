@@ -10,6 +10,7 @@ import (
 
 	"github.com/tetherhq/tether/agent"
 	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/site"
 	"github.com/tetherhq/tether/wire"
 )
 
@@ -100,4 +101,35 @@ func TestJumpClientMakesHostInstalled(t *testing.T) {
 	ss := s.CreateSession(nil)
 	app := download(t, s, ss.Code)
 	wantCode(t, run(t, app, state, ss.SecurityCode), wire.HostInstalled)
+}
+
+func TestJumpClientLimits(t *testing.T) {
+	s := sitetest.Start(t, func(o *site.Options) { o.JCLimitTotal, o.JCLimitActive = 2, 1 })
+	exe := installerBinary(t, s, "1h")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- agent.RunJumpClient(ctx, agent.JumpOptions{Executable: exe, StateDir: t.TempDir()}) }()
+	var l struct{ Items []struct{ Status string } }
+	sitetest.WaitFor(t, "first online", func() bool {
+		s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l)
+		return len(l.Items) == 1 && l.Items[0].Status == "online"
+	})
+	// A second computer enrols but may not be active while the first is:
+	// it stays listed offline and keeps retrying.
+	sctx, scancel := context.WithTimeout(t.Context(), 1500*time.Millisecond)
+	defer scancel()
+	agent.RunJumpClient(sctx, agent.JumpOptions{Executable: exe, StateDir: t.TempDir()})
+	s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l)
+	if len(l.Items) != 2 || l.Items[0].Status == l.Items[1].Status {
+		t.Fatalf("second client: %+v", l.Items)
+	}
+	var err error
+	// A third computer is past the deployable limit.
+	err = agent.RunJumpClient(t.Context(), agent.JumpOptions{Executable: exe, StateDir: t.TempDir()})
+	if wire.CodeOf(err) != wire.JCLimitTotal {
+		t.Fatalf("third: %v", err)
+	}
+	cancel()
+	<-done
 }

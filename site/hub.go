@@ -14,6 +14,7 @@ import (
 type agentConn struct {
 	id   string // session (or jump client) ID
 	conn *websocket.Conn
+	jump bool // a jump client's channel (else a support app's)
 }
 
 // send writes one control message; coder/websocket allows concurrent writes.
@@ -63,6 +64,19 @@ func (h *hub) get(id string) *agentConn {
 }
 
 func (h *hub) online(id string) bool { return h.get(id) != nil }
+
+// count returns how many jump clients (jump) or support apps are connected.
+func (h *hub) count(jump bool) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, a := range h.conns {
+		if a.jump == jump {
+			n++
+		}
+	}
+	return n
+}
 
 // end tells a connected agent that its session ended and disconnects it.
 func (h *hub) end(id string, code wire.Code) {

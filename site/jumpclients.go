@@ -25,7 +25,11 @@ func (s *Server) serveJumpClient(ctx context.Context, ac *agentConn, h *wire.Hel
 		s.refuse(ctx, ac, err)
 		return
 	}
-	ac.id = jc.ID
+	if s.opts.JCLimitActive > 0 && !s.hub.online(jc.ID) && s.hub.count(true) >= s.opts.JCLimitActive {
+		s.refuse(ctx, ac, wire.Err(wire.JCLimitActive))
+		return
+	}
+	ac.id, ac.jump = jc.ID, true
 	welcome := wire.Welcome{JumpClientID: jc.ID, Heartbeat: s.opts.Heartbeat,
 		SiteProof: ed25519.Sign(s.siteKey, wire.SiteProofMessage(h.Nonce))}
 	if err := ac.send(ctx, welcome); err != nil {
@@ -84,6 +88,15 @@ func (s *Server) admitJumpClient(ctx context.Context, h *wire.Hello, nonce []byt
 	// The first start must happen within the installer's validity (C5).
 	if !s.clock.Now().Before(in.ExpiresAt) {
 		return nil, wire.Err(wire.InstallerExpired)
+	}
+	if s.opts.JCLimitTotal > 0 {
+		list, err := s.store.ListJumpClients(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if len(list) >= s.opts.JCLimitTotal {
+			return nil, wire.Err(wire.JCLimitTotal)
+		}
 	}
 	e := h.Enroll
 	if e == nil {

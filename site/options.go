@@ -31,6 +31,10 @@ type Options struct {
 	// get half. Default 20. Raise it for sites behind a shared NAT.
 	AddressBurst int
 
+	// Jump-client limits (C11); 0 means unlimited.
+	JCLimitTotal  int // deployable jump clients (enrolled, not removed)
+	JCLimitActive int // jump clients connected at once
+
 	SMTP SMTPOptions
 
 	Clock  clock.Clock

@@ -59,6 +59,8 @@ func serveCmd(dataDir *string) *cobra.Command {
 	f.IntVar(&o.LimitPerTech, "limit-technician", 1, "active ad hoc sessions per technician (-1: unlimited)")
 	f.IntVar(&o.LimitPerSite, "limit-site", 5, "active ad hoc sessions per site (-1: unlimited)")
 	f.IntVar(&o.MaxCodeFailures, "max-code-failures", 5, "wrong security codes before a session locks")
+	f.IntVar(&o.JCLimitTotal, "jc-limit-total", 0, "deployable jump clients (0: unlimited)")
+	f.IntVar(&o.JCLimitActive, "jc-limit-active", 0, "jump clients connected at once (0: unlimited)")
 	f.StringVar(&o.SMTP.Addr, "smtp", "", "SMTP server host:port for e-mailing links (password in $TETHER_SMTP_PASSWORD)")
 	f.StringVar(&o.SMTP.From, "smtp-from", "", "From address of e-mails")
 	f.StringVar(&o.SMTP.Username, "smtp-user", "", "SMTP user name")
