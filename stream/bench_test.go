@@ -59,7 +59,7 @@ func BenchmarkFullFrame(b *testing.B) {
 				msg, st, _ = enc.Encode(msg[:0], desk, nil, true, 1, 0)
 			}
 			b.ReportMetric(float64(len(msg)), "wire-B")
-			b.ReportMetric(float64(st.Rects[CodecJPEG]), "jpeg-rects")
+			b.ReportMetric(float64(st.Rects[CodecJPEG]+st.Rects[CodecJPEGHalf]), "jpeg-rects")
 		})
 	}
 }
@@ -132,5 +132,5 @@ func BenchmarkFullScreenMotion(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "fps")
 	b.ReportMetric(float64(len(msg)), "wire-B")
-	b.ReportMetric(float64(st.Rects[CodecJPEG]), "jpeg-rects")
+	b.ReportMetric(float64(st.Rects[CodecJPEG]+st.Rects[CodecJPEGHalf]), "jpeg-rects")
 }

@@ -40,8 +40,8 @@ const (
 
 // EncodeStats describes one encoded frame, for adaptation and benchmarks.
 type EncodeStats struct {
-	Rects  [3]int // rectangles per codec
-	Bytes  [3]int // payload bytes per codec
+	Rects  [4]int // rectangles per codec
+	Bytes  [4]int // payload bytes per codec
 	Pixels int    // pixels sent
 }
 
@@ -59,6 +59,7 @@ type Encoder struct {
 	xor    []byte       // scratch: planes XOR ref planes
 	rgba   []byte       // scratch: the rectangle as RGBA for JPEG
 	ycc    *image.YCbCr // scratch: the rectangle as YCbCr 4:2:0 for JPEG
+	motion bool         // this frame is mostly motion: photo-like blocks go half size
 	z1, z2 []byte       // scratch: compressed candidates
 	jpg    bytes.Buffer
 
@@ -173,6 +174,15 @@ func (e *Encoder) EncodeRefine(dst []byte, maxPixels int, seq uint32, timeUS uin
 func (e *Encoder) encodeRects(dst []byte, f *capture.Frame, rects []capture.Rect, full bool,
 	seq uint32, timeUS uint64) ([]byte, EncodeStats, error) {
 	var st EncodeStats
+	// Motion: a non-full frame whose changes cover most of the screen
+	// (video, panning, dragging a big window). Photo-like blocks then go
+	// as half-size JPEG to keep the frame rate; refinement sharpens them
+	// when the motion stops.
+	area := 0
+	for _, r := range rects {
+		area += r.W * r.H
+	}
+	e.motion = !full && !e.Lossless && area*2 >= e.w*e.h
 	if len(rects) > MaxRects {
 		// Pathological damage (thousands of scattered pixels): one rect
 		// covering it all is cheaper than thousands of headers.
@@ -225,7 +235,12 @@ func (e *Encoder) encodeRect(dst []byte, f *capture.Frame, r capture.Rect, st *E
 	}
 	if codec == CodecJPEG {
 		e.jpg.Reset()
-		e.ycc = toYCbCr420(e.ycc, f.Pix, f.Stride, r)
+		if e.motion {
+			codec = CodecJPEGHalf
+			e.ycc = toYCbCr420Half(e.ycc, f.Pix, f.Stride, r)
+		} else {
+			e.ycc = toYCbCr420(e.ycc, f.Pix, f.Stride, r)
+		}
 		if err := jpeg.Encode(&e.jpg, e.ycc, &jpeg.Options{Quality: e.Quality}); err != nil {
 			return dst, fmt.Errorf("stream: jpeg encode: %w", err)
 		}
@@ -235,7 +250,7 @@ func (e *Encoder) encodeRect(dst []byte, f *capture.Frame, r capture.Rect, st *E
 	st.Rects[codec]++
 	st.Bytes[codec] += len(data)
 	st.Pixels += px
-	e.remember(f, r, codec == CodecJPEG)
+	e.remember(f, r, codec == CodecJPEG || codec == CodecJPEGHalf)
 	return dst, nil
 }
 

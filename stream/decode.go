@@ -167,7 +167,7 @@ func DecodeFrame(b []byte) (*Frame, error) {
 		}
 		if !validDim(rc.W) || !validDim(rc.H) || rc.X+rc.W > MaxDim || rc.Y+rc.H > MaxDim {
 			r.fail("rect %d: %+v out of range", i, rc.Rect)
-		} else if rc.Codec > CodecJPEG {
+		} else if rc.Codec > CodecJPEGHalf {
 			r.fail("rect %d: unknown codec %d", i, rc.Codec)
 		} else if size == 0 || uint64(size) > uint64(len(r.b)) {
 			r.fail("rect %d: data length %d", i, size)

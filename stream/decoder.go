@@ -94,7 +94,7 @@ func (d *Decoder) applyFrame(f *Frame) error {
 func (d *Decoder) applyRect(r Rect) error {
 	n := r.W * r.H * 3
 	stride := d.fb.Stride
-	if r.Codec == CodecJPEG {
+	if r.Codec == CodecJPEG || r.Codec == CodecJPEGHalf {
 		return d.applyJPEG(r)
 	}
 	if cap(d.buf) < n {
@@ -135,12 +135,26 @@ func (d *Decoder) applyJPEG(r Rect) error {
 	if err != nil {
 		return fmt.Errorf("%w: jpeg: %v", ErrMalformed, err)
 	}
-	if cfg.Width != r.W || cfg.Height != r.H {
-		return malformed("jpeg is %dx%d, rect %dx%d", cfg.Width, cfg.Height, r.W, r.H)
+	w, h := r.W, r.H
+	if r.Codec == CodecJPEGHalf {
+		w, h = (r.W+1)/2, (r.H+1)/2
+	}
+	if cfg.Width != w || cfg.Height != h {
+		return malformed("jpeg is %dx%d, want %dx%d", cfg.Width, cfg.Height, w, h)
 	}
 	img, err := jpeg.Decode(bytes.NewReader(r.Data))
 	if err != nil {
 		return fmt.Errorf("%w: jpeg: %v", ErrMalformed, err)
+	}
+	if r.Codec == CodecJPEGHalf {
+		// Nearest-neighbour upscale; browsers draw it smoothed.
+		b := img.Bounds()
+		for y := 0; y < r.H; y++ {
+			for x := 0; x < r.W; x++ {
+				d.fb.Set(r.X+x, r.Y+y, img.At(b.Min.X+x/2, b.Min.Y+y/2))
+			}
+		}
+		return nil
 	}
 	dr := image.Rect(r.X, r.Y, r.X+r.W, r.Y+r.H)
 	draw.Draw(d.fb, dr, img, img.Bounds().Min, draw.Src)

@@ -53,6 +53,12 @@ const (
 	// CodecJPEG is a baseline JPEG of exactly the rectangle's size. Lossy:
 	// the agent never XORs against pixels it sent as JPEG.
 	CodecJPEG Codec = 2
+	// CodecJPEGHalf is a baseline JPEG of the rectangle at half size in
+	// each direction (rounded up), drawn scaled up to the rectangle. The
+	// agent uses it while most of the screen is in photo-like motion, where
+	// full-size JPEG cannot keep the frame rate on one core; the idle
+	// refinement re-sends the region losslessly once the motion stops.
+	CodecJPEGHalf Codec = 3
 )
 
 func (c Codec) String() string {
@@ -63,6 +69,8 @@ func (c Codec) String() string {
 		return "xor-zstd"
 	case CodecJPEG:
 		return "jpeg"
+	case CodecJPEGHalf:
+		return "jpeg-half"
 	}
 	return fmt.Sprintf("codec(%d)", byte(c))
 }

@@ -141,7 +141,7 @@ func (s *Sender) sendGrabbed(ctx context.Context, f *capture.Frame) error {
 
 func (s *Sender) sendFrame(ctx context.Context, msg []byte, seq uint32, at time.Time, st EncodeStats) error {
 	s.mu.Lock()
-	s.flow.sent(seq, at, len(msg), st.Bytes[CodecJPEG])
+	s.flow.sent(seq, at, len(msg), st.Bytes[CodecJPEG]+st.Bytes[CodecJPEGHalf])
 	iv := s.flow.interval
 	s.mu.Unlock()
 	s.lastFrame = time.Now()

@@ -54,3 +54,48 @@ func clamp8(v int32) uint8 {
 	}
 	return 255
 }
+
+// toYCbCr420Half converts rectangle r at half size in each direction
+// (rounded up): every output luma is the average of a 2x2 block, every
+// chroma sample the average of a 4x4 block.
+func toYCbCr420Half(img *image.YCbCr, src []byte, stride int, r capture.Rect) *image.YCbCr {
+	w, h := (r.W+1)/2, (r.H+1)/2
+	rect := image.Rect(0, 0, w, h)
+	if img == nil || img.Rect != rect {
+		img = image.NewYCbCr(rect, image.YCbCrSubsampleRatio420)
+	}
+	for y := 0; y < h; y++ {
+		y0, y1 := r.Y+2*y, r.Y+min(2*y+1, r.H-1)
+		row0 := src[y0*stride+r.X*4 : y0*stride+(r.X+r.W)*4]
+		row1 := src[y1*stride+r.X*4 : y1*stride+(r.X+r.W)*4]
+		l := img.Y[y*img.YStride : y*img.YStride+w]
+		for x := range l {
+			a, b := 8*x, 4*min(2*x+1, r.W-1)
+			sr := int32(row0[a+2]) + int32(row0[b+2]) + int32(row1[a+2]) + int32(row1[b+2])
+			sg := int32(row0[a+1]) + int32(row0[b+1]) + int32(row1[a+1]) + int32(row1[b+1])
+			sb := int32(row0[a]) + int32(row0[b]) + int32(row1[a]) + int32(row1[b])
+			l[x] = uint8((19595*sr + 38470*sg + 7471*sb + 1<<17) >> 18)
+		}
+	}
+	// Chroma from the already averaged source is not available as RGB, so
+	// sample the source at the 4x4 block's centre pair of rows.
+	for cy := 0; cy < (h+1)/2; cy++ {
+		y0 := r.Y + min(4*cy+1, r.H-1)
+		y1 := r.Y + min(4*cy+2, r.H-1)
+		cb := img.Cb[cy*img.CStride : cy*img.CStride+(w+1)/2]
+		cr := img.Cr[cy*img.CStride : cy*img.CStride+(w+1)/2]
+		for cx := range cb {
+			x0 := r.X + min(4*cx+1, r.W-1)
+			x1 := r.X + min(4*cx+2, r.W-1)
+			var sr, sg, sb int32
+			for _, o := range [4]int{y0*stride + x0*4, y0*stride + x1*4, y1*stride + x0*4, y1*stride + x1*4} {
+				sb += int32(src[o])
+				sg += int32(src[o+1])
+				sr += int32(src[o+2])
+			}
+			cb[cx] = clamp8((-11056*sr - 21712*sg + 32768*sb + 257<<17) >> 18)
+			cr[cx] = clamp8((32768*sr - 27440*sg - 5328*sb + 257<<17) >> 18)
+		}
+	}
+	return img
+}

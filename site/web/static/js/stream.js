@@ -17,7 +17,7 @@ export const MSG = {
   TEXT: 0x15, SELECT: 0x16, REFRESH: 0x17, QUALITY: 0x18,
 };
 
-export const CODEC = { ZSTD: 0, XOR_ZSTD: 1, JPEG: 2 };
+export const CODEC = { ZSTD: 0, XOR_ZSTD: 1, JPEG: 2, JPEG_HALF: 3 };
 
 const MAX_DIM = 8192;
 const MAX_TEXT = 1024;
@@ -143,7 +143,7 @@ export function parseFrame(r) {
   for (let i = 0; i < n; i++) {
     const rc = { x: r.u16(), y: r.u16(), w: r.u16(), h: r.u16(), codec: r.byte() };
     rc.data = r.bytes(r.u32());
-    if (rc.w < 1 || rc.h < 1 || rc.codec > CODEC.JPEG) throw new Error('stream: bad rect');
+    if (rc.w < 1 || rc.h < 1 || rc.codec > CODEC.JPEG_HALF) throw new Error('stream: bad rect');
     f.rects.push(rc);
   }
   r.end();
@@ -245,7 +245,7 @@ export class Decoder {
     if (!this.fb) throw new Error('stream: frame before screen');
     for (const rc of f.rects) {
       if (rc.x + rc.w > this.fb.width || rc.y + rc.h > this.fb.height) throw new Error('stream: rect outside screen');
-      if (rc.codec === CODEC.JPEG) await this.applyJPEG(rc);
+      if (rc.codec === CODEC.JPEG || rc.codec === CODEC.JPEG_HALF) await this.applyJPEG(rc);
       else this.applyZstd(rc);
     }
   }
@@ -280,7 +280,8 @@ export class Decoder {
     // The frame buffer is not updated: the agent never XORs against
     // pixels it sent as JPEG, so only the canvas needs them.
     const bmp = await createImageBitmap(new Blob([rc.data], { type: 'image/jpeg' }));
-    this.ctx.drawImage(bmp, rc.x, rc.y);
+    // Half-size JPEGs (motion) are drawn scaled up to the rectangle.
+    this.ctx.drawImage(bmp, rc.x, rc.y, rc.w, rc.h);
     bmp.close();
   }
 }
