@@ -31,5 +31,8 @@ for f in $(grep -rl --include='*_test.go' --exclude-dir=node_modules '^func Fuzz
 	done
 done
 
-go test -run='^$' -bench=. -benchtime=1x ./... >/dev/null
+if ! go test -run='^$' -bench=. -benchtime=1x ./... >"$log" 2>&1; then
+	cat "$log"
+	exit 1
+fi
 echo "test: all ok"
