@@ -126,6 +126,7 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) er
 	c := &ctrl{conn: conn}
 	h := j.hello
 	h.Host = collectHost()
+	h.Disabled = Disabled(j.st.Dir)
 	if h.JumpClientID = j.enrolledID(); h.JumpClientID != "" {
 		h.Enroll = nil
 	}
@@ -143,6 +144,7 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) er
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go wsutil.Heartbeat(cctx, conn, w.Heartbeat)
+	go j.watchDisabled(cctx, c, h.Disabled)
 	for {
 		m, err := c.recv(cctx)
 		if err != nil {
@@ -164,4 +166,45 @@ func nonEmpty(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// disabledFile marks a jump client the local user disabled (C9).
+const disabledFile = "disabled"
+
+// Disabled reports whether the local user disabled the jump client whose
+// state is in dir.
+func Disabled(stateDir string) bool {
+	_, err := os.Stat(filepath.Join(stateDir, disabledFile))
+	return err == nil
+}
+
+// SetDisabled lets the local user disable or re-enable the jump client
+// (`tether service disable|enable`); a running client tells the site
+// within a few seconds and the site refuses jumps meanwhile (jc_disabled).
+func SetDisabled(stateDir string, disabled bool) error {
+	p := filepath.Join(stateDir, disabledFile)
+	if !disabled {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	return os.WriteFile(p, nil, 0o644)
+}
+
+// watchDisabled reports changes of the local disable switch to the site.
+func (j *jumpClient) watchDisabled(ctx context.Context, c *ctrl, was bool) {
+	t := time.NewTicker(2 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if now := Disabled(j.st.Dir); now != was {
+			was = now
+			c.send(ctx, wire.HostUpdate{Host: collectHost(), Disabled: now})
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,4 +133,117 @@ func TestJumpClientLimits(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+func startJumpClient(t *testing.T, s *sitetest.Site, exe, state string) (id string, stop func() error) {
+	t.Helper()
+	id, cancel, done := startJumpClient3(t, s, exe, state)
+	return id, func() error { cancel(); return <-done }
+}
+
+// startJumpClient3 runs a jump client until cancel and reports its result
+// on done.
+func startJumpClient3(t *testing.T, s *sitetest.Site, exe, state string) (id string, cancel context.CancelFunc, done chan error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	done = make(chan error, 1)
+	go func() { done <- agent.RunJumpClient(ctx, agent.JumpOptions{Executable: exe, StateDir: state}) }()
+	sitetest.WaitFor(t, "jump client online", func() bool {
+		var l struct{ Items []struct{ ID, Status string } }
+		s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l)
+		for _, it := range l.Items {
+			if it.Status == "online" {
+				b, _ := os.ReadFile(filepath.Join(state, agent.JumpClientFile))
+				if strings.Contains(string(b), it.ID) {
+					id = it.ID
+					return true
+				}
+			}
+		}
+		return false
+	})
+	return id, cancel, done
+}
+
+func TestLocalDisable(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	state := t.TempDir()
+	id, stop := startJumpClient(t, s, installerBinary(t, s, "1h"), state)
+	defer stop()
+	if err := agent.SetDisabled(state, true); err != nil {
+		t.Fatal(err)
+	}
+	var eb sitetest.ErrorBody
+	sitetest.WaitFor(t, "jump refused as disabled", func() bool {
+		return s.Do(s.Token, "POST", "/api/v1/jump-clients/"+id+"/jump", nil, &eb) == 409 && eb.Error.Code == "jc_disabled"
+	})
+	if eb.Error.Message != wire.JCDisabled.Message() {
+		t.Fatalf("text %q", eb.Error.Message)
+	}
+	agent.SetDisabled(state, false)
+	sitetest.WaitFor(t, "jump allowed again", func() bool {
+		return s.Do(s.Token, "POST", "/api/v1/jump-clients/"+id+"/jump", nil, nil) == 201
+	})
+}
+
+func TestBulkPropertiesAndRemove(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	exe := installerBinary(t, s, "1h")
+	a, stopA, doneA := startJumpClient3(t, s, exe, t.TempDir())
+	defer stopA()
+	b, stopB := startJumpClient(t, s, exe, t.TempDir())
+	defer stopB()
+	var res struct {
+		Done   int
+		Failed map[string]struct{ Code string }
+	}
+	if st := s.Do(s.Token, "PATCH", "/api/v1/jump-clients", map[string]any{"ids": []string{a, b, "nope"}, "tag": "moved"}, &res); st != 200 ||
+		res.Done != 2 || res.Failed["nope"].Code != "jc_not_found" {
+		t.Fatalf("bulk patch: %d %+v", st, res)
+	}
+	var l struct{ Items []struct{ Tag string } }
+	s.Do(s.Token, "GET", "/api/v1/jump-clients?tag=moved", nil, &l)
+	if len(l.Items) != 2 {
+		t.Fatalf("tagged: %+v", l.Items)
+	}
+	if st := s.Do(s.Token, "DELETE", "/api/v1/jump-clients", map[string]any{"ids": []string{a, b}}, &res); st != 200 || res.Done != 2 {
+		t.Fatalf("bulk remove: %d %+v", st, res)
+	}
+	// The removed client is told at once and stops by itself.
+	select {
+	case err := <-doneA:
+		if wire.CodeOf(err) != wire.JCNotFound {
+			t.Fatalf("removed client A: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("removed client A kept running")
+	}
+}
+
+func TestOfflineFor180DaysIsRemoved(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	exe := installerBinary(t, s, "1h")
+	state := t.TempDir()
+	_, stop := startJumpClient(t, s, exe, state)
+	stop()
+	var off struct{ Items []struct{ Status string } }
+	sitetest.WaitFor(t, "offline", func() bool {
+		s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &off)
+		return len(off.Items) == 1 && off.Items[0].Status == "offline"
+	})
+	s.Clock.Advance(179 * 24 * time.Hour)
+	var l struct{ Items []any }
+	time.Sleep(100 * time.Millisecond)
+	if s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l); len(l.Items) != 1 {
+		t.Fatalf("after 179 days: %d", len(l.Items))
+	}
+	s.Clock.Advance(2 * 24 * time.Hour)
+	sitetest.WaitFor(t, "removed after 180 days", func() bool {
+		s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l)
+		return len(l.Items) == 0
+	})
+	err := agent.RunJumpClient(t.Context(), agent.JumpOptions{Executable: exe, StateDir: state})
+	if wire.CodeOf(err) != wire.JCNotFound {
+		t.Fatalf("returning client: %v", err)
+	}
 }

@@ -295,6 +295,11 @@ func TestXTestReleaseAll(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Events are pipelined without round trips; wait until the server has
+	// processed ours before asking it on another connection.
+	if err := inj.sync(); err != nil {
+		t.Fatal(err)
+	}
 	if n := keysDown(t, w); n != 5 {
 		t.Fatalf("%d keys down before ReleaseAll, want 5", n)
 	}

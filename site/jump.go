@@ -1,6 +1,7 @@
 package site
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -13,12 +14,12 @@ import (
 // clients follow the site's unattended-access policy (D2), so no access
 // password or security code is involved.
 func (s *Server) handleJump(w http.ResponseWriter, r *http.Request, a *authed) {
-	jc, err := s.visibleJumpClient(r, a)
+	jc, err := s.visibleJumpClient(r, a, r.PathValue("id"))
 	if err == nil {
 		switch {
 		case !s.hub.online(jc.ID):
 			err = wire.Err(wire.JCOffline)
-		case jc.Disabled:
+		case s.jumpDisabled(r.Context(), jc.ID):
 			err = wire.Err(wire.JCDisabled)
 		}
 	}
@@ -43,4 +44,11 @@ func (s *Server) handleJump(w http.ResponseWriter, r *http.Request, a *authed) {
 	}
 	s.audit(r.Context(), "jump", ss.ID, a.user.Name, remoteAddr(r), "jump client "+jc.ID)
 	writeJSON(w, http.StatusCreated, map[string]any{"session_id": ss.ID})
+}
+
+// jumpDisabled reads the client's current disable switch (it may have
+// changed since the list was read).
+func (s *Server) jumpDisabled(ctx context.Context, id string) bool {
+	jc, err := s.store.JumpClient(ctx, id)
+	return err == nil && jc.Disabled
 }

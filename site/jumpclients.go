@@ -243,8 +243,8 @@ func matches(v *jumpClientView, fields []string, needle string) bool {
 }
 
 // visibleJumpClient loads a jump client the caller may see (C11 jc_not_found otherwise).
-func (s *Server) visibleJumpClient(r *http.Request, a *authed) (*store.JumpClient, error) {
-	jc, err := s.store.JumpClient(r.Context(), r.PathValue("id"))
+func (s *Server) visibleJumpClient(r *http.Request, a *authed, id string) (*store.JumpClient, error) {
+	jc, err := s.store.JumpClient(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (jc.Removed || !canSee(a, jc))) {
 		return nil, wire.Err(wire.JCNotFound)
 	}
@@ -264,47 +264,128 @@ func (s *Server) handlePatchJumpClient(w http.ResponseWriter, r *http.Request, a
 		s.writeErr(w, r, err)
 		return
 	}
-	jc, err := s.visibleJumpClient(r, a)
-	if err == nil && req.Name != nil && (len(*req.Name) == 0 || len(*req.Name) > 128) {
-		err = wire.Errorf(wire.BadRequest, "name must be 1 to 128 characters.")
-	}
-	if err == nil {
-		jc, err = s.store.UpdateJumpClient(r.Context(), jc.ID, func(x *store.JumpClient) error {
-			set := func(dst *string, v *string) {
-				if v != nil {
-					*dst = *v
-				}
-			}
-			set(&x.Name, req.Name)
-			set(&x.JumpGroup, req.JumpGroup)
-			set(&x.Tag, req.Tag)
-			set(&x.Comments, req.Comments)
-			return nil
-		})
-	}
+	jc, err := s.patchJumpClient(r, a, r.PathValue("id"), &req)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
-	s.audit(r.Context(), "jump_client_changed", "", a.user.Name, remoteAddr(r), "jump client "+jc.ID)
 	writeJSON(w, http.StatusOK, s.jcView(jc))
+}
+
+func (s *Server) patchJumpClient(r *http.Request, a *authed, id string, req *patchJumpClient) (*store.JumpClient, error) {
+	jc, err := s.visibleJumpClient(r, a, id)
+	if err != nil {
+		return nil, err
+	}
+	if req.Name != nil && (len(*req.Name) == 0 || len(*req.Name) > 128) {
+		return nil, wire.Errorf(wire.BadRequest, "name must be 1 to 128 characters.")
+	}
+	jc, err = s.store.UpdateJumpClient(r.Context(), jc.ID, func(x *store.JumpClient) error {
+		set := func(dst *string, v *string) {
+			if v != nil {
+				*dst = *v
+			}
+		}
+		set(&x.Name, req.Name)
+		set(&x.JumpGroup, req.JumpGroup)
+		set(&x.Tag, req.Tag)
+		set(&x.Comments, req.Comments)
+		return nil
+	})
+	if err == nil {
+		s.audit(r.Context(), "jump_client_changed", "", a.user.Name, remoteAddr(r), "jump client "+jc.ID)
+	}
+	return jc, err
+}
+
+type bulkRequest struct {
+	IDs []string `json:"ids"`
+	patchJumpClient
+}
+
+// handleBulkJumpClients applies Properties (PATCH) or Remove (DELETE) to
+// many jump clients at once (C8); every ID is checked on its own, and the
+// answer lists the ones that failed with their C11 code.
+func (s *Server) handleBulkJumpClients(w http.ResponseWriter, r *http.Request, a *authed) {
+	var req bulkRequest
+	if err := readJSON(r, &req); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	if len(req.IDs) == 0 || len(req.IDs) > 10000 {
+		s.writeErr(w, r, wire.Errorf(wire.BadRequest, "ids must list 1 to 10000 jump clients."))
+		return
+	}
+	if r.Method == http.MethodPatch && req.Name != nil && len(req.IDs) > 1 {
+		s.writeErr(w, r, wire.Errorf(wire.BadRequest, "name can only be set on one jump client at a time."))
+		return
+	}
+	failed := map[string]*wire.Error{}
+	for _, id := range req.IDs {
+		var err error
+		if r.Method == http.MethodDelete {
+			err = s.removeJumpClient(r, a, id)
+		} else {
+			_, err = s.patchJumpClient(r, a, id, &req.patchJumpClient)
+		}
+		var we *wire.Error
+		if errors.As(err, &we) {
+			failed[id] = we
+		} else if err != nil {
+			s.writeErr(w, r, err)
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"done": len(req.IDs) - len(failed), "failed": failed})
 }
 
 // handleDeleteJumpClient removes a jump client: access is revoked at once
 // and a connected client is told to uninstall (C8).
 func (s *Server) handleDeleteJumpClient(w http.ResponseWriter, r *http.Request, a *authed) {
-	jc, err := s.visibleJumpClient(r, a)
+	if err := s.removeJumpClient(r, a, r.PathValue("id")); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{})
+}
+
+func (s *Server) removeJumpClient(r *http.Request, a *authed, id string) error {
+	jc, err := s.visibleJumpClient(r, a, id)
 	if err == nil {
 		_, err = s.store.UpdateJumpClient(r.Context(), jc.ID, func(x *store.JumpClient) error { x.Removed = true; return nil })
 	}
 	if err != nil {
-		s.writeErr(w, r, err)
-		return
+		return err
 	}
-	if c := s.hub.get(jc.ID); c != nil {
-		c.send(r.Context(), wire.End{Code: wire.JCNotFound, Uninstall: true})
+	s.disconnectRemoved(r.Context(), jc.ID)
+	s.audit(r.Context(), "jump_client_removed", "", a.user.Name, remoteAddr(r), "jump client "+jc.ID)
+	return nil
+}
+
+// disconnectRemoved tells a connected removed client to uninstall (C8).
+func (s *Server) disconnectRemoved(ctx context.Context, id string) {
+	if c := s.hub.get(id); c != nil {
+		c.send(ctx, wire.End{Code: wire.JCNotFound, Uninstall: true})
 		c.conn.CloseNow()
 	}
-	s.audit(r.Context(), "jump_client_removed", "", a.user.Name, remoteAddr(r), "jump client "+jc.ID)
-	writeJSON(w, http.StatusOK, map[string]any{})
+}
+
+// jumpClientMaxOffline is the C8 rule: a jump client offline this long is
+// removed from the list and uninstalls itself if it ever returns.
+const jumpClientMaxOffline = 180 * 24 * time.Hour
+
+func (s *Server) reapJumpClients(ctx context.Context) {
+	list, err := s.store.ListJumpClients(ctx)
+	if err != nil {
+		return
+	}
+	cutoff := s.clock.Now().Add(-jumpClientMaxOffline)
+	for _, jc := range list {
+		if s.hub.online(jc.ID) || !jc.LastSeen.Before(cutoff) {
+			continue
+		}
+		if _, err := s.store.UpdateJumpClient(ctx, jc.ID, func(x *store.JumpClient) error { x.Removed = true; return nil }); err == nil {
+			s.audit(ctx, "jump_client_expired", "", "site", "", "jump client "+jc.ID+" offline for 180 days")
+		}
+	}
 }

@@ -110,6 +110,7 @@ func (s *Server) runReaper(ctx context.Context) {
 		case <-s.clock.After(time.Second):
 		}
 		s.reap(ctx)
+		s.reapJumpClients(ctx)
 	}
 }
 

@@ -39,6 +39,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("PATCH "+api+"/jump-clients/{id}", s.api(s.handlePatchJumpClient))
 	mux.HandleFunc("DELETE "+api+"/jump-clients/{id}", s.api(s.handleDeleteJumpClient))
 	mux.HandleFunc("POST "+api+"/jump-clients/{id}/jump", s.api(s.handleJump))
+	mux.HandleFunc("PATCH "+api+"/jump-clients", s.api(s.handleBulkJumpClients))
+	mux.HandleFunc("DELETE "+api+"/jump-clients", s.api(s.handleBulkJumpClients))
 	mux.HandleFunc("GET /agent/v1/connect", s.handleAgentConnect)
 	mux.HandleFunc("GET /agent/v1/config/{code}", s.handleAgentConfig)
 

@@ -167,5 +167,22 @@ func serviceCmd(g *globals) *cobra.Command {
 			return agent.RunJumpClient(cmd.Context(), agent.JumpOptions{StateDir: g.stateDir, Executable: exe, Logger: logger(g)})
 		},
 	})
+	for _, c := range []struct {
+		use      string
+		disabled bool
+	}{{"disable", true}, {"enable", false}} {
+		svc.AddCommand(&cobra.Command{
+			Use:   c.use,
+			Short: "Let the local user " + c.use + " sessions to this jump client",
+			Args:  cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				st, err := agent.ResolveState(g.stateDir)
+				if err != nil {
+					return err
+				}
+				return agent.SetDisabled(st.Dir, c.disabled)
+			},
+		})
+	}
 	return svc
 }
