@@ -25,15 +25,13 @@
 package capture
 
 import (
-	"cmp"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"os"
-	"slices"
-	"sync"
 	"time"
+
+	"github.com/tetherhq/tether/internal/backends"
 )
 
 // BytesPerPixel is the size of one pixel in [Frame.Pix].
@@ -151,86 +149,30 @@ func WithX11Display(name string) Option { return func(c *config) { c.display = n
 // (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 
-// backend is one registered implementation.
-type backend struct {
-	name     string
-	priority int // higher is tried first
-	open     func(*config) (Capturer, error)
-}
+// registry holds the compiled-in backends; per-OS files register theirs
+// from init() so that the portable code never names an OS-specific type.
+var registry = &backends.Registry[Capturer, *config]{Kind: "capture", Unsupported: ErrUnsupported}
 
-var (
-	registryMu sync.Mutex
-	registry   []backend
-)
-
-// register adds a backend; called from per-OS init functions so that the
-// portable code never names OS-specific types.
 func register(name string, priority int, open func(*config) (Capturer, error)) {
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	registry = append(registry, backend{name: name, priority: priority, open: open})
-	slices.SortStableFunc(registry, func(a, b backend) int { return cmp.Compare(b.priority, a.priority) })
+	registry.Register(name, priority, open)
 }
 
 // Backends returns the names of the backends compiled in, best first.
-func Backends() []string {
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	names := make([]string, len(registry))
-	for i, b := range registry {
-		names[i] = b.name
-	}
-	return names
-}
+func Backends() []string { return registry.Names() }
 
 // Open returns a Capturer using the best working backend: on Linux the X11
 // MIT-SHM backend, falling back (with a warning log) to the portable
 // screenshot backend when SHM cannot be used (remote X, extension missing,
 // attach refused); on Windows and cgo-enabled macOS the screenshot backend.
 func Open(opts ...Option) (Capturer, error) {
-	cfg := config{backend: os.Getenv(EnvBackend)}
+	cfg := &config{backend: os.Getenv(EnvBackend), logger: slog.Default()}
 	for _, o := range opts {
-		o(&cfg)
+		o(cfg)
 	}
 	if cfg.logger == nil {
 		cfg.logger = slog.Default()
 	}
-
-	registryMu.Lock()
-	backends := slices.Clone(registry)
-	registryMu.Unlock()
-
-	if cfg.backend != "" {
-		for _, b := range backends {
-			if b.name == cfg.backend {
-				c, err := b.open(&cfg)
-				if err != nil {
-					return nil, fmt.Errorf("capture: backend %s: %w", b.name, err)
-				}
-				cfg.logger.Info("screen capture backend selected", "backend", b.name, "forced", true)
-				return c, nil
-			}
-		}
-		return nil, fmt.Errorf("capture: unknown backend %q (available: %v): %w", cfg.backend, Backends(), ErrUnsupported)
-	}
-
-	var errs []error
-	for i, b := range backends {
-		c, err := b.open(&cfg)
-		if err == nil {
-			cfg.logger.Info("screen capture backend selected", "backend", b.name)
-			return c, nil
-		}
-		errs = append(errs, fmt.Errorf("%s: %w", b.name, err))
-		if i+1 < len(backends) {
-			cfg.logger.Warn("screen capture backend unavailable, falling back",
-				"backend", b.name, "next", backends[i+1].name, "err", err)
-		}
-	}
-	if len(errs) == 0 {
-		return nil, ErrUnsupported
-	}
-	return nil, fmt.Errorf("capture: no usable backend: %w", errors.Join(errs...))
+	return registry.Open(cfg.backend, cfg, cfg.logger)
 }
 
 // sleepCtx waits for d or ctx, whichever comes first; it is the Wait of

@@ -22,13 +22,12 @@
 package input
 
 import (
-	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
-	"slices"
-	"sync"
+
+	"github.com/tetherhq/tether/internal/backends"
 )
 
 // Injector sends synthetic input to the local desktop. Implementations are
@@ -142,36 +141,16 @@ func WithX11Display(name string) Option { return func(c *config) { c.display = n
 // errors; the default is slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 
-type backend struct {
-	name     string
-	priority int // higher is tried first
-	open     func(*config) (Injector, error)
-}
+// registry holds the compiled-in backends; per-OS files register theirs
+// from init() so that the portable code never names an OS-specific type.
+var registry = &backends.Registry[Injector, *config]{Kind: "input", Unsupported: ErrUnsupported}
 
-var (
-	registryMu sync.Mutex
-	registry   []backend
-)
-
-// register adds a backend; called from per-OS init functions so that the
-// portable code never names an OS-specific type.
 func register(name string, priority int, open func(*config) (Injector, error)) {
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	registry = append(registry, backend{name, priority, open})
-	slices.SortStableFunc(registry, func(a, b backend) int { return cmp.Compare(b.priority, a.priority) })
+	registry.Register(name, priority, open)
 }
 
 // Backends returns the names of the backends compiled in, best first.
-func Backends() []string {
-	registryMu.Lock()
-	defer registryMu.Unlock()
-	names := make([]string, len(registry))
-	for i, b := range registry {
-		names[i] = b.name
-	}
-	return names
-}
+func Backends() []string { return registry.Names() }
 
 // Open returns the best working backend, or the one forced by
 // [WithBackend] or $TETHER_INPUT. When a backend fails to open, the next one
@@ -181,36 +160,10 @@ func Open(opts ...Option) (Injector, error) {
 	for _, o := range opts {
 		o(cfg)
 	}
-	registryMu.Lock()
-	backends := slices.Clone(registry)
-	registryMu.Unlock()
-
-	if cfg.backend != "" {
-		for _, b := range backends {
-			if b.name == cfg.backend {
-				inj, err := b.open(cfg)
-				if err != nil {
-					return nil, fmt.Errorf("input: open %s: %w", b.name, err)
-				}
-				return inj, nil
-			}
-		}
-		return nil, fmt.Errorf("input: unknown backend %q (available: %v): %w", cfg.backend, Backends(), ErrUnsupported)
+	if cfg.logger == nil {
+		cfg.logger = slog.Default()
 	}
-	var errs []error
-	for _, b := range backends {
-		inj, err := b.open(cfg)
-		if err == nil {
-			cfg.logger.Debug("input: backend opened", "backend", b.name)
-			return inj, nil
-		}
-		cfg.logger.Warn("input: backend unavailable", "backend", b.name, "err", err)
-		errs = append(errs, fmt.Errorf("%s: %w", b.name, err))
-	}
-	if len(errs) == 0 {
-		return nil, ErrUnsupported
-	}
-	return nil, fmt.Errorf("%w: %w", ErrUnsupported, errors.Join(errs...))
+	return registry.Open(cfg.backend, cfg, cfg.logger)
 }
 
 // clampNotches limits a wheel amount to ±MaxWheelNotches.
