@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
@@ -54,7 +55,7 @@ func RunJumpClient(ctx context.Context, o JumpOptions) error {
 		return err
 	}
 	j := &jumpClient{o: o, cfg: cfg, rec: rec, st: st, log: o.Logger}
-	j.hello = wire.Hello{Mode: wire.AgentMode(nonEmpty(cfg.Mode, string(wire.ModeService))), Config: rec}
+	j.hello = wire.Hello{Mode: wire.AgentMode(cmp.Or(cfg.Mode, string(wire.ModeService))), Config: rec}
 	if r, err := installer.ReadRecord(filepath.Dir(o.Executable)); err == nil {
 		j.hello.Enroll = &wire.Enroll{Name: r.Name, JumpGroup: r.JumpGroup, Tag: r.Tag, Comments: r.Comments, Mode: string(r.Mode)}
 	}
@@ -159,13 +160,6 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) er
 			go j.serveView(cctx, m)
 		}
 	}
-}
-
-func nonEmpty(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // disabledFile marks a jump client the local user disabled (C9).

@@ -24,7 +24,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"time"
 )
@@ -209,15 +208,4 @@ func ReadFile(path string) (*Config, []byte, error) {
 		return nil, nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	return Parse(data)
-}
-
-// Write copies the binary from r to w and appends record. It returns the
-// number of bytes written.
-func Write(w io.Writer, binary io.Reader, record []byte) (int64, error) {
-	n, err := io.Copy(w, binary)
-	if err != nil {
-		return n, fmt.Errorf("copy agent binary: %w", err)
-	}
-	m, err := w.Write(record)
-	return n + int64(m), err
 }

@@ -27,11 +27,9 @@ func TestRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var bin bytes.Buffer
-	if _, err := Write(&bin, bytes.NewReader([]byte("\x7fELF fake agent binary")), rec); err != nil {
-		t.Fatal(err)
-	}
-	cfg, raw, err := Parse(bin.Bytes())
+	// A download is the agent build with the record appended.
+	bin := append([]byte("\x7fELF fake agent binary"), rec...)
+	cfg, raw, err := Parse(bin)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,8 +21,9 @@ import (
 const handshakeTimeout = 20 * time.Second
 
 // handleAgentConnect is the agents' control channel: challenge → hello →
-// welcome or error, then activation and site commands for the session's
-// lifetime.
+// welcome or error, then the agent's messages and the site's commands for as
+// long as it stays connected. Support apps and jump clients share it; the
+// signed config in the hello says which one is calling.
 func (s *Server) handleAgentConnect(w http.ResponseWriter, r *http.Request) {
 	addr := remoteAddr(r)
 	if !s.codeLimit.allow(addr) {
@@ -41,30 +42,84 @@ func (s *Server) handleAgentConnect(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	if cfg, err := embedcfg.Verify(hello.Config, s.SiteKey()); err == nil && cfg.Kind == embedcfg.KindInstaller {
-		s.serveJumpClient(ctx, ac, hello, nonce, cfg, addr)
+	cfg, err := s.verifyHello(hello, nonce)
+	if err != nil {
+		s.refuse(ctx, ac, err)
 		return
 	}
-	ss, err := s.admitSupport(ctx, hello, nonce, addr)
+	if cfg.Kind == embedcfg.KindInstaller {
+		s.serveJumpClient(ctx, ac, hello, cfg, addr)
+		return
+	}
+	s.serveSupportApp(ctx, ac, hello, cfg, addr)
+}
+
+// verifyHello checks, once for every kind of agent, that the config is one
+// this site signed and that the agent holds the identity key it presents
+// (it signed our nonce together with the config).
+func (s *Server) verifyHello(h *wire.Hello, nonce []byte) (*embedcfg.Config, error) {
+	cfg, err := embedcfg.Verify(h.Config, s.SiteKey())
+	if err != nil {
+		return nil, wire.Err(wire.SessionInvalid)
+	}
+	if len(h.Identity) != ed25519.PublicKeySize || !ed25519.Verify(h.Identity, wire.ProofMessage(nonce, h.Config), h.Proof) {
+		if cfg.Kind == embedcfg.KindInstaller {
+			return nil, wire.Err(wire.InstallerInvalid)
+		}
+		return nil, wire.Err(wire.SessionInvalid)
+	}
+	return cfg, nil
+}
+
+// serveSupportApp admits a support app to its session and serves it.
+func (s *Server) serveSupportApp(ctx context.Context, ac *agentConn, h *wire.Hello, cfg *embedcfg.Config, addr string) {
+	ss, err := s.admitSupport(ctx, h, cfg, addr)
 	if err != nil {
 		s.refuse(ctx, ac, err)
 		return
 	}
 	ac.id = ss.ID
-	welcome := wire.Welcome{
-		SessionID: ss.ID, Status: ss.Status, NeedSecurityCode: !ss.Status.Activated(),
-		Technician: ss.Technician, ExpiresAt: ss.ExpiresAt, Heartbeat: s.opts.Heartbeat,
-		SiteProof: ed25519.Sign(s.siteKey, wire.SiteProofMessage(hello.Nonce)),
-	}
+	welcome := wire.Welcome{SessionID: ss.ID, Status: ss.Status, NeedSecurityCode: !ss.Status.Activated(),
+		Technician: ss.Technician, ExpiresAt: ss.ExpiresAt}
+	s.setOnline(ctx, ss.ID, true)
+	defer s.setOnline(context.WithoutCancel(ctx), ss.ID, false)
+	s.serveConnected(ctx, ac, h, welcome, func(m wire.Msg) bool {
+		switch m := m.(type) {
+		case *wire.Activate:
+			return s.activate(ctx, ac, m.SecurityCode, addr)
+		case *wire.HostUpdate:
+			s.store.UpdateSession(ctx, ac.id, func(x *store.Session) error { x.Host = m.Host; return nil })
+		}
+		return false
+	})
+}
+
+// serveConnected sends the welcome (with the site's proof over the agent's
+// nonce), keeps the agent in the hub with a heartbeat, and hands each of its
+// messages to handle until the link drops or handle reports it is done.
+func (s *Server) serveConnected(ctx context.Context, ac *agentConn, h *wire.Hello, welcome wire.Welcome, handle func(wire.Msg) (done bool)) {
+	welcome.Heartbeat = s.opts.Heartbeat
+	welcome.SiteProof = ed25519.Sign(s.siteKey, wire.SiteProofMessage(h.Nonce))
 	if err := ac.send(ctx, welcome); err != nil {
 		return
 	}
 	s.hub.add(ac)
 	defer s.hub.remove(ac)
-	s.setOnline(ctx, ss.ID, true)
-	defer s.setOnline(context.WithoutCancel(ctx), ss.ID, false)
-	go wsutil.Heartbeat(ctx, conn, s.opts.Heartbeat)
-	s.serveAgent(ctx, ac, addr)
+	go wsutil.Heartbeat(ctx, ac.conn, s.opts.Heartbeat)
+	for {
+		_, b, err := ac.conn.Read(ctx)
+		if err != nil {
+			return
+		}
+		m, err := wire.Decode(b)
+		if err != nil {
+			s.log.Debug("agent message", "agent", ac.id, "err", err)
+			continue
+		}
+		if handle(m) {
+			return
+		}
+	}
 }
 
 // readHello sends the challenge and reads the agent's hello.
@@ -107,14 +162,9 @@ func (s *Server) refuse(ctx context.Context, ac *agentConn, err error) {
 
 // admitSupport checks a support app's hello and binds the session to its
 // identity key on first contact (A4).
-func (s *Server) admitSupport(ctx context.Context, h *wire.Hello, nonce []byte, addr string) (*store.Session, error) {
+func (s *Server) admitSupport(ctx context.Context, h *wire.Hello, cfg *embedcfg.Config, addr string) (*store.Session, error) {
 	invalid := wire.Err(wire.SessionInvalid)
-	cfg, err := embedcfg.Verify(h.Config, s.SiteKey())
-	if err != nil || cfg.Kind != embedcfg.KindSupport {
-		return nil, invalid
-	}
-	if len(h.Identity) != ed25519.PublicKeySize ||
-		!ed25519.Verify(h.Identity, wire.ProofMessage(nonce, h.Config), h.Proof) {
+	if cfg.Kind != embedcfg.KindSupport {
 		return nil, invalid
 	}
 	ss, err := s.loadSession(ctx, cfg.SessionID)
@@ -162,29 +212,6 @@ func admissible(ss *store.Session, identity []byte) error {
 		return wire.Err(wire.SessionClosed)
 	}
 	return nil
-}
-
-// serveAgent reads the agent's messages until it disconnects.
-func (s *Server) serveAgent(ctx context.Context, ac *agentConn, addr string) {
-	for {
-		_, b, err := ac.conn.Read(ctx)
-		if err != nil {
-			return
-		}
-		m, err := wire.Decode(b)
-		if err != nil {
-			s.log.Debug("agent message", "session", ac.id, "err", err)
-			continue
-		}
-		switch m := m.(type) {
-		case *wire.Activate:
-			if done := s.activate(ctx, ac, m.SecurityCode, addr); done {
-				return
-			}
-		case *wire.HostUpdate:
-			s.store.UpdateSession(ctx, ac.id, func(x *store.Session) error { x.Host = m.Host; return nil })
-		}
-	}
 }
 
 var errLocked = errors.New("locked")

@@ -1,9 +1,11 @@
 package site
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"os"
 	"strconv"
@@ -20,20 +22,7 @@ var errNoSession = wire.Err(wire.SessionInvalid)
 // It needs no login: the code is the capability, so lookups are
 // rate-limited per address against guessing.
 func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
-	addr := remoteAddr(r)
-	if !s.codeLimit.allow(addr) {
-		s.downloadError(w, r, wire.Errorf(wire.TooManyRequests, "Too many requests. Try again later."))
-		return
-	}
-	code, ok := wire.NormalizeSessionCode(r.PathValue("code"))
-	if !ok {
-		s.downloadError(w, r, errNoSession)
-		return
-	}
-	ss, err := s.sessionByCode(r.Context(), code)
-	if errors.Is(err, store.ErrNotFound) {
-		err = errNoSession
-	}
+	ss, err := s.sessionForCode(r)
 	if err == nil {
 		err = downloadable(ss)
 	}
@@ -51,11 +40,37 @@ func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
 			platform, strings.Join(s.agents.platforms(), ", ")))
 		return
 	}
-	if err := s.serveAgentBinary(w, r, path, s.supportConfig(ss, platform)); err != nil {
+	name := "tether-support-" + ss.Code + exeSuffix(platform)
+	if err := s.serveAgentBinary(w, r, path, name, s.supportConfig(ss, platform)); err != nil {
 		s.log.Warn("download", "session", ss.ID, "err", err)
 		return
 	}
 	s.markDownloaded(r, ss, platform)
+}
+
+// sessionForCode resolves the session code in the path. The code is a
+// capability anyone may present, so lookups are rate-limited per address
+// against guessing.
+func (s *Server) sessionForCode(r *http.Request) (*store.Session, error) {
+	if !s.codeLimit.allow(remoteAddr(r)) {
+		return nil, wire.Errorf(wire.TooManyRequests, "Too many requests. Try again later.")
+	}
+	code, ok := wire.NormalizeSessionCode(r.PathValue("code"))
+	if !ok {
+		return nil, errNoSession
+	}
+	ss, err := s.sessionByCode(r.Context(), code)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errNoSession
+	}
+	return ss, err
+}
+
+func exeSuffix(platform string) string {
+	if strings.HasPrefix(platform, "windows") {
+		return ".exe"
+	}
+	return ""
 }
 
 // downloadable maps a session's state to the download answer: closed or
@@ -78,33 +93,39 @@ func (s *Server) supportConfig(ss *store.Session, platform string) *embedcfg.Con
 	}
 }
 
-// serveAgentBinary streams the agent binary with a signed config record appended.
-func (s *Server) serveAgentBinary(w http.ResponseWriter, r *http.Request, path string, cfg *embedcfg.Config) error {
+// signedAgent opens the agent build at path and returns it followed by the
+// signed record of cfg, with the total size.
+func (s *Server) signedAgent(path string, cfg *embedcfg.Config) (io.Reader, int64, io.Closer, error) {
 	rec, err := embedcfg.Record(cfg, s.siteKey)
 	if err != nil {
-		s.writeErr(w, r, err)
-		return err
+		return nil, 0, nil, err
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		s.writeErr(w, r, fmt.Errorf("agent build: %w", err))
-		return err
+		return nil, 0, nil, fmt.Errorf("agent build: %w", err)
 	}
-	defer f.Close()
 	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, nil, fmt.Errorf("agent build: %w", err)
+	}
+	return io.MultiReader(f, bytes.NewReader(rec)), st.Size() + int64(len(rec)), f, nil
+}
+
+// serveAgentBinary streams the agent binary with a signed config record
+// appended, as file name.
+func (s *Server) serveAgentBinary(w http.ResponseWriter, r *http.Request, path, name string, cfg *embedcfg.Config) error {
+	agent, size, closer, err := s.signedAgent(path, cfg)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return err
 	}
-	name := "tether-support-" + cfg.SessionCode
-	if strings.HasPrefix(cfg.Platform, "windows") {
-		name += ".exe"
-	}
+	defer closer.Close()
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	w.Header().Set("Content-Length", strconv.FormatInt(st.Size()+int64(len(rec)), 10))
+	w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
 	w.Header().Set("Cache-Control", "no-store")
-	_, err = embedcfg.Write(w, f, rec)
+	_, err = io.Copy(w, agent)
 	return err
 }
 
@@ -151,27 +172,14 @@ func (s *Server) downloadError(w http.ResponseWriter, r *http.Request, err error
 // handleAgentConfig gives `tether support --site URL --code CODE` the same
 // signed config a download would carry.
 func (s *Server) handleAgentConfig(w http.ResponseWriter, r *http.Request) {
-	if !s.codeLimit.allow(remoteAddr(r)) {
-		s.writeErr(w, r, wire.Errorf(wire.TooManyRequests, "Too many requests. Try again later."))
-		return
-	}
-	code, ok := wire.NormalizeSessionCode(r.PathValue("code"))
-	if !ok {
-		s.writeErr(w, r, errNoSession)
-		return
-	}
-	ss, err := s.sessionByCode(r.Context(), code)
-	if errors.Is(err, store.ErrNotFound) {
-		err = errNoSession
-	}
+	ss, err := s.sessionForCode(r)
 	if err == nil && !ss.Live() {
 		err = wire.Err(ss.Status.EndCode())
 	}
-	if err != nil {
-		s.writeErr(w, r, err)
-		return
+	var rec []byte
+	if err == nil {
+		rec, err = embedcfg.Record(s.supportConfig(ss, "cli"), s.siteKey)
 	}
-	rec, err := embedcfg.Record(s.supportConfig(ss, "cli"), s.siteKey)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return

@@ -32,6 +32,7 @@ func (a *agentConn) send(ctx context.Context, m wire.Msg) error {
 type hub struct {
 	mu    sync.Mutex
 	conns map[string]*agentConn
+	jumps int // jump clients among conns (the active limit, C11)
 }
 
 func newHub() *hub { return &hub{conns: map[string]*agentConn{}} }
@@ -42,6 +43,9 @@ func (h *hub) add(a *agentConn) {
 	h.mu.Lock()
 	old := h.conns[a.id]
 	h.conns[a.id] = a
+	if old == nil && a.jump {
+		h.jumps++
+	}
 	h.mu.Unlock()
 	if old != nil {
 		old.conn.Close(websocket.StatusPolicyViolation, "replaced by a newer connection")
@@ -54,6 +58,9 @@ func (h *hub) remove(a *agentConn) {
 	defer h.mu.Unlock()
 	if h.conns[a.id] == a {
 		delete(h.conns, a.id)
+		if a.jump {
+			h.jumps--
+		}
 	}
 }
 
@@ -65,17 +72,11 @@ func (h *hub) get(id string) *agentConn {
 
 func (h *hub) online(id string) bool { return h.get(id) != nil }
 
-// count returns how many jump clients (jump) or support apps are connected.
-func (h *hub) count(jump bool) int {
+// jumpClients returns how many jump clients are connected.
+func (h *hub) jumpClients() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	n := 0
-	for _, a := range h.conns {
-		if a.jump == jump {
-			n++
-		}
-	}
-	return n
+	return h.jumps
 }
 
 // end tells a connected agent that its session ended and disconnects it.

@@ -1,12 +1,10 @@
 package site
 
 import (
-	"bytes"
 	"crypto/subtle"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,7 +35,7 @@ func (req *createInstallerRequest) validate(user string, platforms []string) (ti
 	if req.Platform == "" {
 		req.Platform = "linux-amd64"
 	}
-	if !contains(platforms, req.Platform) {
+	if !slices.Contains(platforms, req.Platform) {
 		return bad("No agent build for platform %q on this site. Available: %s.", req.Platform, strings.Join(platforms, ", "))
 	}
 	switch req.Mode {
@@ -61,15 +59,6 @@ func (req *createInstallerRequest) validate(user string, platforms []string) (ti
 		return bad("valid_for must be a duration between 1s and %s.", maxInstallerValidity)
 	}
 	return d, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // handleCreateInstaller creates a jump-client installer (C2, SPEC F). Its key
@@ -108,7 +97,7 @@ func (s *Server) handleCreateInstaller(w http.ResponseWriter, r *http.Request, a
 // (MSI and .pkg come later). No login: the key in the URL is the capability.
 func (s *Server) handleInstallerDownload(w http.ResponseWriter, r *http.Request) {
 	if !s.codeLimit.allow(remoteAddr(r)) {
-		s.writeErr(w, r, wire.Errorf(wire.TooManyRequests, "Too many requests. Try again later."))
+		s.downloadError(w, r, wire.Errorf(wire.TooManyRequests, "Too many requests. Try again later."))
 		return
 	}
 	in, err := s.store.Installer(r.Context(), r.PathValue("id"))
@@ -130,9 +119,9 @@ func (s *Server) handleInstallerDownload(w http.ResponseWriter, r *http.Request)
 		CertPin: s.pin, Platform: in.Platform, IssuedAt: s.clock.Now(), InstallerID: in.ID, KeyInfo: key,
 		JumpGroup: in.JumpGroup, Tag: in.Tag, Comments: in.Comments, Mode: string(in.Mode), ExpiresAt: in.ExpiresAt}
 	if strings.HasPrefix(in.Platform, "linux-") && r.URL.Query().Get("format") != "raw" {
-		err = s.serveBin(w, path, in.ID, cfg)
+		err = s.serveBin(w, r, path, in.ID, cfg)
 	} else {
-		err = s.serveAgentBinary(w, r, path, cfg)
+		err = s.serveAgentBinary(w, r, path, "tether-"+in.ID+exeSuffix(in.Platform), cfg)
 	}
 	if err != nil {
 		s.log.Warn("installer download", "installer", in.ID, "err", err)
@@ -141,27 +130,20 @@ func (s *Server) handleInstallerDownload(w http.ResponseWriter, r *http.Request)
 	s.audit(r.Context(), "installer_downloaded", "", "", remoteAddr(r), "installer "+in.ID)
 }
 
-func (s *Server) serveBin(w http.ResponseWriter, path, id string, cfg *embedcfg.Config) error {
-	rec, err := embedcfg.Record(cfg, s.siteKey)
+// serveBin streams tether-{id}.bin: the POSIX-sh header and the tar.gz of
+// the signed agent, built while sending.
+func (s *Server) serveBin(w http.ResponseWriter, r *http.Request, path, id string, cfg *embedcfg.Config) error {
+	agent, size, closer, err := s.signedAgent(path, cfg)
 	if err != nil {
+		s.writeErr(w, r, err)
 		return err
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
+	defer closer.Close()
 	name := "tether-" + id + ".bin"
 	w.Header().Set("Content-Type", "application/x-sh")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("Cache-Control", "no-store")
-	agent := io.MultiReader(f, bytes.NewReader(rec))
-	err = packaging.BuildBin(w, packaging.BinOptions{Name: name, Agent: agent, AgentSize: st.Size() + int64(len(rec)), ModTime: s.clock.Now()})
-	if err != nil {
+	if err := packaging.BuildBin(w, packaging.BinOptions{Name: name, Agent: agent, AgentSize: size, ModTime: s.clock.Now()}); err != nil {
 		return fmt.Errorf("build %s: %w", name, err)
 	}
 	return nil

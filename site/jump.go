@@ -1,6 +1,7 @@
 package site
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -30,7 +31,7 @@ func (s *Server) handleJump(w http.ResponseWriter, r *http.Request, a *authed) {
 	now := s.clock.Now()
 	ss := &store.Session{ID: newID(), TechnicianID: a.user.ID, Technician: a.user.Name,
 		Status: wire.StatusActivated, CreatedAt: now, ActivatedAt: now, ExpiresAt: now.Add(s.opts.SessionLifetime),
-		JumpClientID: jc.ID, Computer: nonEmpty(jc.Name, jc.Host.Hostname), Host: jc.Host,
+		JumpClientID: jc.ID, Computer: cmp.Or(jc.Name, jc.Host.Hostname), Host: jc.Host,
 		SecurityHash: []byte{}, CustomerName: jc.Name}
 	for range 5 {
 		ss.Code = wire.NewSessionCode()

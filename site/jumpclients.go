@@ -2,16 +2,16 @@ package site
 
 import (
 	"bytes"
+	"cmp"
 	"context"
-	"crypto/ed25519"
 	"crypto/subtle"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/tetherhq/tether/embedcfg"
-	"github.com/tetherhq/tether/internal/wsutil"
 	"github.com/tetherhq/tether/site/store"
 	"github.com/tetherhq/tether/wire"
 )
@@ -19,38 +19,24 @@ import (
 // serveJumpClient is the control channel of a jump client: first contact
 // enrols it with its installer's key (within the installer's validity),
 // later contacts prove the identity it enrolled with.
-func (s *Server) serveJumpClient(ctx context.Context, ac *agentConn, h *wire.Hello, nonce []byte, cfg *embedcfg.Config, addr string) {
-	jc, err := s.admitJumpClient(ctx, h, nonce, cfg, addr)
+func (s *Server) serveJumpClient(ctx context.Context, ac *agentConn, h *wire.Hello, cfg *embedcfg.Config, addr string) {
+	jc, err := s.admitJumpClient(ctx, h, cfg, addr)
+	if err == nil && s.opts.JCLimitActive > 0 && !s.hub.online(jc.ID) && s.hub.jumpClients() >= s.opts.JCLimitActive {
+		err = wire.Err(wire.JCLimitActive)
+	}
 	if err != nil {
 		s.refuse(ctx, ac, err)
 		return
 	}
-	if s.opts.JCLimitActive > 0 && !s.hub.online(jc.ID) && s.hub.count(true) >= s.opts.JCLimitActive {
-		s.refuse(ctx, ac, wire.Err(wire.JCLimitActive))
-		return
-	}
 	ac.id, ac.jump = jc.ID, true
-	welcome := wire.Welcome{JumpClientID: jc.ID, Heartbeat: s.opts.Heartbeat,
-		SiteProof: ed25519.Sign(s.siteKey, wire.SiteProofMessage(h.Nonce))}
-	if err := ac.send(ctx, welcome); err != nil {
-		return
-	}
-	s.hub.add(ac)
-	defer s.hub.remove(ac)
 	s.touchJumpClient(ctx, jc.ID, func(x *store.JumpClient) { x.Host, x.Version, x.Disabled = h.Host, h.Version, h.Disabled })
 	defer s.touchJumpClient(context.WithoutCancel(ctx), jc.ID, nil)
-	go wsutil.Heartbeat(ctx, ac.conn, s.opts.Heartbeat)
-	for {
-		_, b, err := ac.conn.Read(ctx)
-		if err != nil {
-			return
+	s.serveConnected(ctx, ac, h, wire.Welcome{JumpClientID: jc.ID}, func(m wire.Msg) bool {
+		if hu, ok := m.(*wire.HostUpdate); ok {
+			s.touchJumpClient(ctx, jc.ID, func(x *store.JumpClient) { x.Host, x.Disabled = hu.Host, hu.Disabled })
 		}
-		if m, err := wire.Decode(b); err == nil {
-			if hu, ok := m.(*wire.HostUpdate); ok {
-				s.touchJumpClient(ctx, jc.ID, func(x *store.JumpClient) { x.Host, x.Disabled = hu.Host, hu.Disabled })
-			}
-		}
-	}
+		return false
+	})
 }
 
 func (s *Server) touchJumpClient(ctx context.Context, id string, fn func(*store.JumpClient)) {
@@ -64,11 +50,8 @@ func (s *Server) touchJumpClient(ctx context.Context, id string, fn func(*store.
 	})
 }
 
-func (s *Server) admitJumpClient(ctx context.Context, h *wire.Hello, nonce []byte, cfg *embedcfg.Config, addr string) (*store.JumpClient, error) {
+func (s *Server) admitJumpClient(ctx context.Context, h *wire.Hello, cfg *embedcfg.Config, addr string) (*store.JumpClient, error) {
 	invalid := wire.Err(wire.InstallerInvalid)
-	if len(h.Identity) != ed25519.PublicKeySize || !ed25519.Verify(h.Identity, wire.ProofMessage(nonce, h.Config), h.Proof) {
-		return nil, invalid
-	}
 	in, err := s.store.Installer(ctx, cfg.InstallerID)
 	if err != nil || subtle.ConstantTimeCompare(hashSecret(cfg.KeyInfo), in.KeyHash) != 1 {
 		return nil, invalid
@@ -90,11 +73,11 @@ func (s *Server) admitJumpClient(ctx context.Context, h *wire.Hello, nonce []byt
 		return nil, wire.Err(wire.InstallerExpired)
 	}
 	if s.opts.JCLimitTotal > 0 {
-		list, err := s.store.ListJumpClients(ctx)
+		n, err := s.store.CountJumpClients(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if len(list) >= s.opts.JCLimitTotal {
+		if n >= s.opts.JCLimitTotal {
 			return nil, wire.Err(wire.JCLimitTotal)
 		}
 	}
@@ -103,8 +86,8 @@ func (s *Server) admitJumpClient(ctx context.Context, h *wire.Hello, nonce []byt
 		e = &wire.Enroll{}
 	}
 	jc := &store.JumpClient{ID: newID()[:20], Identity: h.Identity, InstallerID: in.ID,
-		Name: nonEmpty(e.Name, h.Host.Hostname), JumpGroup: nonEmpty(e.JumpGroup, in.JumpGroup),
-		Tag: nonEmpty(e.Tag, in.Tag), Comments: nonEmpty(e.Comments, in.Comments), Mode: nonEmpty(e.Mode, string(in.Mode)),
+		Name: cmp.Or(e.Name, h.Host.Hostname), JumpGroup: cmp.Or(e.JumpGroup, in.JumpGroup),
+		Tag: cmp.Or(e.Tag, in.Tag), Comments: cmp.Or(e.Comments, in.Comments), Mode: cmp.Or(e.Mode, string(in.Mode)),
 		Host: h.Host, PublicIP: addr, Version: h.Version, CreatedAt: s.clock.Now(), LastSeen: s.clock.Now()}
 	if len(jc.Name) > 128 {
 		jc.Name = jc.Name[:128]
@@ -200,7 +183,7 @@ func (s *Server) handleListJumpClients(w http.ResponseWriter, r *http.Request, a
 	if f := q.Get("fields"); f != "" {
 		fields = strings.Split(f, ",")
 		for _, name := range fields {
-			if !contains(searchFields, name) {
+			if !slices.Contains(searchFields, name) {
 				s.writeErr(w, r, wire.Errorf(wire.BadRequest, "Unknown search field %q. Fields: %s.", name, strings.Join(searchFields, ", ")))
 				return
 			}
@@ -375,17 +358,16 @@ func (s *Server) disconnectRemoved(ctx context.Context, id string) {
 const jumpClientMaxOffline = 180 * 24 * time.Hour
 
 func (s *Server) reapJumpClients(ctx context.Context) {
-	list, err := s.store.ListJumpClients(ctx)
+	ids, err := s.store.StaleJumpClients(ctx, s.clock.Now().Add(-jumpClientMaxOffline))
 	if err != nil {
 		return
 	}
-	cutoff := s.clock.Now().Add(-jumpClientMaxOffline)
-	for _, jc := range list {
-		if s.hub.online(jc.ID) || !jc.LastSeen.Before(cutoff) {
+	for _, id := range ids {
+		if s.hub.online(id) { // last_seen is only written on changes
 			continue
 		}
-		if _, err := s.store.UpdateJumpClient(ctx, jc.ID, func(x *store.JumpClient) error { x.Removed = true; return nil }); err == nil {
-			s.audit(ctx, "jump_client_expired", "", "site", "", "jump client "+jc.ID+" offline for 180 days")
+		if _, err := s.store.UpdateJumpClient(ctx, id, func(x *store.JumpClient) error { x.Removed = true; return nil }); err == nil {
+			s.audit(ctx, "jump_client_expired", "", "site", "", "jump client "+id+" offline for 180 days")
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package site
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"fmt"
@@ -84,7 +85,7 @@ func (s *Server) emailLink(ctx context.Context, ss *store.Session, actor string)
 Session code: %s
 
 The link is valid until %s.
-`, nonEmpty(ss.CustomerName, "there"), actor, s.downloadURL(ss.Code), wire.FormatSessionCode(ss.Code),
+`, cmp.Or(ss.CustomerName, "there"), actor, s.downloadURL(ss.Code), wire.FormatSessionCode(ss.Code),
 		ss.ExpiresAt.Format("2006-01-02 15:04 MST"))
 	if err := s.mailer.send(ctx, ss.CustomerEmail, "Your remote support session", body); err != nil {
 		s.log.Warn("e-mail link", "session", ss.ID, "err", err)
@@ -94,11 +95,4 @@ The link is valid until %s.
 	_, err := s.store.UpdateSession(ctx, ss.ID, func(x *store.Session) error { x.EmailSentAt = now; return nil })
 	s.audit(ctx, "email_sent", ss.ID, actor, "", ss.CustomerEmail)
 	return now, err
-}
-
-func nonEmpty(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

@@ -19,12 +19,12 @@ import (
 // agent each dial the site with their own one-time token; the site pairs
 // them and pipes WebSocket messages both ways without decoding them.
 type view struct {
-	id, sessionID, technician string
-	viewerToken, agentToken   string
-	agent                     chan *websocket.Conn // the agent's side, once it dials
-	done                      chan struct{}        // closed when the pipe ends
-	joined, agentJoined       atomic.Bool          // each side came (tokens are one-time)
-	created                   time.Time
+	id, sessionID           string
+	viewerToken, agentToken string
+	agent                   chan *websocket.Conn // the agent's side, once it dials
+	done                    chan struct{}        // closed when the pipe ends
+	joined, agentJoined     atomic.Bool          // each side came (tokens are one-time)
+	created                 time.Time
 }
 
 type relay struct {
@@ -101,7 +101,7 @@ func (s *Server) handleStartView(w http.ResponseWriter, r *http.Request, a *auth
 		s.writeErr(w, r, offline)
 		return
 	}
-	v := &view{id: newID(), sessionID: ss.ID, technician: a.user.Name, viewerToken: randomToken(24),
+	v := &view{id: newID(), sessionID: ss.ID, viewerToken: randomToken(24),
 		agentToken: randomToken(24), agent: make(chan *websocket.Conn, 1), done: make(chan struct{}), created: time.Now()}
 	s.relay.add(v)
 	control := req.Control == nil || *req.Control
@@ -148,12 +148,7 @@ func (s *Server) handleAgentStream(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	select {
-	case v.agent <- conn:
-	default:
-		conn.Close(websocket.StatusPolicyViolation, "stream already joined")
-		return
-	}
+	v.agent <- conn // buffered, and agentJoined lets only one agent here
 	// The viewer side owns the pipe; keep the handler (and so the
 	// connection) alive until it is done.
 	select {
@@ -204,8 +199,8 @@ func (s *Server) handleViewerStream(w http.ResponseWriter, r *http.Request, a *a
 		return
 	}
 	defer ac.CloseNow()
-	s.viewStarted(ctx, ss.ID, a.user.Name, remoteAddr(r))
-	defer s.viewEnded(context.WithoutCancel(ctx), ss.ID, a.user.Name, remoteAddr(r))
+	s.viewing(ctx, ss.ID, true, a.user.Name, remoteAddr(r))
+	defer s.viewing(context.WithoutCancel(ctx), ss.ID, false, a.user.Name, remoteAddr(r))
 	pipe(ctx, vc, ac)
 }
 
@@ -241,26 +236,21 @@ func pipe(ctx context.Context, viewer, agent *websocket.Conn) {
 	agent.Close(code, reason)
 }
 
-func (s *Server) viewStarted(ctx context.Context, id, actor, addr string) {
-	if s.relay.viewing(id, 1) == 1 {
+// viewing counts a viewer in or out: the session is "connected" while at
+// least one technician views it and "activated" again after the last one
+// leaves (A6: ending a view does not end the session).
+func (s *Server) viewing(ctx context.Context, id string, started bool, actor, addr string) {
+	delta, first, from, to, event := 1, 1, wire.StatusActivated, wire.StatusConnected, "connected"
+	if !started {
+		delta, first, from, to, event = -1, 0, wire.StatusConnected, wire.StatusActivated, "disconnected"
+	}
+	if s.relay.viewing(id, delta) == first {
 		s.store.UpdateSession(ctx, id, func(x *store.Session) error {
-			if x.Status == wire.StatusActivated {
-				x.Status = wire.StatusConnected
+			if x.Status == from {
+				x.Status = to
 			}
 			return nil
 		})
 	}
-	s.audit(ctx, "connected", id, actor, addr, "remote control")
-}
-
-func (s *Server) viewEnded(ctx context.Context, id, actor, addr string) {
-	if s.relay.viewing(id, -1) == 0 {
-		s.store.UpdateSession(ctx, id, func(x *store.Session) error {
-			if x.Status == wire.StatusConnected {
-				x.Status = wire.StatusActivated
-			}
-			return nil
-		})
-	}
-	s.audit(ctx, "disconnected", id, actor, addr, "remote control ended")
+	s.audit(ctx, event, id, actor, addr, "remote control")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 const jcCols = `id, identity, installer_id, name, jump_group, tag, comments, mode, host, public_ip, version,
@@ -87,4 +88,16 @@ func (s *SQLite) UpdateJumpClient(ctx context.Context, id string, fn func(*JumpC
 		return nil, fmt.Errorf("write jump client: %w", err)
 	}
 	return jc, tx.Commit()
+}
+
+// CountJumpClients counts the deployed (not removed) jump clients.
+func (s *SQLite) CountJumpClients(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM jump_clients WHERE removed = 0`).Scan(&n)
+	return n, err
+}
+
+// StaleJumpClients lists jump clients last seen before the given time.
+func (s *SQLite) StaleJumpClients(ctx context.Context, before time.Time) ([]string, error) {
+	return s.ids(ctx, `SELECT id FROM jump_clients WHERE removed = 0 AND last_seen < ?`, ts(before))
 }

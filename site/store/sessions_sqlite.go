@@ -151,9 +151,14 @@ func (s *SQLite) UpdateSession(ctx context.Context, id string, fn SessionUpdate)
 
 // DueSessions lists live sessions that should have ended by now.
 func (s *SQLite) DueSessions(ctx context.Context, now time.Time) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id FROM sessions WHERE live = 1 AND expires_at <= ?`, ts(now))
+	return s.ids(ctx, `SELECT id FROM sessions WHERE live = 1 AND expires_at <= ?`, ts(now))
+}
+
+// ids runs a query whose rows are single IDs.
+func (s *SQLite) ids(ctx context.Context, query string, args ...any) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("due sessions: %w", err)
+		return nil, fmt.Errorf("query ids: %w", err)
 	}
 	defer rows.Close()
 	var ids []string

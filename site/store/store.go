@@ -168,6 +168,10 @@ type Store interface {
 
 	CreateJumpClient(ctx context.Context, jc *JumpClient) error
 	JumpClient(ctx context.Context, id string) (*JumpClient, error)
+	// CountJumpClients counts jump clients that were not removed.
+	CountJumpClients(ctx context.Context) (int, error)
+	// StaleJumpClients lists jump clients not removed and not seen since before.
+	StaleJumpClients(ctx context.Context, before time.Time) ([]string, error)
 	// ListJumpClients lists jump clients that were not removed.
 	ListJumpClients(ctx context.Context) ([]*JumpClient, error)
 	UpdateJumpClient(ctx context.Context, id string, fn func(*JumpClient) error) (*JumpClient, error)
