@@ -10,6 +10,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/tetherhq/tether/embedcfg"
 	"github.com/tetherhq/tether/wire"
 )
 
@@ -78,6 +79,23 @@ func handshake(ctx context.Context, c *ctrl, hello wire.Hello, key ed25519.Priva
 		return nil, msgError(m.Code, m.Message)
 	}
 	return nil, fmt.Errorf("handshake: unexpected %T", m)
+}
+
+// connect dials the site's agent endpoint named by cfg and completes the
+// handshake. The caller closes c.conn.
+func connect(ctx context.Context, cfg *embedcfg.Config, hello wire.Hello, key ed25519.PrivateKey) (*ctrl, *wire.Welcome, error) {
+	conn, err := Dial(ctx, cfg.SiteURL, cfg.CertPin, "/agent/v1/connect")
+	if err != nil {
+		return nil, nil, err
+	}
+	conn.SetReadLimit(wire.MaxControlMessage)
+	c := &ctrl{conn: conn}
+	w, err := handshake(ctx, c, hello, key, cfg.SiteKey)
+	if err != nil {
+		conn.CloseNow()
+		return nil, nil, err
+	}
+	return c, w, nil
 }
 
 func msgError(code wire.Code, text string) *wire.Error {

@@ -118,23 +118,17 @@ func (j *jumpClient) enrolledID() string {
 }
 
 func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) error {
-	conn, err := Dial(ctx, j.cfg.SiteURL, j.cfg.CertPin, "/agent/v1/connect")
-	if err != nil {
-		return err
-	}
-	defer conn.CloseNow()
-	conn.SetReadLimit(wire.MaxControlMessage)
-	c := &ctrl{conn: conn}
 	h := j.hello
 	h.Host = collectHost()
 	h.Disabled = Disabled(j.st.Dir)
 	if h.JumpClientID = j.enrolledID(); h.JumpClientID != "" {
 		h.Enroll = nil
 	}
-	w, err := handshake(ctx, c, h, key, j.cfg.SiteKey)
+	c, w, err := connect(ctx, j.cfg, h, key)
 	if err != nil {
 		return err
 	}
+	defer c.conn.CloseNow()
 	if h.JumpClientID == "" {
 		b, _ := json.Marshal(enrolment{ID: w.JumpClientID})
 		if err := writeSecret(j.st.path(JumpClientFile), b); err != nil {
@@ -144,7 +138,7 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) er
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go wsutil.Heartbeat(cctx, conn, w.Heartbeat)
+	go wsutil.Heartbeat(cctx, c.conn, w.Heartbeat)
 	go j.watchDisabled(cctx, c, h.Disabled)
 	for {
 		m, err := c.recv(cctx)

@@ -39,33 +39,24 @@ func TestJumpClientEnrolsAndRejoins(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	exe := installerBinary(t, s, "1h")
 	state := t.TempDir()
-	ctx, cancel := context.WithCancel(t.Context())
-	done := make(chan error, 1)
-	go func() { done <- agent.RunJumpClient(ctx, agent.JumpOptions{Executable: exe, StateDir: state}) }()
+	id, stop := startJumpClient(t, s, exe, state)
 	var l struct {
 		Items []struct{ ID, Status, Tag string }
 	}
-	sitetest.WaitFor(t, "enrolled and online", func() bool {
-		s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l)
-		return len(l.Items) == 1 && l.Items[0].Status == "online"
-	})
-	if l.Items[0].Tag != "lab" {
-		t.Fatalf("tag %q", l.Items[0].Tag)
+	if s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l); len(l.Items) != 1 || l.Items[0].Tag != "lab" {
+		t.Fatalf("enrolled: %+v", l.Items)
 	}
-	cancel()
-	<-done
+	stop()
 	// Once enrolled, the installer's expiry no longer matters: it rejoins
 	// with its identity as the same jump client.
 	s.Clock.Advance(2 * time.Hour)
-	ctx, cancel = context.WithCancel(t.Context())
+	again, cancel, done := startJumpClient3(t, s, exe, state)
 	defer cancel()
-	go func() { done <- agent.RunJumpClient(ctx, agent.JumpOptions{Executable: exe, StateDir: state}) }()
-	sitetest.WaitFor(t, "rejoined", func() bool {
-		s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l)
-		return len(l.Items) == 1 && l.Items[0].Status == "online"
-	})
+	if again != id {
+		t.Fatalf("rejoined as %s, enrolled as %s", again, id)
+	}
 	// Removing it revokes access at once and stops the client.
-	s.Do(s.Token, "DELETE", "/api/v1/jump-clients/"+l.Items[0].ID, nil, nil)
+	s.Do(s.Token, "DELETE", "/api/v1/jump-clients/"+id, nil, nil)
 	if err := <-done; wire.CodeOf(err) != wire.JCNotFound {
 		t.Fatalf("after removal: %v", err)
 	}

@@ -113,10 +113,7 @@ func (s *State) Identity() (ed25519.PrivateKey, error) {
 // second support app for another session can tell (previous_session_open).
 type SessionRecord struct {
 	SessionID string `json:"session_id"`
-	Code      string `json:"code"`
-	SiteURL   string `json:"site_url"`
-	CertPin   string `json:"cert_pin,omitempty"`
-	Config    []byte `json:"config"` // the signed config record
+	Config    []byte `json:"config"` // the signed config record: site, pin, code
 }
 
 // Session returns the stored session record, or nil.

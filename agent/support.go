@@ -118,7 +118,7 @@ func newSupport(ctx context.Context, o SupportOptions) (*Support, error) {
 	if err := s.checkPrevious(ctx); err != nil {
 		return nil, err
 	}
-	rec := &SessionRecord{SessionID: s.cfg.SessionID, Code: s.cfg.SessionCode, SiteURL: s.cfg.SiteURL, CertPin: s.cfg.CertPin, Config: s.rec}
+	rec := &SessionRecord{SessionID: s.cfg.SessionID, Config: s.rec}
 	return s, s.state.SaveSession(rec)
 }
 
@@ -133,12 +133,10 @@ func (s *Support) checkPrevious(ctx context.Context) error {
 	if err != nil {
 		return s.state.ForgetSession()
 	}
-	conn, err := Dial(ctx, prev.SiteURL, prev.CertPin, "/agent/v1/connect")
-	if err != nil {
-		return wire.Err(wire.PreviousSessionOpen) // cannot tell: be safe
+	c, _, err := connect(ctx, prevCfg, s.hello(prev.Config), s.key)
+	if err == nil {
+		c.conn.CloseNow()
 	}
-	defer conn.CloseNow()
-	_, err = handshake(ctx, &ctrl{conn: conn}, s.hello(prev.Config), s.key, prevCfg.SiteKey)
 	switch wire.CodeOf(err) {
 	case wire.SessionClosed, wire.SessionDeleted, wire.SessionExpired, wire.SessionInvalid:
 		return s.state.ForgetSession()

@@ -11,17 +11,11 @@ import (
 // connectOnce runs one connection: handshake, activation when needed, then
 // the site's commands until the link drops or the session ends.
 func (s *Support) connectOnce(ctx context.Context) error {
-	conn, err := Dial(ctx, s.cfg.SiteURL, s.cfg.CertPin, "/agent/v1/connect")
+	c, w, err := connect(ctx, s.cfg, s.hello(s.rec), s.key)
 	if err != nil {
 		return err
 	}
-	defer conn.CloseNow()
-	conn.SetReadLimit(wire.MaxControlMessage)
-	c := &ctrl{conn: conn}
-	w, err := handshake(ctx, c, s.hello(s.rec), s.key, s.cfg.SiteKey)
-	if err != nil {
-		return err
-	}
+	defer c.conn.CloseNow()
 	if w.NeedSecurityCode {
 		if err := s.activate(ctx, c); err != nil {
 			return err
@@ -34,7 +28,7 @@ func (s *Support) connectOnce(ctx context.Context) error {
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go wsutil.Heartbeat(cctx, conn, w.Heartbeat)
+	go wsutil.Heartbeat(cctx, c.conn, w.Heartbeat)
 	return s.serve(cctx, c)
 }
 

@@ -89,6 +89,18 @@ func wantCode(t *testing.T, err error, code wire.Code) {
 	}
 }
 
+// activeApp creates a session, downloads its app and runs it on a fresh
+// computer (state dir) until the session is activated and online.
+func activeApp(t *testing.T, s *sitetest.Site) (ss *sitetest.Session, exe, state string, a *app) {
+	t.Helper()
+	ss = s.CreateSession(nil)
+	exe = download(t, s, ss.Code)
+	state = t.TempDir()
+	a = start(t, exe, state, ss.SecurityCode)
+	waitStatus(t, s, ss.ID, "activated", true)
+	return ss, exe, state, a
+}
+
 func waitStatus(t *testing.T, s *sitetest.Site, id, status string, online bool) {
 	t.Helper()
 	sitetest.WaitFor(t, "status "+status, func() bool {
@@ -132,11 +144,7 @@ func TestSupportLifecycleCloseRemovesApp(t *testing.T) {
 
 func TestSupportQuitKeepsSessionAndRejoins(t *testing.T) {
 	s := sitetest.Start(t, nil)
-	ss := s.CreateSession(nil)
-	exe := download(t, s, ss.Code)
-	state := t.TempDir()
-	a := start(t, exe, state, ss.SecurityCode)
-	waitStatus(t, s, ss.ID, "activated", true)
+	ss, exe, state, a := activeApp(t, s)
 	a.cancel() // the customer quits (A7)
 	if err := a.wait(); err != nil {
 		t.Fatalf("quit: %v", err)
@@ -184,11 +192,7 @@ func TestClosedSessionRunAgainElsewhereIsInvalid(t *testing.T) {
 
 func TestClosedWhileOfflineThenRun(t *testing.T) {
 	s := sitetest.Start(t, nil)
-	ss := s.CreateSession(nil)
-	exe := download(t, s, ss.Code)
-	state := t.TempDir()
-	a := start(t, exe, state, ss.SecurityCode)
-	waitStatus(t, s, ss.ID, "activated", true)
+	ss, exe, state, a := activeApp(t, s)
 	a.cancel()
 	a.wait()
 	s.Do(s.Token, "POST", "/api/v1/sessions/"+ss.ID+"/close", nil, nil)
