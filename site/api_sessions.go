@@ -1,6 +1,7 @@
 package site
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -151,8 +152,8 @@ func (s *Server) handleCreateSession(w http.ResponseWriter, r *http.Request, a *
 
 // ownSession loads a session the caller may see: its technician's, or any
 // for an admin. Others get 404 so IDs do not leak.
-func (s *Server) ownSession(r *http.Request, a *authed) (*store.Session, error) {
-	ss, err := s.loadSession(r.Context(), r.PathValue("id"))
+func (s *Server) ownSession(ctx context.Context, a *authed, id string) (*store.Session, error) {
+	ss, err := s.loadSession(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && ss.TechnicianID != a.user.ID && !a.user.Admin) {
 		return nil, wire.Errorf(wire.NotFound, "No such session.")
 	}
@@ -160,7 +161,7 @@ func (s *Server) ownSession(r *http.Request, a *authed) (*store.Session, error) 
 }
 
 func (s *Server) handleGetSession(w http.ResponseWriter, r *http.Request, a *authed) {
-	ss, err := s.ownSession(r, a)
+	ss, err := s.ownSession(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
@@ -173,7 +174,6 @@ func (s *Server) handleListSessions(w http.ResponseWriter, r *http.Request, a *a
 	if a.user.Admin && r.URL.Query().Get("all") == "1" {
 		tech = 0
 	}
-	s.reap(r.Context())
 	list, err := s.store.ListSessions(r.Context(), tech, r.URL.Query().Get("ended") != "0")
 	if err != nil {
 		s.writeErr(w, r, err)
@@ -188,7 +188,7 @@ func (s *Server) handleListSessions(w http.ResponseWriter, r *http.Request, a *a
 
 func (s *Server) handleEndSession(to wire.SessionStatus) func(http.ResponseWriter, *http.Request, *authed) {
 	return func(w http.ResponseWriter, r *http.Request, a *authed) {
-		ss, err := s.ownSession(r, a)
+		ss, err := s.ownSession(r.Context(), a, r.PathValue("id"))
 		if err == nil {
 			ss, err = s.endSession(r.Context(), ss.ID, to, a.user.Name, remoteAddr(r))
 		}
@@ -201,7 +201,7 @@ func (s *Server) handleEndSession(to wire.SessionStatus) func(http.ResponseWrite
 }
 
 func (s *Server) handleEmailSession(w http.ResponseWriter, r *http.Request, a *authed) {
-	ss, err := s.ownSession(r, a)
+	ss, err := s.ownSession(r.Context(), a, r.PathValue("id"))
 	if err == nil && !ss.Live() {
 		err = wire.Err(ss.Status.EndCode())
 	}
@@ -230,7 +230,7 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, a *authed) 
 		q.Since = t
 	}
 	if q.SessionID != "" {
-		if _, err := s.ownSessionID(r, a, q.SessionID); err != nil {
+		if _, err := s.ownSession(r.Context(), a, q.SessionID); err != nil {
 			s.writeErr(w, r, err)
 			return
 		}
@@ -247,10 +247,4 @@ func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, a *authed) 
 		entries = []store.AuditEntry{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": entries})
-}
-
-func (s *Server) ownSessionID(r *http.Request, a *authed, id string) (*store.Session, error) {
-	r2 := r.Clone(r.Context())
-	r2.SetPathValue("id", id)
-	return s.ownSession(r2, a)
 }

@@ -122,11 +122,11 @@ type jumpClientView struct {
 
 func (s *Server) jcView(jc *store.JumpClient) *jumpClientView {
 	status := string(wire.JumpOffline)
-	switch {
-	case s.hub.online(jc.ID) && jc.Disabled:
-		status = string(wire.JumpDisabled)
-	case s.hub.online(jc.ID):
+	if s.hub.online(jc.ID) {
 		status = string(wire.JumpOnline)
+		if jc.Disabled {
+			status = string(wire.JumpDisabled)
+		}
 	}
 	return &jumpClientView{ID: jc.ID, Name: jc.Name, Hostname: jc.Host.Hostname, JumpMethod: "jump client (" + jc.Mode + ")",
 		Comments: jc.Comments, Group: jc.JumpGroup, Tag: jc.Tag, Status: status, PrivateIP: jc.Host.PrivateIP,

@@ -85,7 +85,7 @@ func (s *Server) handleStartView(w http.ResponseWriter, r *http.Request, a *auth
 		s.writeErr(w, r, err)
 		return
 	}
-	ss, err := s.ownSession(r, a)
+	ss, err := s.ownSession(r.Context(), a, r.PathValue("id"))
 	if err == nil {
 		err = s.checkViewable(r, ss, req.Password)
 	}
@@ -172,7 +172,7 @@ func (s *Server) handleAgentStream(w http.ResponseWriter, r *http.Request) {
 // view does not end the session).
 func (s *Server) handleViewerStream(w http.ResponseWriter, r *http.Request, a *authed) {
 	v := s.relay.get(r.PathValue("stream"))
-	ss, err := s.ownSession(r, a)
+	ss, err := s.ownSession(r.Context(), a, r.PathValue("id"))
 	if err == nil && (v == nil || v.sessionID != ss.ID || !tokenOK(r.URL.Query().Get("token"), v.viewerToken) ||
 		!v.joined.CompareAndSwap(false, true)) {
 		err = wire.Errorf(wire.NotFound, "No such stream.")
