@@ -57,7 +57,6 @@ type Encoder struct {
 	zLarge *zstd.Encoder
 	planes []byte       // scratch: the rectangle as R, G, B planes
 	xor    []byte       // scratch: planes XOR ref planes
-	rgba   []byte       // scratch: the rectangle as RGBA for JPEG
 	ycc    *image.YCbCr // scratch: the rectangle as YCbCr 4:2:0 for JPEG
 	motion bool         // this frame is mostly motion: photo-like blocks go half size
 	z1, z2 []byte       // scratch: compressed candidates
@@ -399,26 +398,6 @@ func diffSpan(a, b []byte) (lo, hi int, changed bool) {
 		}
 	}
 	return lo, hi, true
-}
-
-// toRGBA appends rectangle r of a BGRX image as RGBA with alpha 255 (the
-// JPEG encoder's fast input layout).
-func toRGBA(dst, src []byte, stride int, r capture.Rect) []byte {
-	n := r.W * r.H * 4
-	if cap(dst) < n {
-		dst = make([]byte, 0, n)
-	}
-	dst = dst[:n]
-	o := 0
-	for y := r.Y; y < r.Y+r.H; y++ {
-		row := src[y*stride+r.X*4 : y*stride+(r.X+r.W)*4]
-		for i := 0; i < len(row); i += 4 {
-			v := binary.LittleEndian.Uint32(row[i:])
-			binary.LittleEndian.PutUint32(dst[o:], v>>16&0xFF|v&0xFF00|(v&0xFF)<<16|0xFF000000)
-			o += 4
-		}
-	}
-	return dst
 }
 
 // toPlanar appends rectangle r of a BGRX image as three planes R, G, B of

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"bytes"
+	"encoding/binary"
 	"image"
 	"image/png"
 	"math"
@@ -126,4 +127,24 @@ func rgbaOf(f *capture.Frame) *image.RGBA {
 func screenFor(f *capture.Frame) *Screen {
 	return &Screen{Version: Version, Width: f.Width, Height: f.Height,
 		Displays: []capture.Display{{Name: "test", Width: f.Width, Height: f.Height, Primary: true}}}
+}
+
+// toRGBA appends rectangle r of a BGRX image as RGBA with alpha 255 (the
+// JPEG encoder's fast input layout).
+func toRGBA(dst, src []byte, stride int, r capture.Rect) []byte {
+	n := r.W * r.H * 4
+	if cap(dst) < n {
+		dst = make([]byte, 0, n)
+	}
+	dst = dst[:n]
+	o := 0
+	for y := r.Y; y < r.Y+r.H; y++ {
+		row := src[y*stride+r.X*4 : y*stride+(r.X+r.W)*4]
+		for i := 0; i < len(row); i += 4 {
+			v := binary.LittleEndian.Uint32(row[i:])
+			binary.LittleEndian.PutUint32(dst[o:], v>>16&0xFF|v&0xFF00|(v&0xFF)<<16|0xFF000000)
+			o += 4
+		}
+	}
+	return dst
 }
