@@ -47,6 +47,7 @@ func TestJumpClientEnrolsAndRejoins(t *testing.T) {
 		t.Fatalf("enrolled: %+v", l.Items)
 	}
 	stop()
+	waitOffline(t, s, id)
 	// Once enrolled, the installer's expiry no longer matters: it rejoins
 	// with its identity as the same jump client.
 	s.Clock.Advance(2 * time.Hour)
@@ -57,16 +58,52 @@ func TestJumpClientEnrolsAndRejoins(t *testing.T) {
 	}
 	// Removing it revokes access at once and stops the client.
 	s.Do(s.Token, "DELETE", "/api/v1/jump-clients/"+id, nil, nil)
-	if err := <-done; wire.CodeOf(err) != wire.JCNotFound {
+	if err := result(t, done); wire.CodeOf(err) != wire.JCNotFound {
 		t.Fatalf("after removal: %v", err)
 	}
+}
+
+// result waits for a jump client to stop by itself; a client that keeps
+// running fails the test instead of hanging it.
+func result(t *testing.T, done <-chan error) error {
+	t.Helper()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(30 * time.Second):
+		t.Fatal("jump client kept running")
+		return nil
+	}
+}
+
+// runUntilRefused runs a jump client that the site is expected to refuse
+// for good; it is cut off after 30 s so that a wrong answer cannot hang.
+func runUntilRefused(t *testing.T, exe, state string) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	return agent.RunJumpClient(ctx, agent.JumpOptions{Executable: exe, StateDir: state})
+}
+
+func waitOffline(t *testing.T, s *sitetest.Site, id string) {
+	t.Helper()
+	sitetest.WaitFor(t, "jump client offline", func() bool {
+		var l struct{ Items []struct{ ID, Status string } }
+		s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l)
+		for _, it := range l.Items {
+			if it.ID == id {
+				return it.Status == "offline"
+			}
+		}
+		return false
+	})
 }
 
 func TestExpiredInstallerNeverEnrols(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	exe := installerBinary(t, s, "1h")
 	s.Clock.Advance(time.Hour)
-	err := agent.RunJumpClient(t.Context(), agent.JumpOptions{Executable: exe, StateDir: t.TempDir()})
+	err := runUntilRefused(t, exe, t.TempDir())
 	if wire.CodeOf(err) != wire.InstallerExpired {
 		t.Fatalf("got %v", err)
 	}
@@ -89,7 +126,7 @@ func TestJumpClientMakesHostInstalled(t *testing.T) {
 		return err == nil
 	})
 	cancel()
-	<-done
+	result(t, done)
 	ss := s.CreateSession(nil)
 	app := download(t, s, ss.Code)
 	wantCode(t, run(t, app, state, ss.SecurityCode), wire.HostInstalled)
@@ -118,7 +155,7 @@ func TestJumpClientLimits(t *testing.T) {
 	}
 	var err error
 	// A third computer is past the deployable limit.
-	err = agent.RunJumpClient(t.Context(), agent.JumpOptions{Executable: exe, StateDir: t.TempDir()})
+	err = runUntilRefused(t, exe, t.TempDir())
 	if wire.CodeOf(err) != wire.JCLimitTotal {
 		t.Fatalf("third: %v", err)
 	}
@@ -129,7 +166,7 @@ func TestJumpClientLimits(t *testing.T) {
 func startJumpClient(t *testing.T, s *sitetest.Site, exe, state string) (id string, stop func() error) {
 	t.Helper()
 	id, cancel, done := startJumpClient3(t, s, exe, state)
-	return id, func() error { cancel(); return <-done }
+	return id, func() error { cancel(); return result(t, done) }
 }
 
 // startJumpClient3 runs a jump client until cancel and reports its result
@@ -201,13 +238,8 @@ func TestBulkPropertiesAndRemove(t *testing.T) {
 		t.Fatalf("bulk remove: %d %+v", st, res)
 	}
 	// The removed client is told at once and stops by itself.
-	select {
-	case err := <-doneA:
-		if wire.CodeOf(err) != wire.JCNotFound {
-			t.Fatalf("removed client A: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("removed client A kept running")
+	if err := result(t, doneA); wire.CodeOf(err) != wire.JCNotFound {
+		t.Fatalf("removed client A: %v", err)
 	}
 }
 
@@ -233,7 +265,7 @@ func TestOfflineFor180DaysIsRemoved(t *testing.T) {
 		s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l)
 		return len(l.Items) == 0
 	})
-	err := agent.RunJumpClient(t.Context(), agent.JumpOptions{Executable: exe, StateDir: state})
+	err := runUntilRefused(t, exe, state)
 	if wire.CodeOf(err) != wire.JCNotFound {
 		t.Fatalf("returning client: %v", err)
 	}

@@ -83,7 +83,13 @@ func (s *Server) serveSupportApp(ctx context.Context, ac *agentConn, h *wire.Hel
 		Technician: ss.Technician, ExpiresAt: ss.ExpiresAt}
 	s.setOnline(ctx, ss.ID, true)
 	defer s.setOnline(context.WithoutCancel(ctx), ss.ID, false)
-	s.serveConnected(ctx, ac, h, welcome, func(m wire.Msg) bool {
+	ended := func() *wire.End {
+		if x, err := s.store.Session(ctx, ss.ID); err == nil && !x.Live() {
+			return &wire.End{Code: x.Status.EndCode()}
+		}
+		return nil
+	}
+	s.serveConnected(ctx, ac, h, welcome, ended, func(m wire.Msg) bool {
 		switch m := m.(type) {
 		case *wire.Activate:
 			return s.activate(ctx, ac, m.SecurityCode, addr)
@@ -97,7 +103,11 @@ func (s *Server) serveSupportApp(ctx context.Context, ac *agentConn, h *wire.Hel
 // serveConnected sends the welcome (with the site's proof over the agent's
 // nonce), keeps the agent in the hub with a heartbeat, and hands each of its
 // messages to handle until the link drops or handle reports it is done.
-func (s *Server) serveConnected(ctx context.Context, ac *agentConn, h *wire.Hello, welcome wire.Welcome, handle func(wire.Msg) (done bool)) {
+//
+// ended is asked again once the agent is in the hub: a session ended or a
+// jump client removed between admission and registration would otherwise
+// stay connected, because the ending found nobody in the hub to tell.
+func (s *Server) serveConnected(ctx context.Context, ac *agentConn, h *wire.Hello, welcome wire.Welcome, ended func() *wire.End, handle func(wire.Msg) (done bool)) {
 	welcome.Heartbeat = s.opts.Heartbeat
 	welcome.SiteProof = ed25519.Sign(s.siteKey, wire.SiteProofMessage(h.Nonce))
 	if err := ac.send(ctx, welcome); err != nil {
@@ -105,6 +115,11 @@ func (s *Server) serveConnected(ctx context.Context, ac *agentConn, h *wire.Hell
 	}
 	s.hub.add(ac)
 	defer s.hub.remove(ac)
+	if end := ended(); end != nil {
+		ac.send(ctx, *end)
+		ac.conn.Close(websocket.StatusNormalClosure, string(end.Code))
+		return
+	}
 	go wsutil.Heartbeat(ctx, ac.conn, s.opts.Heartbeat)
 	for {
 		_, b, err := ac.conn.Read(ctx)

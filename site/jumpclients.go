@@ -31,7 +31,13 @@ func (s *Server) serveJumpClient(ctx context.Context, ac *agentConn, h *wire.Hel
 	ac.id, ac.jump = jc.ID, true
 	s.touchJumpClient(ctx, jc.ID, func(x *store.JumpClient) { x.Host, x.Version, x.Disabled = h.Host, h.Version, h.Disabled })
 	defer s.touchJumpClient(context.WithoutCancel(ctx), jc.ID, nil)
-	s.serveConnected(ctx, ac, h, wire.Welcome{JumpClientID: jc.ID}, func(m wire.Msg) bool {
+	removed := func() *wire.End {
+		if x, err := s.store.JumpClient(ctx, jc.ID); errors.Is(err, store.ErrNotFound) || (err == nil && x.Removed) {
+			return &wire.End{Code: wire.JCNotFound, Uninstall: true}
+		}
+		return nil
+	}
+	s.serveConnected(ctx, ac, h, wire.Welcome{JumpClientID: jc.ID}, removed, func(m wire.Msg) bool {
 		if hu, ok := m.(*wire.HostUpdate); ok {
 			s.touchJumpClient(ctx, jc.ID, func(x *store.JumpClient) { x.Host, x.Disabled = hu.Host, hu.Disabled })
 		}
