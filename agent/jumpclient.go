@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/tetherhq/tether/embedcfg"
 	"github.com/tetherhq/tether/installer"
 	"github.com/tetherhq/tether/internal/backoff"
@@ -65,6 +67,14 @@ func RunJumpClient(ctx context.Context, o JumpOptions) error {
 		err := j.connectOnce(ctx, key)
 		if ctx.Err() != nil {
 			return nil
+		}
+		var later checkInLater
+		if errors.As(err, &later) {
+			bo.Reset()
+			if sleep(ctx, later.wait()) != nil {
+				return nil
+			}
+			continue
 		}
 		switch wire.CodeOf(err) {
 		case wire.JCNotFound, wire.InstallerExpired, wire.InstallerInvalid, wire.JCLimitTotal:
@@ -136,6 +146,10 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) er
 		}
 		j.log.Info("enrolled", "jump_client", w.JumpClientID)
 	}
+	if w.CheckIn > 0 { // passive (C9): statistics are in; come back later
+		c.conn.Close(websocket.StatusNormalClosure, "")
+		return checkInLater(w.CheckIn)
+	}
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go wsutil.Heartbeat(cctx, c.conn, w.Heartbeat)
@@ -147,11 +161,17 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) er
 		}
 		switch m := m.(type) {
 		case *wire.End:
-			// A headless Linux install keeps its files until its
-			// uninstall script runs (C8); the agent just stops.
+			if m.Uninstall {
+				j.uninstallSelf(ctx)
+			}
 			return wire.Err(m.Code)
 		case *wire.View:
 			go j.serveView(cctx, m)
+		case *wire.Update:
+			j.startUpdate(cctx, c, m) // C12; in the background, once per connection
+		case *wire.Sleep:
+			c.conn.Close(websocket.StatusNormalClosure, "")
+			return checkInLater(m.CheckIn)
 		}
 	}
 }

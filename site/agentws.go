@@ -108,9 +108,7 @@ func (s *Server) serveSupportApp(ctx context.Context, ac *agentConn, h *wire.Hel
 // jump client removed between admission and registration would otherwise
 // stay connected, because the ending found nobody in the hub to tell.
 func (s *Server) serveConnected(ctx context.Context, ac *agentConn, h *wire.Hello, welcome wire.Welcome, ended func() *wire.End, handle func(wire.Msg) (done bool)) {
-	welcome.Heartbeat = s.opts.Heartbeat
-	welcome.SiteProof = ed25519.Sign(s.siteKey, wire.SiteProofMessage(h.Nonce))
-	if err := ac.send(ctx, welcome); err != nil {
+	if err := ac.send(ctx, s.welcome(h, welcome)); err != nil {
 		return
 	}
 	s.hub.add(ac)
@@ -135,6 +133,14 @@ func (s *Server) serveConnected(ctx context.Context, ac *agentConn, h *wire.Hell
 			return
 		}
 	}
+}
+
+// welcome completes w with the heartbeat and the site's proof over the
+// agent's nonce.
+func (s *Server) welcome(h *wire.Hello, w wire.Welcome) wire.Welcome {
+	w.Heartbeat = s.opts.Heartbeat
+	w.SiteProof = ed25519.Sign(s.siteKey, wire.SiteProofMessage(h.Nonce))
+	return w
 }
 
 // readHello sends the challenge and reads the agent's hello.

@@ -21,6 +21,7 @@ type createInstallerRequest struct {
 	Comments  string `json:"comments"`
 	Mode      string `json:"mode"`
 	ValidFor  string `json:"valid_for"`
+	Passive   bool   `json:"passive"` // clients only check in (C9)
 }
 
 const (
@@ -46,10 +47,10 @@ func (req *createInstallerRequest) validate(user string, platforms []string) (ti
 		return bad("mode must be service or user.")
 	}
 	if req.JumpGroup == "" {
-		req.JumpGroup = "user:" + user
+		req.JumpGroup = personalGroup(user)
 	}
-	if len(req.JumpGroup) > 128 || len(req.Tag) > 64 || len(req.Comments) > 1024 {
-		return bad("jump_group (128), tag (64) or comments (1024 characters) too long.")
+	if len(req.Tag) > 64 || len(req.Comments) > 1024 {
+		return bad("tag (64) or comments (1024 characters) too long.")
 	}
 	if req.ValidFor == "" {
 		return defaultInstallerValidity, nil
@@ -70,6 +71,9 @@ func (s *Server) handleCreateInstaller(w http.ResponseWriter, r *http.Request, a
 		return
 	}
 	valid, err := req.validate(a.user.Name, s.agents.platforms())
+	if err == nil {
+		err = checkGroup(a, req.JumpGroup)
+	}
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
@@ -78,7 +82,7 @@ func (s *Server) handleCreateInstaller(w http.ResponseWriter, r *http.Request, a
 	key := randomToken(24)
 	in := &store.Installer{ID: newID()[:16], KeyHash: hashSecret(key), Platform: req.Platform,
 		JumpGroup: req.JumpGroup, Tag: req.Tag, Comments: req.Comments, Mode: wire.AgentMode(req.Mode),
-		CreatedBy: a.user.ID, CreatedAt: now, ExpiresAt: now.Add(valid)}
+		CreatedBy: a.user.ID, CreatedAt: now, ExpiresAt: now.Add(valid), Passive: req.Passive}
 	if err := s.store.CreateInstaller(r.Context(), in); err != nil {
 		s.writeErr(w, r, err)
 		return

@@ -15,36 +15,85 @@ import (
 // clients follow the site's unattended-access policy (D2), so no access
 // password or security code is involved.
 func (s *Server) handleJump(w http.ResponseWriter, r *http.Request, a *authed) {
-	jc, err := s.visibleJumpClient(r, a, r.PathValue("id"))
-	if err == nil {
-		switch {
-		case !s.hub.online(jc.ID):
-			err = wire.Err(wire.JCOffline)
-		case s.jumpDisabled(r.Context(), jc.ID):
-			err = wire.Err(wire.JCDisabled)
-		}
+	// Session starts are bounded: a passive client's wake-up holds its
+	// slot until the client comes (C11 server_busy).
+	select {
+	case s.jumpSlots <- struct{}{}:
+		defer func() { <-s.jumpSlots }()
+	default:
+		s.writeErr(w, r, wire.Err(wire.ServerBusy))
+		return
 	}
+	ss, err := s.jump(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
+	}
+	s.audit(r.Context(), "jump", ss.ID, a.user.Name, remoteAddr(r), "jump client "+ss.JumpClientID)
+	writeJSON(w, http.StatusCreated, map[string]any{"session_id": ss.ID})
+}
+
+func (s *Server) jump(ctx context.Context, a *authed, id string) (*store.Session, error) {
+	jc, err := s.visibleJumpClient(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	if !s.hub.online(jc.ID) {
+		switch {
+		case jc.Uninstalled:
+			return nil, wire.Err(wire.JCUninstalled)
+		case !s.isPassive(jc.ID):
+			return nil, wire.Err(wire.JCOffline)
+		}
+		if err := s.wakePassive(ctx, jc.ID); err != nil {
+			return nil, err
+		}
+	}
+	if s.jumpDisabled(ctx, jc.ID) {
+		return nil, wire.Err(wire.JCDisabled)
+	}
+	if s.updatePending(ctx, jc.ID) {
+		return nil, wire.Err(wire.JCVersionMismatch)
 	}
 	now := s.clock.Now()
 	ss := &store.Session{ID: newID(), TechnicianID: a.user.ID, Technician: a.user.Name,
 		Status: wire.StatusActivated, CreatedAt: now, ActivatedAt: now, ExpiresAt: now.Add(s.opts.SessionLifetime),
 		JumpClientID: jc.ID, Computer: cmp.Or(jc.Name, jc.Host.Hostname), Host: jc.Host,
 		SecurityHash: []byte{}, CustomerName: jc.Name}
+	if err := s.createJumpSession(ctx, ss); err != nil {
+		return nil, err
+	}
+	// The client may have dropped while the session was being created.
+	if !s.hub.online(jc.ID) {
+		s.endSession(context.WithoutCancel(ctx), ss.ID, wire.StatusClosed, "site", "")
+		return nil, wire.Err(wire.JCNotConnected)
+	}
+	return ss, nil
+}
+
+// createJumpSession stores the session with a fresh code, each attempt
+// bounded by JumpStepTimeout (jump_timeout; other failures jump_internal).
+func (s *Server) createJumpSession(ctx context.Context, ss *store.Session) error {
+	var err error
 	for range 5 {
 		ss.Code = wire.NewSessionCode()
-		if err = s.store.CreateSession(r.Context(), ss, 0, 0); !errors.Is(err, store.ErrConflict) {
+		sctx, cancel := context.WithTimeout(ctx, s.opts.JumpStepTimeout)
+		err = s.store.CreateSession(sctx, ss, 0, 0)
+		cancel()
+		if !errors.Is(err, store.ErrConflict) {
 			break
 		}
 	}
-	if err != nil {
-		s.writeErr(w, r, wire.Err(wire.JumpInternal))
-		return
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, context.DeadlineExceeded):
+		s.log.Warn("jump: creating the session took too long", "jump_client", ss.JumpClientID, "err", err)
+		return wire.Err(wire.JumpTimeout)
+	default:
+		s.log.Error("jump: create session", "jump_client", ss.JumpClientID, "err", err)
+		return wire.Err(wire.JumpInternal)
 	}
-	s.audit(r.Context(), "jump", ss.ID, a.user.Name, remoteAddr(r), "jump client "+jc.ID)
-	writeJSON(w, http.StatusCreated, map[string]any{"session_id": ss.ID})
 }
 
 // jumpDisabled reads the client's current disable switch (it may have

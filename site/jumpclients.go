@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/tetherhq/tether/embedcfg"
 	"github.com/tetherhq/tether/site/store"
 	"github.com/tetherhq/tether/wire"
@@ -21,25 +23,42 @@ import (
 // later contacts prove the identity it enrolled with.
 func (s *Server) serveJumpClient(ctx context.Context, ac *agentConn, h *wire.Hello, cfg *embedcfg.Config, addr string) {
 	jc, err := s.admitJumpClient(ctx, h, cfg, addr)
-	if err == nil && s.opts.JCLimitActive > 0 && !s.hub.online(jc.ID) && s.hub.jumpClients() >= s.opts.JCLimitActive {
-		err = wire.Err(wire.JCLimitActive)
-	}
 	if err != nil {
 		s.refuse(ctx, ac, err)
 		return
 	}
+	// C12: decided before the new version is stored. A passive client
+	// with an update due stays for this check-in to receive the offer.
+	update := s.checkInUpdate(ctx, jc, h, addr)
+	if h.Uninstalling {
+		s.touchJumpClient(ctx, jc.ID, func(x *store.JumpClient) { x.Uninstalled = true })
+		s.audit(ctx, "jump_client_uninstalled", "", "jump client", addr, "jump client "+jc.ID+" uninstalled on the computer")
+		ac.send(ctx, s.welcome(h, wire.Welcome{JumpClientID: jc.ID})) // the acknowledgement
+		ac.conn.Close(websocket.StatusNormalClosure, "uninstalled")
+		return
+	}
+	// Passive clients stay only when a jump waits for them; past the
+	// active limit every other client checks in passively too (C9, C11).
+	if (jc.Passive && !s.passive.wanted(jc.ID) && update == nil) || s.activeLimitReached(jc.ID) {
+		s.checkIn(ctx, ac, h, jc)
+		return
+	}
 	ac.id, ac.jump = jc.ID, true
-	s.touchJumpClient(ctx, jc.ID, func(x *store.JumpClient) { x.Host, x.Version, x.Disabled = h.Host, h.Version, h.Disabled })
+	s.touchJumpClient(ctx, jc.ID, func(x *store.JumpClient) {
+		x.Host, x.Version, x.Disabled, x.Uninstalled = h.Host, h.Version, h.Disabled, false
+	})
 	defer s.touchJumpClient(context.WithoutCancel(ctx), jc.ID, nil)
-	removed := func() *wire.End {
+	joined := func() *wire.End {
 		if x, err := s.store.JumpClient(ctx, jc.ID); errors.Is(err, store.ErrNotFound) || (err == nil && x.Removed) {
 			return &wire.End{Code: wire.JCNotFound, Uninstall: true}
 		}
+		s.passive.woke(jc.ID)
 		return nil
 	}
-	s.serveConnected(ctx, ac, h, wire.Welcome{JumpClientID: jc.ID}, removed, func(m wire.Msg) bool {
-		if hu, ok := m.(*wire.HostUpdate); ok {
-			s.touchJumpClient(ctx, jc.ID, func(x *store.JumpClient) { x.Host, x.Disabled = hu.Host, hu.Disabled })
+	s.serveConnected(ctx, ac, h, wire.Welcome{JumpClientID: jc.ID}, s.offerAfterWelcome(ctx, ac, joined, update), func(m wire.Msg) bool {
+		switch m := m.(type) {
+		case *wire.HostUpdate:
+			s.touchJumpClient(ctx, jc.ID, func(x *store.JumpClient) { x.Host, x.Disabled = m.Host, m.Disabled })
 		}
 		return false
 	})
@@ -94,7 +113,8 @@ func (s *Server) admitJumpClient(ctx context.Context, h *wire.Hello, cfg *embedc
 	jc := &store.JumpClient{ID: newID()[:20], Identity: h.Identity, InstallerID: in.ID,
 		Name: cmp.Or(e.Name, h.Host.Hostname), JumpGroup: cmp.Or(e.JumpGroup, in.JumpGroup),
 		Tag: cmp.Or(e.Tag, in.Tag), Comments: cmp.Or(e.Comments, in.Comments), Mode: cmp.Or(e.Mode, string(in.Mode)),
-		Host: h.Host, PublicIP: addr, Version: h.Version, CreatedAt: s.clock.Now(), LastSeen: s.clock.Now()}
+		Host: h.Host, PublicIP: addr, Version: h.Version, CreatedAt: s.clock.Now(), LastSeen: s.clock.Now(),
+		Passive: in.Passive}
 	if len(jc.Name) > 128 {
 		jc.Name = jc.Name[:128]
 	}
@@ -128,11 +148,15 @@ type jumpClientView struct {
 
 func (s *Server) jcView(jc *store.JumpClient) *jumpClientView {
 	status := string(wire.JumpOffline)
-	if s.hub.online(jc.ID) {
+	switch {
+	case s.hub.online(jc.ID) && jc.Disabled:
+		status = string(wire.JumpDisabled)
+	case s.hub.online(jc.ID):
 		status = string(wire.JumpOnline)
-		if jc.Disabled {
-			status = string(wire.JumpDisabled)
-		}
+	case jc.Uninstalled:
+		status = string(wire.JumpUninstalled)
+	case s.isPassive(jc.ID):
+		status = string(wire.JumpPassive)
 	}
 	return &jumpClientView{ID: jc.ID, Name: jc.Name, Hostname: jc.Host.Hostname, JumpMethod: "jump client (" + jc.Mode + ")",
 		Comments: jc.Comments, Group: jc.JumpGroup, Tag: jc.Tag, Status: status, PrivateIP: jc.Host.PrivateIP,
@@ -140,14 +164,8 @@ func (s *Server) jcView(jc *store.JumpClient) *jumpClientView {
 		OS: jc.Host.OS + "-" + jc.Host.Arch, Version: jc.Version, LastSeen: jc.LastSeen, HasDisplay: jc.Host.HasDisplay}
 }
 
-// canSee applies C10: a technician sees their own personal group and the
-// team groups; other technicians' personal groups are for admins.
-func canSee(a *authed, jc *store.JumpClient) bool {
-	if a.user.Admin || !strings.HasPrefix(jc.JumpGroup, "user:") {
-		return true
-	}
-	return jc.JumpGroup == "user:"+a.user.Name
-}
+// canSee applies C10 to a jump client.
+func canSee(a *authed, jc *store.JumpClient) bool { return canSeeGroup(a, jc.JumpGroup) }
 
 // searchFields are the C7 fields, as the API names them.
 var searchFields = []string{"comments", "console_user", "domain", "group", "jump_method", "last_access",
@@ -213,9 +231,12 @@ func (s *Server) handleListJumpClients(w http.ResponseWriter, r *http.Request, a
 		}
 		items = append(items, v)
 		counts["total"]++
-		if v.Status == string(wire.JumpOnline) {
+		switch v.Status {
+		case string(wire.JumpOnline), string(wire.JumpDisabled):
 			counts["online"]++
-		} else {
+		case string(wire.JumpPassive):
+			counts["passive"]++
+		default:
 			counts["offline"]++
 		}
 	}
@@ -232,8 +253,8 @@ func matches(v *jumpClientView, fields []string, needle string) bool {
 }
 
 // visibleJumpClient loads a jump client the caller may see (C11 jc_not_found otherwise).
-func (s *Server) visibleJumpClient(r *http.Request, a *authed, id string) (*store.JumpClient, error) {
-	jc, err := s.store.JumpClient(r.Context(), id)
+func (s *Server) visibleJumpClient(ctx context.Context, a *authed, id string) (*store.JumpClient, error) {
+	jc, err := s.store.JumpClient(ctx, id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && (jc.Removed || !canSee(a, jc))) {
 		return nil, wire.Err(wire.JCNotFound)
 	}
@@ -245,6 +266,8 @@ type patchJumpClient struct {
 	JumpGroup *string `json:"jump_group"`
 	Tag       *string `json:"tag"`
 	Comments  *string `json:"comments"`
+	// Passive makes the client only check in periodically (C9).
+	Passive *bool `json:"passive"`
 }
 
 func (s *Server) handlePatchJumpClient(w http.ResponseWriter, r *http.Request, a *authed) {
@@ -262,12 +285,20 @@ func (s *Server) handlePatchJumpClient(w http.ResponseWriter, r *http.Request, a
 }
 
 func (s *Server) patchJumpClient(r *http.Request, a *authed, id string, req *patchJumpClient) (*store.JumpClient, error) {
-	jc, err := s.visibleJumpClient(r, a, id)
+	jc, err := s.visibleJumpClient(r.Context(), a, id)
 	if err != nil {
 		return nil, err
 	}
 	if req.Name != nil && (len(*req.Name) == 0 || len(*req.Name) > 128) {
 		return nil, wire.Errorf(wire.BadRequest, "name must be 1 to 128 characters.")
+	}
+	if req.JumpGroup != nil {
+		if err := checkGroup(a, *req.JumpGroup); err != nil {
+			return nil, err
+		}
+	}
+	if req.Tag != nil && len(*req.Tag) > 64 || req.Comments != nil && len(*req.Comments) > 1024 {
+		return nil, wire.Errorf(wire.BadRequest, "tag (64) or comments (1024 characters) too long.")
 	}
 	jc, err = s.store.UpdateJumpClient(r.Context(), jc.ID, func(x *store.JumpClient) error {
 		set := func(dst *string, v *string) {
@@ -279,6 +310,9 @@ func (s *Server) patchJumpClient(r *http.Request, a *authed, id string, req *pat
 		set(&x.JumpGroup, req.JumpGroup)
 		set(&x.Tag, req.Tag)
 		set(&x.Comments, req.Comments)
+		if req.Passive != nil {
+			x.Passive = *req.Passive
+		}
 		return nil
 	})
 	if err == nil {
@@ -339,7 +373,7 @@ func (s *Server) handleDeleteJumpClient(w http.ResponseWriter, r *http.Request, 
 }
 
 func (s *Server) removeJumpClient(r *http.Request, a *authed, id string) error {
-	jc, err := s.visibleJumpClient(r, a, id)
+	jc, err := s.visibleJumpClient(r.Context(), a, id)
 	if err == nil {
 		_, err = s.store.UpdateJumpClient(r.Context(), jc.ID, func(x *store.JumpClient) error { x.Removed = true; return nil })
 	}

@@ -67,6 +67,9 @@ func (s *Server) expire(ctx context.Context, id string) (*store.Session, error) 
 	}
 	s.audit(ctx, "expired", ss.ID, "site", "", detail)
 	s.hub.end(ss.ID, wire.SessionExpired)
+	if ss.JumpClientID != "" {
+		s.sleepIfPassive(ctx, ss.JumpClientID)
+	}
 	return ss, nil
 }
 
@@ -97,6 +100,9 @@ func (s *Server) endSession(ctx context.Context, id string, to wire.SessionStatu
 	}
 	s.audit(ctx, string(to), id, actor, addr, "")
 	s.hub.end(id, to.EndCode())
+	if ss.JumpClientID != "" {
+		s.sleepIfPassive(ctx, ss.JumpClientID)
+	}
 	return ss, nil
 }
 

@@ -35,6 +35,16 @@ type Options struct {
 	JCLimitTotal  int // deployable jump clients (enrolled, not removed)
 	JCLimitActive int // jump clients connected at once
 
+	// Passive jump clients (C9) check in this often (default 1 min); a
+	// jump waits JCConnectTimeout for one to come (default check-in + 30 s).
+	JCCheckIn        time.Duration
+	JCConnectTimeout time.Duration
+	// MaxConcurrentJumps bounds session starts in progress (server_busy;
+	// default 50), and JumpStepTimeout each internal step of one (jump_timeout;
+	// default 10 s).
+	MaxConcurrentJumps int
+	JumpStepTimeout    time.Duration
+
 	SMTP SMTPOptions
 
 	Clock  clock.Clock
@@ -81,6 +91,18 @@ func (o *Options) setDefaults() {
 	}
 	if o.Heartbeat == 0 {
 		o.Heartbeat = 25 * time.Second
+	}
+	if o.JCCheckIn <= 0 {
+		o.JCCheckIn = time.Minute
+	}
+	if o.JCConnectTimeout <= 0 {
+		o.JCConnectTimeout = o.JCCheckIn + 30*time.Second
+	}
+	if o.MaxConcurrentJumps <= 0 {
+		o.MaxConcurrentJumps = 50
+	}
+	if o.JumpStepTimeout <= 0 {
+		o.JumpStepTimeout = 10 * time.Second
 	}
 	if o.AddressBurst <= 0 {
 		o.AddressBurst = 20

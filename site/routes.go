@@ -17,6 +17,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST "+api+"/login", s.handleLogin)
 	mux.HandleFunc("POST "+api+"/logout", s.api(s.handleLogout))
 	mux.HandleFunc("GET "+api+"/me", s.api(s.handleMe))
+	mux.HandleFunc("PUT "+api+"/users/{name}/access", s.api(s.handleSetAccess))
+	mux.HandleFunc("GET "+api+"/teams", s.api(s.handleTeams))
 	mux.HandleFunc("POST "+api+"/sessions", s.api(s.handleCreateSession))
 	mux.HandleFunc("GET "+api+"/sessions", s.api(s.handleListSessions))
 	mux.HandleFunc("GET "+api+"/sessions/{id}", s.api(s.handleGetSession))
@@ -43,6 +45,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("DELETE "+api+"/jump-clients", s.api(s.handleBulkJumpClients))
 	mux.HandleFunc("GET /agent/v1/connect", s.handleAgentConnect)
 	mux.HandleFunc("GET /agent/v1/config/{code}", s.handleAgentConfig)
+	mux.HandleFunc("GET "+updatePath+"{platform}/{jc}/{exp}/{mac}", s.handleUpdateDownload)
 
 	static, _ := fs.Sub(webFS, "web/static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))

@@ -33,7 +33,10 @@ type Server struct {
 	agents  *agentBuilds
 	hub     *hub
 	relay   *relay
-	mailer  *mailer
+	passive *passiveClients
+	// jumpSlots bounds concurrent session starts (server_busy, C11).
+	jumpSlots chan struct{}
+	mailer    *mailer
 
 	loginLimit   *limiter // per address and per user name
 	codeLimit    *limiter // session codes and downloads, per address
@@ -83,6 +86,8 @@ func (s *Server) init() error {
 	s.agents = findAgentBuilds(s.opts.AgentsDir, s.log)
 	s.hub = newHub()
 	s.relay = newRelay()
+	s.passive = newPassiveClients()
+	s.jumpSlots = make(chan struct{}, s.opts.MaxConcurrentJumps)
 	s.mailer = newMailer(s.opts.SMTP)
 	s.loginLimit = newLimiter(s.clock, 10, 6*time.Second)
 	s.codeLimit = newLimiter(s.clock, s.opts.AddressBurst, 3*time.Second)

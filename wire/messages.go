@@ -57,6 +57,9 @@ type Hello struct {
 	// Enroll carries the install flags (C3) when a jump client enrols with
 	// an installer config for the first time.
 	Enroll *Enroll `json:"enroll,omitempty"`
+	// Uninstalling reports that the jump client is being uninstalled by
+	// hand (C8): the site lists it as uninstalled and closes.
+	Uninstalling bool `json:"uninstalling,omitempty"`
 }
 
 // Enroll is what an admin chose at install time; flags win over the
@@ -92,6 +95,9 @@ type Welcome struct {
 	Technician       string        `json:"technician,omitempty"`
 	ExpiresAt        time.Time     `json:"expires_at,omitzero"`
 	Heartbeat        time.Duration `json:"heartbeat"`
+	// CheckIn, when set, makes this connection a passive jump client's
+	// check-in (C9): the agent disconnects and comes back after CheckIn.
+	CheckIn time.Duration `json:"check_in,omitempty"`
 	// SiteProof signs the agent's nonce with the site key embedded in the
 	// agent's config, so a TLS-pinned connection is also bound to that key.
 	SiteProof []byte `json:"site_proof"`
@@ -139,15 +145,42 @@ type View struct {
 // Update tells a jump client that a newer signed build is available (C12).
 type Update struct {
 	Version string `json:"version"`
-	URL     string `json:"url"`
-	SHA256  []byte `json:"sha256"`
-	Sig     []byte `json:"sig"` // site key over SHA256
+	// URL is a path on the site (relative to the config's site URL), so the
+	// download goes over the same pinned TLS as the control channel.
+	URL    string `json:"url"`
+	SHA256 []byte `json:"sha256"` // of exactly the bytes URL serves
+	Size   int64  `json:"size"`
+	Sig    []byte `json:"sig"` // site key over UpdateMessage
 }
 
 // HostUpdate reports changed statistics.
 type HostUpdate struct {
 	Host     HostInfo `json:"host"`
 	Disabled bool     `json:"disabled,omitempty"`
+}
+
+// Sleep turns an active passive-mode jump client back into checking in
+// every CheckIn (C9), e.g. when the session it was woken for ended.
+type Sleep struct {
+	CheckIn time.Duration `json:"check_in"`
+}
+
+// PinRequest asks the support app to become a jump client (C2); the
+// customer may be asked first.
+type PinRequest struct {
+	Technician string `json:"technician"`
+	Name       string `json:"name"`
+}
+
+// PinAnswer is the customer's answer to a PinRequest.
+type PinAnswer struct {
+	Allow bool `json:"allow"`
+}
+
+// Pinned carries the signed single-use installer config the support app
+// installs itself with (user mode) to become the pinned jump client.
+type Pinned struct {
+	Config []byte `json:"config"`
 }
 
 // Notice is a line of text for the customer (e.g. "technician connected").
@@ -167,20 +200,28 @@ func (View) MsgType() string       { return "view" }
 func (Update) MsgType() string     { return "update" }
 func (HostUpdate) MsgType() string { return "host" }
 func (Notice) MsgType() string     { return "notice" }
+func (Sleep) MsgType() string      { return "sleep" }
+func (PinRequest) MsgType() string { return "pin_request" }
+func (PinAnswer) MsgType() string  { return "pin_answer" }
+func (Pinned) MsgType() string     { return "pinned" }
 
 var decoders = map[string]func() Msg{
-	"challenge": func() Msg { return &Challenge{} },
-	"hello":     func() Msg { return &Hello{} },
-	"welcome":   func() Msg { return &Welcome{} },
-	"activate":  func() Msg { return &Activate{} },
-	"activated": func() Msg { return &Activated{} },
-	"error":     func() Msg { return &ErrorMsg{} },
-	"end":       func() Msg { return &End{} },
-	"reboot":    func() Msg { return &Reboot{} },
-	"view":      func() Msg { return &View{} },
-	"update":    func() Msg { return &Update{} },
-	"host":      func() Msg { return &HostUpdate{} },
-	"notice":    func() Msg { return &Notice{} },
+	"challenge":   func() Msg { return &Challenge{} },
+	"hello":       func() Msg { return &Hello{} },
+	"welcome":     func() Msg { return &Welcome{} },
+	"activate":    func() Msg { return &Activate{} },
+	"activated":   func() Msg { return &Activated{} },
+	"error":       func() Msg { return &ErrorMsg{} },
+	"end":         func() Msg { return &End{} },
+	"reboot":      func() Msg { return &Reboot{} },
+	"view":        func() Msg { return &View{} },
+	"update":      func() Msg { return &Update{} },
+	"host":        func() Msg { return &HostUpdate{} },
+	"notice":      func() Msg { return &Notice{} },
+	"sleep":       func() Msg { return &Sleep{} },
+	"pin_request": func() Msg { return &PinRequest{} },
+	"pin_answer":  func() Msg { return &PinAnswer{} },
+	"pinned":      func() Msg { return &Pinned{} },
 }
 
 // Encode marshals m with its "type" field.
@@ -246,4 +287,17 @@ func ProofMessage(nonce, config []byte) []byte {
 // nonce.
 func SiteProofMessage(nonce []byte) []byte {
 	return append([]byte("tether-site-proof-v1\x00"), nonce...)
+}
+
+// UpdateMessage is what the site signs to vouch for an agent build (C12):
+// the version it claims, the platform it is for and its SHA-256, so a build
+// cannot be replayed as another version or onto another platform.
+func UpdateMessage(version, platform string, sha256 []byte) []byte {
+	b := make([]byte, 0, 64+len(version)+len(platform))
+	b = append(b, "tether-update-v1\x00"...)
+	b = append(b, version...)
+	b = append(b, 0)
+	b = append(b, platform...)
+	b = append(b, 0)
+	return append(b, sha256...)
 }

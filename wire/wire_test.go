@@ -101,6 +101,10 @@ func TestMessagesRoundTrip(t *testing.T) {
 		&Update{Version: "2", URL: "/u", SHA256: []byte{1}, Sig: []byte{2}},
 		&HostUpdate{Disabled: true},
 		&Notice{Text: "hi"},
+		&Sleep{CheckIn: time.Minute},
+		&PinRequest{Technician: "t", Name: "n"},
+		&PinAnswer{Allow: true},
+		&Pinned{Config: []byte("c")},
 		&Activate{},
 	}
 	for _, m := range msgs {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -145,7 +146,7 @@ func uninstallCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return installer.Uninstall(cmd.Context(), filepath.Dir(exe))
+			return uninstall(cmd.Context(), exe)
 		},
 	}
 }
@@ -185,4 +186,16 @@ func serviceCmd(g *globals) *cobra.Command {
 		})
 	}
 	return svc
+}
+
+// uninstall tells the site (best effort, so the console lists the client as
+// uninstalled, C8) and removes the install the binary exe belongs to.
+func uninstall(ctx context.Context, exe string) error {
+	dir := filepath.Dir(exe)
+	if rec, err := installer.ReadRecord(dir); err == nil {
+		if err := agent.ReportUninstalled(ctx, exe, rec.StateDir()); err != nil {
+			slog.Warn("could not tell the site about the uninstall", "err", err)
+		}
+	}
+	return installer.Uninstall(ctx, dir)
 }

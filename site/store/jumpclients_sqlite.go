@@ -8,14 +8,15 @@ import (
 )
 
 const jcCols = `id, identity, installer_id, name, jump_group, tag, comments, mode, host, public_ip, version,
-	disabled, removed, created_at, last_seen`
+	disabled, removed, created_at, last_seen, passive, uninstalled`
 
 func scanJumpClient(row interface{ Scan(...any) error }) (*JumpClient, error) {
 	var jc JumpClient
 	var host string
 	var created, seen int64
 	err := row.Scan(&jc.ID, &jc.Identity, &jc.InstallerID, &jc.Name, &jc.JumpGroup, &jc.Tag, &jc.Comments,
-		&jc.Mode, &host, &jc.PublicIP, &jc.Version, &jc.Disabled, &jc.Removed, &created, &seen)
+		&jc.Mode, &host, &jc.PublicIP, &jc.Version, &jc.Disabled, &jc.Removed, &created, &seen,
+		&jc.Passive, &jc.Uninstalled)
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -30,9 +31,9 @@ func scanJumpClient(row interface{ Scan(...any) error }) (*JumpClient, error) {
 func (s *SQLite) CreateJumpClient(ctx context.Context, jc *JumpClient) error {
 	host, _ := json.Marshal(jc.Host)
 	_, err := s.db.ExecContext(ctx, `INSERT INTO jump_clients(id, identity, installer_id, name, jump_group, tag,
-		comments, mode, host, public_ip, version, created_at, last_seen) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		comments, mode, host, public_ip, version, created_at, last_seen, passive) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		jc.ID, jc.Identity, jc.InstallerID, jc.Name, jc.JumpGroup, jc.Tag, jc.Comments, jc.Mode, string(host),
-		jc.PublicIP, jc.Version, ts(jc.CreatedAt), ts(jc.LastSeen))
+		jc.PublicIP, jc.Version, ts(jc.CreatedAt), ts(jc.LastSeen), jc.Passive)
 	if isUnique(err) {
 		return fmt.Errorf("jump client identity: %w", ErrConflict)
 	}
@@ -81,9 +82,9 @@ func (s *SQLite) UpdateJumpClient(ctx context.Context, id string, fn func(*JumpC
 	}
 	host, _ := json.Marshal(jc.Host)
 	_, err = tx.ExecContext(ctx, `UPDATE jump_clients SET name=?, jump_group=?, tag=?, comments=?, host=?,
-		public_ip=?, version=?, disabled=?, removed=?, last_seen=? WHERE id=?`,
+		public_ip=?, version=?, disabled=?, removed=?, last_seen=?, passive=?, uninstalled=? WHERE id=?`,
 		jc.Name, jc.JumpGroup, jc.Tag, jc.Comments, string(host), jc.PublicIP, jc.Version, jc.Disabled,
-		jc.Removed, ts(jc.LastSeen), id)
+		jc.Removed, ts(jc.LastSeen), jc.Passive, jc.Uninstalled, id)
 	if err != nil {
 		return nil, fmt.Errorf("write jump client: %w", err)
 	}

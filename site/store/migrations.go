@@ -94,4 +94,20 @@ var migrations = []string{
 		created_at INTEGER NOT NULL,
 		last_seen INTEGER NOT NULL DEFAULT 0
 	);`,
+	// Passive jump clients (C9), hand uninstalls (C8), team groups and the
+	// permission to see other technicians' personal groups (C10), and
+	// single-use installers behind "Pin as Jump Client" (C2).
+	`ALTER TABLE jump_clients ADD COLUMN passive INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE jump_clients ADD COLUMN uninstalled INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE users ADD COLUMN see_personal_groups INTEGER NOT NULL DEFAULT 0;
+	CREATE TABLE team_members (
+		team TEXT NOT NULL,
+		user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+		PRIMARY KEY (team, user_id)
+	);
+	ALTER TABLE installers ADD COLUMN passive INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE installers ADD COLUMN pin_session TEXT NOT NULL DEFAULT '';
+	ALTER TABLE installers ADD COLUMN pin_name TEXT NOT NULL DEFAULT '';
+	CREATE INDEX installers_pin ON installers(pin_session) WHERE pin_session != '';
+	CREATE INDEX jump_clients_installer ON jump_clients(installer_id);`,
 }

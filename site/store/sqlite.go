@@ -106,26 +106,36 @@ func (s *SQLite) AddUser(ctx context.Context, u *User) error {
 	return err
 }
 
-const userCols = `id, name, pass_hash, admin, created_at`
+const userCols = `id, name, pass_hash, admin, created_at, see_personal_groups`
 
 func scanUser(row interface{ Scan(...any) error }) (*User, error) {
 	var u User
 	var created int64
-	if err := row.Scan(&u.ID, &u.Name, &u.PassHash, &u.Admin, &created); err != nil {
+	if err := row.Scan(&u.ID, &u.Name, &u.PassHash, &u.Admin, &created, &u.SeePersonalGroups); err != nil {
 		return nil, notFound(err)
 	}
 	u.CreatedAt = tm(created)
 	return &u, nil
 }
 
+// user reads one user with its teams.
+func (s *SQLite) user(ctx context.Context, query string, args ...any) (*User, error) {
+	u, err := scanUser(s.db.QueryRowContext(ctx, query, args...))
+	if err != nil {
+		return nil, err
+	}
+	u.Teams, err = s.ids(ctx, `SELECT team FROM team_members WHERE user_id = ? ORDER BY team`, u.ID)
+	return u, err
+}
+
 // UserByName looks a user up by login name.
 func (s *SQLite) UserByName(ctx context.Context, name string) (*User, error) {
-	return scanUser(s.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE name = ?`, name))
+	return s.user(ctx, `SELECT `+userCols+` FROM users WHERE name = ?`, name)
 }
 
 // UserByID looks a user up by ID.
 func (s *SQLite) UserByID(ctx context.Context, id int64) (*User, error) {
-	return scanUser(s.db.QueryRowContext(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+	return s.user(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id)
 }
 
 // CountUsers returns the number of users.
@@ -148,8 +158,8 @@ func (s *SQLite) AddToken(ctx context.Context, t *Token) error {
 
 // UserByTokenHash resolves a bearer token.
 func (s *SQLite) UserByTokenHash(ctx context.Context, hash []byte) (*User, error) {
-	return scanUser(s.db.QueryRowContext(ctx, `SELECT u.id, u.name, u.pass_hash, u.admin, u.created_at
-		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`, hash))
+	return s.user(ctx, `SELECT u.id, u.name, u.pass_hash, u.admin, u.created_at,
+		u.see_personal_groups FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`, hash)
 }
 
 // AddLogin stores a console login.

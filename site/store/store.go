@@ -26,6 +26,10 @@ type User struct {
 	PassHash  string
 	Admin     bool
 	CreatedAt time.Time
+	// SeePersonalGroups lets a technician see other technicians' personal
+	// jump groups (C10).
+	SeePersonalGroups bool
+	Teams             []string // team jump groups the user belongs to
 }
 
 // Token is an API bearer token; only its hash is stored.
@@ -88,9 +92,14 @@ type Installer struct {
 	Tag       string
 	Comments  string
 	Mode      wire.AgentMode
+	Passive   bool // its clients only check in (C9)
 	CreatedBy int64
 	CreatedAt time.Time
 	ExpiresAt time.Time
+	// PinSession makes this a single-use installer for "Pin as Jump
+	// Client" (C2): only that session's computer may enrol with it, once.
+	PinSession string
+	PinName    string
 }
 
 // JumpClient is an installed persistent agent (SPEC C).
@@ -108,6 +117,8 @@ type JumpClient struct {
 	Version     string
 	Disabled    bool
 	Removed     bool
+	Passive     bool // checks in periodically instead of staying connected (C9)
+	Uninstalled bool // uninstalled by hand: listed, unreachable (C8)
 	CreatedAt   time.Time
 	LastSeen    time.Time
 }
@@ -163,8 +174,17 @@ type Store interface {
 	// DueSessions lists live sessions whose ExpiresAt is not after now.
 	DueSessions(ctx context.Context, now time.Time) ([]string, error)
 
+	// SetUserAccess replaces a user's teams and personal-group permission.
+	SetUserAccess(ctx context.Context, userID int64, teams []string, seePersonal bool) error
+	// Teams lists every team with its members' names.
+	Teams(ctx context.Context) (map[string][]string, error)
+
 	CreateInstaller(ctx context.Context, in *Installer) error
 	Installer(ctx context.Context, id string) (*Installer, error)
+	// PinInstaller returns the single-use installer of a session's pin.
+	PinInstaller(ctx context.Context, sessionID string) (*Installer, error)
+	// InstallerJumpClients lists the jump clients enrolled with an installer.
+	InstallerJumpClients(ctx context.Context, installerID string) ([]string, error)
 
 	CreateJumpClient(ctx context.Context, jc *JumpClient) error
 	JumpClient(ctx context.Context, id string) (*JumpClient, error)

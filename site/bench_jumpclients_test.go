@@ -1,0 +1,271 @@
+package site_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/site"
+)
+
+// BenchmarkIdleJumpClients measures what one site pays to hold N idle
+// active jump clients: memory per connected client and the heartbeats it
+// handles. The clients run in a child process (jumpclients_loadtest_test.go)
+// and do the real handshake over loopback TLS, so the memory statistics of
+// this process are the site's.
+//
+// Phases: every client enrols once with its own identity and disconnects;
+// the site, now holding N enrolled but offline clients, is the baseline.
+// Then all N rejoin with their IDs and stay idle; the difference of
+// HeapInuse+StackInuse (after GC) divided by N is the cost per client.
+// Last, site CPU and answered heartbeats (site→client pings and
+// client→site pings) are counted over a window.
+//
+// N and the heartbeat interval come from TETHER_BENCH_JC_N (default 200,
+// small enough for CI's -benchtime=1x) and TETHER_BENCH_JC_HEARTBEAT
+// (default 1s; the site's default is 25s). For the numbers in
+// docs/BENCHMARKS.md:
+//
+//	TETHER_BENCH_JC_N=10000 go test ./site -run '^$' -bench IdleJumpClients -benchtime 1x -timeout 15m
+func BenchmarkIdleJumpClients(b *testing.B) {
+	n := envInt(b, "TETHER_BENCH_JC_N", 200)
+	every := envDuration(b, "TETHER_BENCH_JC_HEARTBEAT", time.Second)
+	window := envDuration(b, "TETHER_BENCH_JC_WINDOW", max(3*every, 3*time.Second))
+	raiseNoFile(b, uint64(n)+512)
+	s := sitetest.Start(b, func(o *site.Options) { unlimited(o); o.Heartbeat = every })
+	g := startLoadGen(b, benchInstaller(b, s), n)
+
+	enrol := g.call("enrol")
+	waitJumpClientsOnline(b, s, 0)
+	base := sampleSite(s)
+	join := g.call("connect")
+	waitJumpClientsOnline(b, s, n)
+	time.Sleep(every + time.Second) // let the first heartbeats go out
+	held := sampleSite(s)
+
+	var beats, lost int64
+	var cpu, elapsed time.Duration
+	b.ResetTimer()
+	for range b.N {
+		s0, c0, t0 := g.call("stats"), cpuTime(), time.Now()
+		time.Sleep(window)
+		s1, c1, t1 := g.call("stats"), cpuTime(), time.Now()
+		beats += s1.PingsIn - s0.PingsIn + s1.PongsIn - s0.PongsIn
+		lost = s1.Lost
+		cpu += c1 - c0
+		elapsed += t1.Sub(t0)
+	}
+	b.StopTimer()
+	if lost > 0 {
+		b.Errorf("%d of %d idle jump clients lost their connection", lost, n)
+	}
+
+	perClient := func(f func(siteSample) float64) float64 { return (f(held) - f(base)) / float64(n) }
+	mem := perClient(func(x siteSample) float64 { return float64(x.heap + x.stack) })
+	rate := float64(beats) / elapsed.Seconds()
+	expected := 2 * float64(n) / every.Seconds()
+	b.ReportMetric(mem, "site-B/client")
+	b.ReportMetric(perClient(func(x siteSample) float64 { return float64(x.heap) }), "heap-B/client")
+	b.ReportMetric(perClient(func(x siteSample) float64 { return float64(x.stack) }), "stack-B/client")
+	b.ReportMetric(perClient(func(x siteSample) float64 { return float64(x.rss) }), "RSS-B/client")
+	b.ReportMetric(perClient(func(x siteSample) float64 { return float64(x.goroutines) }), "goroutines/client")
+	b.ReportMetric(rate, "heartbeats/s")
+	b.ReportMetric(rate/expected, "heartbeats/expected")
+	b.ReportMetric(100*cpu.Seconds()/elapsed.Seconds(), "site-CPU-%")
+	if beats > 0 {
+		b.ReportMetric(float64(cpu.Microseconds())/float64(beats), "site-CPU-µs/heartbeat")
+	}
+	b.ReportMetric(float64(n)/join.Secs, "rejoins/s")
+	b.ReportMetric(0, "ns/op")
+	b.Logf("N=%d heartbeat=%v: enrol %.1fs, rejoin %.1fs; site with N enrolled, offline: heap+stack %.1f MB, %d goroutines, RSS %.1f MB; "+
+		"with N connected: heap+stack %.1f MB (+%.0f B/client), %d goroutines, RSS %.1f MB; "+
+		"heartbeats %.0f/s of %.0f/s expected, site CPU %.1f%% (%.1f µs/heartbeat) over %v",
+		n, every, enrol.Secs, join.Secs, mb(base.heap+base.stack), base.goroutines, mb(base.rss),
+		mb(held.heap+held.stack), mem, held.goroutines, mb(held.rss),
+		rate, expected, 100*cpu.Seconds()/elapsed.Seconds(), float64(cpu.Microseconds())/float64(max(beats, 1)), elapsed.Round(time.Millisecond))
+}
+
+func mb(v uint64) float64 { return float64(v) / (1 << 20) }
+
+type siteSample struct {
+	heap, stack, rss uint64
+	goroutines       int
+}
+
+// sampleSite reads this process's memory after letting it settle: the API
+// client's keep-alive connection is closed (so it is not counted) and
+// repeated GCs shrink the goroutine stacks that grew during handshakes.
+func sampleSite(s *sitetest.Site) siteSample {
+	s.Client.CloseIdleConnections()
+	time.Sleep(200 * time.Millisecond)
+	for range 3 {
+		runtime.GC()
+	}
+	debug.FreeOSMemory() // one more GC, and RSS without freed spans
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	x := siteSample{heap: m.HeapInuse, stack: m.StackInuse, goroutines: runtime.NumGoroutine()}
+	if b, err := os.ReadFile("/proc/self/statm"); err == nil {
+		var size, res uint64
+		if _, err := fmt.Sscan(string(b), &size, &res); err == nil {
+			x.rss = res * uint64(os.Getpagesize())
+		}
+	}
+	return x
+}
+
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// raiseNoFile makes room for need descriptors (each side of the loopback
+// connections is in its own process; the child inherits the limit).
+func raiseNoFile(b *testing.B, need uint64) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		b.Fatal(err)
+	}
+	if lim.Cur >= need {
+		return
+	}
+	lim.Cur = need
+	lim.Max = max(lim.Max, need)
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		b.Fatalf("need %d file descriptors: %v (raise ulimit -n)", need, err)
+	}
+}
+
+func envInt(b *testing.B, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		b.Fatalf("%s=%q: want a positive number", name, v)
+	}
+	return n
+}
+
+func envDuration(b *testing.B, name string, def time.Duration) time.Duration {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		b.Fatalf("%s=%q: want a duration such as 25s", name, v)
+	}
+	return d
+}
+
+// benchInstaller creates an installer and downloads its binary (the
+// stand-in agent build with the signed installer config).
+func benchInstaller(b *testing.B, s *sitetest.Site) string {
+	var in struct {
+		DownloadURL string `json:"download_url"`
+	}
+	if st := s.Do(s.Token, "POST", "/api/v1/installers", map[string]any{"tag": "bench", "valid_for": "24h"}, &in); st != 201 {
+		b.Fatalf("create installer: %d", st)
+	}
+	res, err := s.Client.Get(in.DownloadURL + "?format=raw")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		b.Fatalf("download installer: %d %s", res.StatusCode, data)
+	}
+	p := filepath.Join(b.TempDir(), "tether")
+	if err := os.WriteFile(p, data, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+// waitJumpClientsOnline polls the API until the site lists want jump
+// clients online.
+func waitJumpClientsOnline(b *testing.B, s *sitetest.Site, want int) {
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		var l struct{ Counts map[string]int }
+		s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l)
+		if l.Counts["online"] == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("%d jump clients online, want %d", l.Counts["online"], want)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+type loadGenProc struct {
+	b   *testing.B
+	in  io.WriteCloser
+	out *bufio.Scanner
+}
+
+// startLoadGen re-executes this test binary as the load generator.
+func startLoadGen(b *testing.B, installer string, n int) *loadGenProc {
+	cfg, _ := json.Marshal(loadGenConfig{Installer: installer, N: n, Workers: 32})
+	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
+	cmd.Env = append(os.Environ(), loadGenEnv+"="+string(cfg))
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	b.Cleanup(func() {
+		in.Close()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			<-done
+		}
+	})
+	return &loadGenProc{b: b, in: in, out: bufio.NewScanner(out)}
+}
+
+// call sends one command and fails the benchmark unless every client did it.
+func (g *loadGenProc) call(cmd string) loadGenReply {
+	g.b.Helper()
+	if _, err := io.WriteString(g.in, cmd+"\n"); err != nil {
+		g.b.Fatalf("load generator: %v", err)
+	}
+	if !g.out.Scan() {
+		g.b.Fatalf("load generator exited (%v)", g.out.Err())
+	}
+	var r loadGenReply
+	if err := json.Unmarshal(g.out.Bytes(), &r); err != nil {
+		g.b.Fatalf("load generator: %q: %v", g.out.Bytes(), err)
+	}
+	if r.Err != "" {
+		g.b.Fatalf("load generator %s: %d done: %s", cmd, r.Done, r.Err)
+	}
+	return r
+}

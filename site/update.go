@@ -1,0 +1,211 @@
+package site
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/tetherhq/tether/site/store"
+	"github.com/tetherhq/tether/wire"
+)
+
+// Self-update of jump clients (C12). A jump client that checks in with
+// another version than the site's, on a platform the site has a build for,
+// is offered that build: a short-lived download URL bound to the client, the
+// SHA-256 of the bytes that URL serves, and the site key's signature over
+// version, platform and hash (wire.UpdateMessage). The agent appends its own
+// signed installer config to the build, so nothing secret travels and the
+// served bytes, and thus the hash, are the same for every client.
+//
+// Nothing is kept in memory: the stored version of a jump client says
+// whether an update is due (jumps are refused with jc_version_mismatch
+// meanwhile), and the URL carries its own HMAC and expiry.
+
+// updateURLTTL bounds how long an offered download URL works; the client
+// fetches it right away, and a later check-in gets a fresh one.
+const updateURLTTL = 15 * time.Minute
+
+// updatePath is the route of update downloads; see Server.updateURL.
+const updatePath = "/agent/v1/update/"
+
+// updatePlatform is the build a jump client with host h runs.
+func updatePlatform(h wire.HostInfo) string { return h.OS + "-" + h.Arch }
+
+// updateDue reports whether jc should run another build than it reports:
+// its version differs from the site's and the site has a build for it. A
+// site without such a build lets the old version carry on (and be jumped to).
+func (s *Server) updateDue(jc *store.JumpClient) bool {
+	if jc.Version == s.opts.Version {
+		return false
+	}
+	_, ok := s.agents.path(updatePlatform(jc.Host))
+	return ok
+}
+
+// updatePending reads the client's version as of now (a woken passive
+// client has just checked in with it) for the jc_version_mismatch refusal.
+func (s *Server) updatePending(ctx context.Context, id string) bool {
+	jc, err := s.store.JumpClient(ctx, id)
+	return err == nil && s.updateDue(jc)
+}
+
+// checkInUpdate runs at a jump client's check-in, before its new version is
+// stored: it audits a finished update and returns the offer for a client
+// that still needs one (nil when none is due or it cannot be made).
+func (s *Server) checkInUpdate(ctx context.Context, jc *store.JumpClient, h *wire.Hello, addr string) *wire.Update {
+	if jc.Version != h.Version && h.Version == s.opts.Version {
+		s.audit(ctx, "jump_client_updated", "", "jump client", addr,
+			fmt.Sprintf("jump client %s updated from %s to %s", jc.ID, jc.Version, h.Version))
+	}
+	now := *jc
+	now.Version, now.Host = h.Version, h.Host
+	if !s.updateDue(&now) {
+		return nil
+	}
+	platform := updatePlatform(h.Host)
+	path, _ := s.agents.path(platform)
+	sum, size, err := buildDigest(path)
+	if err != nil {
+		s.log.Warn("update offer", "jump_client", jc.ID, "platform", platform, "err", err)
+		return nil
+	}
+	u := &wire.Update{Version: s.opts.Version, URL: s.updateURL(jc.ID, platform, s.clock.Now().Add(updateURLTTL)),
+		SHA256: sum, Size: size, Sig: ed25519.Sign(s.siteKey, wire.UpdateMessage(s.opts.Version, platform, sum))}
+	s.audit(ctx, "jump_client_update_offered", "", "site", addr,
+		fmt.Sprintf("jump client %s from %s to %s (%s)", jc.ID, h.Version, s.opts.Version, platform))
+	return u
+}
+
+// offerAfterWelcome wraps the check that serveConnected runs once the client
+// is registered, right after the welcome: that is the first moment the
+// client reads anything but the handshake, so the offer goes out then (once).
+func (s *Server) offerAfterWelcome(ctx context.Context, ac *agentConn, ended func() *wire.End, u *wire.Update) func() *wire.End {
+	if u == nil {
+		return ended
+	}
+	var once sync.Once
+	return func() *wire.End {
+		if e := ended(); e != nil {
+			return e
+		}
+		once.Do(func() {
+			if err := ac.send(ctx, *u); err != nil {
+				s.log.Warn("update offer", "jump_client", ac.id, "err", err)
+			}
+		})
+		return nil
+	}
+}
+
+// updateURL is the path of platform's build for jump client id until exp.
+// The MAC keeps the (public, but large) builds from being fetched by anyone
+// who can reach the site; it is keyed with the site secret, domain-separated
+// from its other uses.
+func (s *Server) updateURL(id, platform string, exp time.Time) string {
+	e := strconv.FormatInt(exp.Unix(), 10)
+	return updatePath + platform + "/" + id + "/" + e + "/" + s.updateMAC(id, platform, e)
+}
+
+func (s *Server) updateMAC(id, platform, exp string) string {
+	m := hmac.New(sha256.New, s.secret)
+	m.Write([]byte("tether-update-url-v1\x00" + platform + "\x00" + id + "\x00" + exp))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+}
+
+// handleUpdateDownload serves the plain agent build of an update offer.
+func (s *Server) handleUpdateDownload(w http.ResponseWriter, r *http.Request) {
+	id, platform, exp := r.PathValue("jc"), r.PathValue("platform"), r.PathValue("exp")
+	want := s.updateMAC(id, platform, exp)
+	sec, err := strconv.ParseInt(exp, 10, 64)
+	if err != nil || !hmac.Equal([]byte(want), []byte(r.PathValue("mac"))) || !s.clock.Now().Before(time.Unix(sec, 0)) {
+		s.writeErr(w, r, wire.Errorf(wire.Forbidden, "This update link is not valid (any more)."))
+		return
+	}
+	jc, err := s.store.JumpClient(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && jc.Removed) {
+		err = wire.Err(wire.JCNotFound)
+	}
+	path, ok := s.agents.path(platform)
+	if err == nil && !ok {
+		err = wire.Errorf(wire.Unsupported, "No agent build for platform %q on this site.", platform)
+	}
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	if err := serveBuild(w, path); err != nil {
+		s.log.Warn("update download", "jump_client", id, "err", err)
+	}
+}
+
+func serveBuild(w http.ResponseWriter, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("agent build: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("agent build: %w", err)
+	}
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.FormatInt(st.Size(), 10))
+	w.Header().Set("Cache-Control", "no-store")
+	if _, err := io.Copy(w, f); err != nil {
+		return fmt.Errorf("send agent build: %w", err)
+	}
+	return nil
+}
+
+// buildDigests caches the SHA-256 of agent builds by path, size and
+// modification time: after a site upgrade every jump client checks in at
+// once, and each would otherwise hash a build of tens of megabytes. The key
+// names the file's content, so sharing it between servers is harmless.
+var buildDigests = struct {
+	sync.Mutex
+	m map[string][]byte
+}{m: map[string][]byte{}}
+
+func buildDigest(path string) ([]byte, int64, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("agent build: %w", err)
+	}
+	key := fmt.Sprintf("%s\x00%d\x00%d", path, st.Size(), st.ModTime().UnixNano())
+	buildDigests.Lock()
+	sum, ok := buildDigests.m[key]
+	buildDigests.Unlock()
+	if ok {
+		return sum, st.Size(), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, fmt.Errorf("agent build: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return nil, 0, fmt.Errorf("hash agent build: %w", err)
+	}
+	sum = h.Sum(nil)
+	if n == st.Size() { // else it changed while hashing: do not cache
+		buildDigests.Lock()
+		if len(buildDigests.m) >= 64 { // replaced builds leave stale keys
+			clear(buildDigests.m)
+		}
+		buildDigests.m[key] = sum
+		buildDigests.Unlock()
+	}
+	return sum, n, nil
+}
