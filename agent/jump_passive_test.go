@@ -47,7 +47,9 @@ func TestPassiveJumpClient(t *testing.T) {
 	}
 	// It is active now; the switch takes effect when its session ends or
 	// it reconnects. Jump once and close that session to send it to sleep.
-	var jump struct{ SessionID string `json:"session_id"` }
+	var jump struct {
+		SessionID string `json:"session_id"`
+	}
 	if st := s.Do(s.Token, "POST", "/api/v1/jump-clients/"+id+"/jump", nil, &jump); st != 201 {
 		t.Fatalf("jump while active: %d", st)
 	}

@@ -23,6 +23,7 @@ type SupportOptions struct {
 	Pin          string // certificate pin for --site (else system roots)
 	SecurityCode string
 	AllowControl bool
+	AllowPin     bool // answer "Pin as Jump Client" (C2) in advance
 	Silent       bool
 
 	Executable string // this program; its embedded config and what A5 removes

@@ -89,6 +89,10 @@ func (s *Support) serve(ctx context.Context, c *ctrl) error {
 			if s.o.OnView != nil {
 				go s.o.OnView(ctx, m, s)
 			}
+		case *wire.PinRequest:
+			go s.answerPin(ctx, c, m)
+		case *wire.Pinned:
+			go s.installPinned(context.WithoutCancel(ctx), m)
 		}
 	}
 }

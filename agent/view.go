@@ -20,16 +20,8 @@ import (
 // the site relays to the viewer without decoding it.
 func ServeView(ctx context.Context, v *wire.View, s *Support) {
 	log := s.log.With("stream", v.Stream)
-	allowed := s.o.AllowControl
-	if !allowed {
-		q := fmt.Sprintf("Your technician (%s) asks to see and control your screen. Allow?", s.cfg.SiteName)
-		if s.lines != nil {
-			allowed = s.terminalConfirm(ctx, q)
-		} else {
-			ok, err := s.o.Prompter.Confirm(ctx, q)
-			allowed = err == nil && ok
-		}
-	}
+	allowed := s.o.AllowControl ||
+		s.confirm(ctx, fmt.Sprintf("Your technician (%s) asks to see and control your screen. Allow?", s.cfg.SiteName))
 	conn, err := Dial(ctx, s.cfg.SiteURL, s.cfg.CertPin, streamPath(v))
 	if err != nil {
 		log.Warn("view: connect", "err", err)

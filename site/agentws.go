@@ -95,6 +95,8 @@ func (s *Server) serveSupportApp(ctx context.Context, ac *agentConn, h *wire.Hel
 			return s.activate(ctx, ac, m.SecurityCode, addr)
 		case *wire.HostUpdate:
 			s.store.UpdateSession(ctx, ac.id, func(x *store.Session) error { x.Host = m.Host; return nil })
+		case *wire.PinAnswer:
+			s.answerPin(ctx, ac, ss, m.Allow, addr)
 		}
 		return false
 	})
@@ -118,7 +120,7 @@ func (s *Server) serveConnected(ctx context.Context, ac *agentConn, h *wire.Hell
 		ac.conn.Close(websocket.StatusNormalClosure, string(end.Code))
 		return
 	}
-	go wsutil.Heartbeat(ctx, ac.conn, s.opts.Heartbeat)
+	defer wsutil.StartHeartbeat(ctx, ac.conn, s.opts.Heartbeat)()
 	for {
 		_, b, err := ac.conn.Read(ctx)
 		if err != nil {

@@ -48,6 +48,7 @@ type sessionView struct {
 	OnlineSince   *time.Time         `json:"online_since"`
 	SecurityCode  string             `json:"security_code,omitempty"` // only in the create answer
 	EmailError    string             `json:"email_error,omitempty"`
+	Pin           *pinState          `json:"pin,omitempty"` // "Pin as Jump Client" (C2)
 }
 
 func optTime(t time.Time) *time.Time {
@@ -166,7 +167,9 @@ func (s *Server) handleGetSession(w http.ResponseWriter, r *http.Request, a *aut
 		s.writeErr(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.view(ss))
+	v := s.view(ss)
+	v.Pin = s.pinView(r.Context(), ss.ID)
+	writeJSON(w, http.StatusOK, v)
 }
 
 func (s *Server) handleListSessions(w http.ResponseWriter, r *http.Request, a *authed) {

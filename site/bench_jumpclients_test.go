@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"syscall"
 	"testing"
@@ -53,6 +54,9 @@ func BenchmarkIdleJumpClients(b *testing.B) {
 	waitJumpClientsOnline(b, s, n)
 	time.Sleep(every + time.Second) // let the first heartbeats go out
 	held := sampleSite(s)
+	if p := os.Getenv("TETHER_BENCH_JC_HEAPPROFILE"); p != "" {
+		writeHeapProfile(b, p)
+	}
 
 	var beats, lost int64
 	var cpu, elapsed time.Duration
@@ -123,6 +127,17 @@ func sampleSite(s *sitetest.Site) siteSample {
 		}
 	}
 	return x
+}
+
+func writeHeapProfile(b *testing.B, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		b.Fatal(err)
+	}
 }
 
 func cpuTime() time.Duration {

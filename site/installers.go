@@ -119,9 +119,7 @@ func (s *Server) handleInstallerDownload(w http.ResponseWriter, r *http.Request)
 		s.downloadError(w, r, wire.Err(wire.Unsupported))
 		return
 	}
-	cfg := &embedcfg.Config{Kind: embedcfg.KindInstaller, SiteURL: s.public.String(), SiteName: s.public.Hostname(),
-		CertPin: s.pin, Platform: in.Platform, IssuedAt: s.clock.Now(), InstallerID: in.ID, KeyInfo: key,
-		JumpGroup: in.JumpGroup, Tag: in.Tag, Comments: in.Comments, Mode: string(in.Mode), ExpiresAt: in.ExpiresAt}
+	cfg := s.installerConfig(in, key)
 	if strings.HasPrefix(in.Platform, "linux-") && r.URL.Query().Get("format") != "raw" {
 		err = s.serveBin(w, r, path, in.ID, cfg)
 	} else {
@@ -132,6 +130,13 @@ func (s *Server) handleInstallerDownload(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	s.audit(r.Context(), "installer_downloaded", "", "", remoteAddr(r), "installer "+in.ID)
+}
+
+// installerConfig is what an installer's downloads carry (signed).
+func (s *Server) installerConfig(in *store.Installer, key string) *embedcfg.Config {
+	return &embedcfg.Config{Kind: embedcfg.KindInstaller, SiteURL: s.public.String(), SiteName: s.public.Hostname(),
+		CertPin: s.pin, Platform: in.Platform, IssuedAt: s.clock.Now(), InstallerID: in.ID, KeyInfo: key,
+		JumpGroup: in.JumpGroup, Tag: in.Tag, Comments: in.Comments, Mode: string(in.Mode), ExpiresAt: in.ExpiresAt}
 }
 
 // serveBin streams tether-{id}.bin: the POSIX-sh header and the tar.gz of

@@ -27,9 +27,6 @@ func (s *Server) serveJumpClient(ctx context.Context, ac *agentConn, h *wire.Hel
 		s.refuse(ctx, ac, err)
 		return
 	}
-	// C12: decided before the new version is stored. A passive client
-	// with an update due stays for this check-in to receive the offer.
-	update := s.checkInUpdate(ctx, jc, h, addr)
 	if h.Uninstalling {
 		s.touchJumpClient(ctx, jc.ID, func(x *store.JumpClient) { x.Uninstalled = true })
 		s.audit(ctx, "jump_client_uninstalled", "", "jump client", addr, "jump client "+jc.ID+" uninstalled on the computer")
@@ -37,6 +34,9 @@ func (s *Server) serveJumpClient(ctx context.Context, ac *agentConn, h *wire.Hel
 		ac.conn.Close(websocket.StatusNormalClosure, "uninstalled")
 		return
 	}
+	// C12: decided before the new version is stored. A passive client
+	// with an update due stays for this check-in to receive the offer.
+	update := s.checkInUpdate(ctx, jc, h, addr)
 	// Passive clients stay only when a jump waits for them; past the
 	// active limit every other client checks in passively too (C9, C11).
 	if (jc.Passive && !s.passive.wanted(jc.ID) && update == nil) || s.activeLimitReached(jc.ID) {
@@ -97,6 +97,11 @@ func (s *Server) admitJumpClient(ctx context.Context, h *wire.Hello, cfg *embedc
 	if !s.clock.Now().Before(in.ExpiresAt) {
 		return nil, wire.Err(wire.InstallerExpired)
 	}
+	if in.PinSession != "" { // a pin's installer enrols one computer, once
+		if ids, err := s.store.InstallerJumpClients(ctx, in.ID); err != nil || len(ids) > 0 {
+			return nil, cmp.Or(err, error(invalid))
+		}
+	}
 	if s.opts.JCLimitTotal > 0 {
 		n, err := s.store.CountJumpClients(ctx)
 		if err != nil {
@@ -111,7 +116,7 @@ func (s *Server) admitJumpClient(ctx context.Context, h *wire.Hello, cfg *embedc
 		e = &wire.Enroll{}
 	}
 	jc := &store.JumpClient{ID: newID()[:20], Identity: h.Identity, InstallerID: in.ID,
-		Name: cmp.Or(e.Name, h.Host.Hostname), JumpGroup: cmp.Or(e.JumpGroup, in.JumpGroup),
+		Name: cmp.Or(e.Name, in.PinName, h.Host.Hostname), JumpGroup: cmp.Or(e.JumpGroup, in.JumpGroup),
 		Tag: cmp.Or(e.Tag, in.Tag), Comments: cmp.Or(e.Comments, in.Comments), Mode: cmp.Or(e.Mode, string(in.Mode)),
 		Host: h.Host, PublicIP: addr, Version: h.Version, CreatedAt: s.clock.Now(), LastSeen: s.clock.Now(),
 		Passive: in.Passive}
@@ -122,6 +127,9 @@ func (s *Server) admitJumpClient(ctx context.Context, h *wire.Hello, cfg *embedc
 		return nil, err
 	}
 	s.audit(ctx, "jump_client_enrolled", "", "installer "+in.ID, addr, "jump client "+jc.ID+" "+jc.Name)
+	if in.PinSession != "" {
+		s.pinEnrolled(ctx, in, jc, addr)
+	}
 	return jc, nil
 }
 

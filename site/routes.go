@@ -26,6 +26,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("DELETE "+api+"/sessions/{id}", s.api(s.handleEndSession(wire.StatusDeleted)))
 	mux.HandleFunc("POST "+api+"/sessions/{id}/email", s.api(s.handleEmailSession))
 	mux.HandleFunc("POST "+api+"/sessions/{id}/view", s.api(s.handleStartView))
+	mux.HandleFunc("POST "+api+"/sessions/{id}/pin", s.api(s.handlePin))
 	mux.HandleFunc("GET "+api+"/sessions/{id}/stream/{stream}", s.api(s.handleViewerStream))
 	mux.HandleFunc("GET /agent/v1/stream/{stream}", s.handleAgentStream)
 	mux.HandleFunc("GET "+api+"/audit", s.api(s.handleAudit))

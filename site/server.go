@@ -34,6 +34,7 @@ type Server struct {
 	hub     *hub
 	relay   *relay
 	passive *passiveClients
+	pins    *pinRequests
 	// jumpSlots bounds concurrent session starts (server_busy, C11).
 	jumpSlots chan struct{}
 	mailer    *mailer
@@ -87,6 +88,7 @@ func (s *Server) init() error {
 	s.hub = newHub()
 	s.relay = newRelay()
 	s.passive = newPassiveClients()
+	s.pins = newPinRequests()
 	s.jumpSlots = make(chan struct{}, s.opts.MaxConcurrentJumps)
 	s.mailer = newMailer(s.opts.SMTP)
 	s.loginLimit = newLimiter(s.clock, 10, 6*time.Second)

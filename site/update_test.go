@@ -82,6 +82,17 @@ func (c *rawJumpClient) connect(version, arch string) {
 		t.Fatal("not welcomed")
 	}
 	c.id, c.conn, c.msgs = w.JumpClientID, conn, make(chan wire.Msg, 16)
+	// The welcome goes out just before the site registers the client.
+	sitetest.WaitFor(t, "jump client online", func() bool {
+		var l struct{ Items []struct{ ID, Status string } }
+		c.s.Do(c.s.Token, "GET", "/api/v1/jump-clients", nil, &l)
+		for _, it := range l.Items {
+			if it.ID == c.id {
+				return it.Status == "online"
+			}
+		}
+		return false
+	})
 	go func() {
 		defer close(c.msgs)
 		for {
@@ -149,10 +160,10 @@ func get(s *sitetest.Site, url string) (int, []byte) {
 }
 
 func auditEvents(s *sitetest.Site, admin string) map[string]int {
-	var entries []struct{ Event, Detail string }
-	s.Do(admin, "GET", "/api/v1/audit", nil, &entries)
+	var out struct{ Items []struct{ Event string } }
+	s.Do(admin, "GET", "/api/v1/audit", nil, &out)
 	n := map[string]int{}
-	for _, e := range entries {
+	for _, e := range out.Items {
 		n[e.Event]++
 	}
 	return n

@@ -51,8 +51,8 @@ func rootCmd() *cobra.Command {
 }
 
 type supportFlags struct {
-	site, code, pin, securityCode string
-	allowControl, silent          bool
+	site, code, pin, securityCode  string
+	allowControl, allowPin, silent bool
 }
 
 func supportCmd(g *globals) *cobra.Command {
@@ -74,6 +74,7 @@ func supportCmd(g *globals) *cobra.Command {
 	fl.StringVar(&f.pin, "pin", "", "site certificate pin (base64 SHA-256 of its public key) for --site")
 	fl.StringVar(&f.securityCode, "security-code", "", "security code (otherwise asked for)")
 	fl.BoolVar(&f.allowControl, "allow-control", false, "allow the technician to view and control this computer without asking")
+	fl.BoolVar(&f.allowPin, "allow-pin", false, "allow the technician to pin this computer as a Jump Client without asking")
 	fl.BoolVar(&f.silent, "silent", false, "show nothing; failures go to the exit status")
 	return cmd
 }
@@ -85,7 +86,7 @@ func runSupport(cmd *cobra.Command, g *globals, f *supportFlags) error {
 	}
 	o := agent.SupportOptions{
 		StateDir: g.stateDir, Site: f.site, Code: f.code, Pin: f.pin,
-		SecurityCode: f.securityCode, AllowControl: f.allowControl, Silent: f.silent,
+		SecurityCode: f.securityCode, AllowControl: f.allowControl, AllowPin: f.allowPin, Silent: f.silent,
 		Executable: exe, Stdin: os.Stdin, Stdout: cmd.OutOrStdout(), Logger: logger(g),
 	}
 	return agent.RunSupport(cmd.Context(), o)

@@ -3,6 +3,7 @@ package wsutil
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -32,4 +33,51 @@ func Heartbeat(ctx context.Context, conn *websocket.Conn, every time.Duration) {
 			return
 		}
 	}
+}
+
+// StartHeartbeat is Heartbeat without a goroutine of its own, for a server
+// holding many idle connections: a runtime timer fires every interval and
+// the ping waits for its pong on a goroutine that lives only that long. An
+// idle connection so costs a timer (about 200 bytes) instead of a parked
+// goroutine with its stack, ticker and context. The pings stop when ctx
+// ends, when one is not answered within 15 s (conn is then closed), or when
+// stop is called; stop does not wait for a ping in flight.
+func StartHeartbeat(ctx context.Context, conn *websocket.Conn, every time.Duration) (stop func()) {
+	if every <= 0 {
+		every = 25 * time.Second
+	}
+	h := &heartbeat{}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.t = time.AfterFunc(every, func() {
+		if ctx.Err() != nil {
+			return
+		}
+		pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		err := conn.Ping(pctx)
+		cancel()
+		h.mu.Lock()
+		stopped := h.stopped || ctx.Err() != nil
+		if err == nil && !stopped {
+			h.t.Reset(every)
+		}
+		h.mu.Unlock()
+		if err != nil && !stopped {
+			conn.Close(websocket.StatusGoingAway, "heartbeat timeout")
+		}
+	})
+	return h.stop
+}
+
+type heartbeat struct {
+	mu      sync.Mutex
+	t       *time.Timer
+	stopped bool
+}
+
+func (h *heartbeat) stop() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.stopped = true
+	h.t.Stop()
 }

@@ -1,0 +1,92 @@
+package agent_test
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/tetherhq/tether/agent"
+	"github.com/tetherhq/tether/internal/sitetest"
+)
+
+// customer answers consent questions the way a person at the dialog would:
+// each question waits for the test to hand over an answer.
+type customer struct {
+	asked   chan string
+	answers chan bool
+}
+
+func (c *customer) SecurityCode(context.Context, string) (string, error) { return "", context.Canceled }
+
+func (c *customer) Confirm(ctx context.Context, q string) (bool, error) {
+	c.asked <- q
+	select {
+	case a := <-c.answers:
+		return a, nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
+
+type pinStatus struct {
+	Pin *struct {
+		Status       string `json:"status"`
+		JumpClientID string `json:"jump_client_id"`
+	} `json:"pin"`
+}
+
+// TestPinDenied covers the first half of C2 with its C11 errors: no
+// customer, the customer is asked and may deny, one request at a time.
+// (Allowing installs the real agent: e2e.TestPinAsJumpClient.)
+func TestPinDenied(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	pin := func(id string, out any) int {
+		return s.Do(s.Token, "POST", "/api/v1/sessions/"+id+"/pin",
+			map[string]any{"name": "Reception PC", "tag": "front-desk", "comments": "pinned in a test"}, out)
+	}
+	var eb sitetest.ErrorBody
+	idle := s.CreateSession(nil)
+	if pin(idle.ID, &eb) != 409 || eb.Error.Code != "no_customer" {
+		t.Fatalf("pin without a customer: %+v", eb)
+	}
+	s.Do(s.Token, "DELETE", "/api/v1/sessions/"+idle.ID, nil, nil)
+
+	ss := s.CreateSession(nil)
+	exe := download(t, s, ss.Code)
+	out := &syncBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("support app output:\n%s", out)
+		}
+	})
+	cust := &customer{asked: make(chan string, 1), answers: make(chan bool)}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- agent.RunSupport(ctx, agent.SupportOptions{Executable: exe, StateDir: t.TempDir(),
+			SecurityCode: ss.SecurityCode, Stdin: strings.NewReader(""), Stdout: out, Prompter: cust, Logger: slog.New(slog.NewTextHandler(out, nil))})
+	}()
+	waitStatus(t, s, ss.ID, "activated", true)
+
+	if st := pin(ss.ID, nil); st != 202 {
+		t.Fatalf("pin: %d", st)
+	}
+	if q := <-cust.asked; !strings.Contains(q, "Reception PC") || !strings.Contains(q, "tech") {
+		t.Fatalf("question: %q", q)
+	}
+	if pin(ss.ID, &eb) != 409 || eb.Error.Code != "pin_pending" {
+		t.Fatalf("second pin while the customer decides: %+v", eb)
+	}
+	cust.answers <- false
+	var st pinStatus
+	sitetest.WaitFor(t, "pin denied", func() bool {
+		s.Do(s.Token, "GET", "/api/v1/sessions/"+ss.ID, nil, &st)
+		return st.Pin != nil && st.Pin.Status == "denied"
+	})
+	if l := listJump(s, s.Token); len(l.Items) != 0 {
+		t.Fatalf("denied pin enrolled: %+v", l.Items)
+	}
+
+}
