@@ -32,26 +32,8 @@ func TestJumpStreamsScreen(t *testing.T) {
 	sitetest.WaitFor(t, "online", func() bool { list(); return len(l.Items) == 1 && l.Items[0].Status == "online" })
 	id := l.Items[0].ID
 
-	var jump struct {
-		SessionID string `json:"session_id"`
-	}
-	if st := s.Do(s.Token, "POST", "/api/v1/jump-clients/"+id+"/jump", nil, &jump); st != 201 || jump.SessionID == "" {
-		t.Fatalf("jump: %d %+v", st, jump)
-	}
-	var grant struct{ Stream, Token string }
-	if st := s.Do(s.Token, "POST", "/api/v1/sessions/"+jump.SessionID+"/view", map[string]any{}, &grant); st != 201 {
-		t.Fatalf("view: %d", st)
-	}
-	u := strings.Replace(s.URL, "https", "wss", 1) + "/api/v1/sessions/" + jump.SessionID + "/stream/" + grant.Stream + "?token=" + grant.Token
-	conn, _, err := websocket.Dial(t.Context(), u, &websocket.DialOptions{
-		HTTPClient: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}},
-		HTTPHeader: http.Header{"Authorization": {"Bearer " + s.Token}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	jump, conn := openJumpStream(t, s, id)
 	defer conn.CloseNow()
-	conn.SetReadLimit(64 << 20)
 	rctx, rcancel := context.WithTimeout(t.Context(), 15*time.Second)
 	defer rcancel()
 	var screen *stream.Screen
@@ -78,5 +60,64 @@ func TestJumpStreamsScreen(t *testing.T) {
 	var eb sitetest.ErrorBody
 	if st := s.Do(s.Token, "POST", "/api/v1/jump-clients/"+id+"/jump", nil, &eb); st != 409 || eb.Error.Code != "jc_offline" {
 		t.Fatalf("jump to offline client: %d %+v", st, eb)
+	}
+}
+
+// openJumpStream jumps to a jump client and opens the viewer's side of a
+// view, as the console does.
+func openJumpStream(t *testing.T, s *sitetest.Site, id string) (jump struct {
+	SessionID string `json:"session_id"`
+}, conn *websocket.Conn) {
+	t.Helper()
+	if st := s.Do(s.Token, "POST", "/api/v1/jump-clients/"+id+"/jump", nil, &jump); st != 201 || jump.SessionID == "" {
+		t.Fatalf("jump: %d %+v", st, jump)
+	}
+	var grant struct{ Stream, Token string }
+	if st := s.Do(s.Token, "POST", "/api/v1/sessions/"+jump.SessionID+"/view", map[string]any{}, &grant); st != 201 {
+		t.Fatalf("view: %d", st)
+	}
+	u := strings.Replace(s.URL, "https", "wss", 1) + "/api/v1/sessions/" + jump.SessionID + "/stream/" + grant.Stream + "?token=" + grant.Token
+	conn, _, err := websocket.Dial(t.Context(), u, &websocket.DialOptions{
+		HTTPClient: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}},
+		HTTPHeader: http.Header{"Authorization": {"Bearer " + s.Token}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadLimit(64 << 20)
+	return jump, conn
+}
+
+// TestHeadlessJumpSaysNoDisplay: a jump client without a display still
+// enrols, reports statistics and can be jumped to; the viewer is told
+// there is no display (D4's shell comes later).
+func TestHeadlessJumpSaysNoDisplay(t *testing.T) {
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	s := sitetest.Start(t, nil)
+	id, stop := startJumpClient(t, s, installerBinary(t, s, "1h"), t.TempDir())
+	defer stop()
+	var d struct {
+		HasDisplay bool   `json:"has_display"`
+		OS         string `json:"os"`
+		Hostname   string `json:"hostname"`
+	}
+	if s.Do(s.Token, "GET", "/api/v1/jump-clients/"+id, nil, &d); d.HasDisplay || d.OS == "" || d.Hostname == "" {
+		t.Fatalf("headless statistics: %+v", d)
+	}
+	_, conn := openJumpStream(t, s, id)
+	defer conn.CloseNow()
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancel()
+	for {
+		_, b, err := conn.Read(ctx)
+		if err != nil {
+			t.Fatalf("no 'no display' state before: %v", err)
+		}
+		if m, err := stream.DecodeAgentMessage(b); err == nil {
+			if st, ok := m.(stream.State); ok && st.NoDisplay {
+				return
+			}
+		}
 	}
 }

@@ -81,6 +81,7 @@ func BenchmarkIdleJumpClients(b *testing.B) {
 	expected := 2 * float64(n) / every.Seconds()
 	b.ReportMetric(mem, "site-B/client")
 	b.ReportMetric(perClient(func(x siteSample) float64 { return float64(x.heap) }), "heap-B/client")
+	b.ReportMetric(perClient(func(x siteSample) float64 { return float64(x.live) }), "live-heap-B/client")
 	b.ReportMetric(perClient(func(x siteSample) float64 { return float64(x.stack) }), "stack-B/client")
 	b.ReportMetric(perClient(func(x siteSample) float64 { return float64(x.rss) }), "RSS-B/client")
 	b.ReportMetric(perClient(func(x siteSample) float64 { return float64(x.goroutines) }), "goroutines/client")
@@ -103,7 +104,7 @@ func BenchmarkIdleJumpClients(b *testing.B) {
 func mb(v uint64) float64 { return float64(v) / (1 << 20) }
 
 type siteSample struct {
-	heap, stack, rss uint64
+	heap, live, stack, rss uint64
 	goroutines       int
 }
 
@@ -119,7 +120,7 @@ func sampleSite(s *sitetest.Site) siteSample {
 	debug.FreeOSMemory() // one more GC, and RSS without freed spans
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	x := siteSample{heap: m.HeapInuse, stack: m.StackInuse, goroutines: runtime.NumGoroutine()}
+	x := siteSample{heap: m.HeapInuse, live: m.HeapAlloc, stack: m.StackInuse, goroutines: runtime.NumGoroutine()}
 	if b, err := os.ReadFile("/proc/self/statm"); err == nil {
 		var size, res uint64
 		if _, err := fmt.Sscan(string(b), &size, &res); err == nil {

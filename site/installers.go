@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"net/http"
+	"net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -22,6 +23,9 @@ type createInstallerRequest struct {
 	Mode      string `json:"mode"`
 	ValidFor  string `json:"valid_for"`
 	Passive   bool   `json:"passive"` // clients only check in (C9)
+	// EmailTo lists recipients of the download link (the key is shown
+	// only now, so e-mail goes out at creation).
+	EmailTo []string `json:"email_to"`
 }
 
 const (
@@ -51,6 +55,14 @@ func (req *createInstallerRequest) validate(user string, platforms []string) (ti
 	}
 	if len(req.Tag) > 64 || len(req.Comments) > 1024 {
 		return bad("tag (64) or comments (1024 characters) too long.")
+	}
+	if len(req.EmailTo) > 50 {
+		return bad("email_to lists at most 50 recipients.")
+	}
+	for _, to := range req.EmailTo {
+		if _, err := mail.ParseAddress(to); err != nil || strings.ContainsAny(to, "\r\n") {
+			return bad("email_to: %q is not an e-mail address.", to)
+		}
 	}
 	if req.ValidFor == "" {
 		return defaultInstallerValidity, nil
@@ -89,9 +101,11 @@ func (s *Server) handleCreateInstaller(w http.ResponseWriter, r *http.Request, a
 	}
 	s.audit(r.Context(), "installer_created", "", a.user.Name, remoteAddr(r),
 		fmt.Sprintf("installer %s %s %s group %q tag %q", in.ID, in.Platform, in.Mode, in.JumpGroup, in.Tag))
+	url := s.public.String() + "/download/installer/" + in.ID + "/" + key
 	writeJSON(w, http.StatusCreated, map[string]any{
-		"id": in.ID, "key_info": key, "download_url": s.public.String() + "/download/installer/" + in.ID + "/" + key,
+		"id": in.ID, "key_info": key, "download_url": url,
 		"expires_at": in.ExpiresAt, "platform": in.Platform, "mode": in.Mode,
+		"email_errors": s.emailInstaller(r.Context(), in, url, req.EmailTo, a.user.Name),
 	})
 }
 

@@ -152,6 +152,12 @@ type jumpClientView struct {
 	Version     string    `json:"version"`
 	LastSeen    time.Time `json:"last_seen"`
 	HasDisplay  bool      `json:"has_display"`
+	// Details pane (C6).
+	Mode      string    `json:"mode"`
+	Passive   bool      `json:"passive"`
+	BootTime  time.Time `json:"boot_time,omitzero"`
+	UptimeSec int64     `json:"uptime_seconds,omitempty"` // while online or passive
+	CreatedAt time.Time `json:"created_at"`
 }
 
 func (s *Server) jcView(jc *store.JumpClient) *jumpClientView {
@@ -166,10 +172,25 @@ func (s *Server) jcView(jc *store.JumpClient) *jumpClientView {
 	case s.isPassive(jc.ID):
 		status = string(wire.JumpPassive)
 	}
-	return &jumpClientView{ID: jc.ID, Name: jc.Name, Hostname: jc.Host.Hostname, JumpMethod: "jump client (" + jc.Mode + ")",
+	v := &jumpClientView{ID: jc.ID, Name: jc.Name, Hostname: jc.Host.Hostname, JumpMethod: "jump client (" + jc.Mode + ")",
 		Comments: jc.Comments, Group: jc.JumpGroup, Tag: jc.Tag, Status: status, PrivateIP: jc.Host.PrivateIP,
 		PublicIP: jc.PublicIP, ConsoleUser: jc.Host.ConsoleUser, Domain: jc.Host.Domain, Workgroup: jc.Host.Workgroup,
-		OS: jc.Host.OS + "-" + jc.Host.Arch, Version: jc.Version, LastSeen: jc.LastSeen, HasDisplay: jc.Host.HasDisplay}
+		OS: jc.Host.OS + "-" + jc.Host.Arch, Version: jc.Version, LastSeen: jc.LastSeen, HasDisplay: jc.Host.HasDisplay,
+		Mode: jc.Mode, Passive: jc.Passive, BootTime: jc.Host.BootTime, CreatedAt: jc.CreatedAt}
+	if !jc.Host.BootTime.IsZero() && (status == string(wire.JumpOnline) || status == string(wire.JumpPassive) || status == string(wire.JumpDisabled)) {
+		v.UptimeSec = int64(s.clock.Now().Sub(jc.Host.BootTime).Seconds())
+	}
+	return v
+}
+
+// handleGetJumpClient is the details pane (C6).
+func (s *Server) handleGetJumpClient(w http.ResponseWriter, r *http.Request, a *authed) {
+	jc, err := s.visibleJumpClient(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.jcView(jc))
 }
 
 // canSee applies C10 to a jump client.

@@ -96,3 +96,32 @@ The link is valid until %s.
 	s.audit(ctx, "email_sent", ss.ID, actor, "", ss.CustomerEmail)
 	return now, err
 }
+
+// emailInstaller sends an installer's download link to each recipient and
+// returns the failures by address (empty when all went out).
+func (s *Server) emailInstaller(ctx context.Context, in *store.Installer, url string, to []string, actor string) map[string]string {
+	failed := map[string]string{}
+	if len(to) > 0 && !s.mailer.enabled() {
+		for _, addr := range to {
+			failed[addr] = "e-mail is not configured on this site"
+		}
+		return failed
+	}
+	body := fmt.Sprintf(`Hello,
+
+%s sent you a Tether Jump Client installer (%s, %s mode).
+Install it on the computers that should be reachable for support:
+
+  %s
+
+The link and its key are valid until %s; keep them private.
+`, actor, in.Platform, in.Mode, url, in.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"))
+	for _, addr := range to {
+		if err := s.mailer.send(ctx, addr, "Tether Jump Client installer", body); err != nil {
+			failed[addr] = err.Error()
+			continue
+		}
+		s.audit(ctx, "installer_emailed", "", actor, "", "installer "+in.ID+" to "+addr)
+	}
+	return failed
+}

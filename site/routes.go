@@ -39,6 +39,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST "+api+"/installers", s.api(s.handleCreateInstaller))
 	mux.HandleFunc("GET /download/installer/{id}/{key}", s.handleInstallerDownload)
 	mux.HandleFunc("GET "+api+"/jump-clients", s.api(s.handleListJumpClients))
+	mux.HandleFunc("GET "+api+"/jump-clients/{id}", s.api(s.handleGetJumpClient))
 	mux.HandleFunc("PATCH "+api+"/jump-clients/{id}", s.api(s.handlePatchJumpClient))
 	mux.HandleFunc("DELETE "+api+"/jump-clients/{id}", s.api(s.handleDeleteJumpClient))
 	mux.HandleFunc("POST "+api+"/jump-clients/{id}/jump", s.api(s.handleJump))

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -298,5 +299,42 @@ func TestEmailLink(t *testing.T) {
 	}
 	if !strings.Contains(sink.msgs[0], ss.DownloadURL) || strings.Contains(sink.msgs[0], ss.SecurityCode) {
 		t.Fatalf("mail must carry the link and not the security code:\n%s", sink.msgs[0])
+	}
+}
+
+func TestEmailInstallerToSeveral(t *testing.T) {
+	sink := &smtpSink{}
+	srv := smtp.NewServer(sink)
+	srv.Domain = "localhost"
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	s := sitetest.Start(t, func(o *site.Options) {
+		o.SMTP = site.SMTPOptions{Addr: ln.Addr().String(), From: "support@example.test"}
+	})
+	var in struct {
+		DownloadURL string            `json:"download_url"`
+		EmailErrors map[string]string `json:"email_errors"`
+	}
+	to := []string{"ops1@example.test", "ops2@example.test"}
+	if st := s.Do(s.Token, "POST", "/api/v1/installers", map[string]any{"email_to": to}, &in); st != 201 || len(in.EmailErrors) != 0 {
+		t.Fatalf("create: %d %+v", st, in)
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if len(sink.msgs) != 2 || !slices.Equal(sink.rcpt, to) {
+		t.Fatalf("messages %d rcpt %v", len(sink.msgs), sink.rcpt)
+	}
+	for _, m := range sink.msgs {
+		if !strings.Contains(m, in.DownloadURL) {
+			t.Fatalf("mail without the link:\n%s", m)
+		}
+	}
+	var eb sitetest.ErrorBody
+	if st := s.Do(s.Token, "POST", "/api/v1/installers", map[string]any{"email_to": []string{"x\r\nBcc: evil@example.test"}}, &eb); st != 400 {
+		t.Fatalf("header injection accepted: %d", st)
 	}
 }

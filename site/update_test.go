@@ -34,10 +34,10 @@ type rawJumpClient struct {
 	msgs chan wire.Msg
 }
 
-func newRawJumpClient(t *testing.T, s *sitetest.Site) *rawJumpClient {
+func newRawJumpClient(t *testing.T, s *sitetest.Site, passive bool) *rawJumpClient {
 	t.Helper()
 	var in map[string]any
-	if st := s.Do(s.Token, "POST", "/api/v1/installers", map[string]any{"valid_for": "1h"}, &in); st != 201 {
+	if st := s.Do(s.Token, "POST", "/api/v1/installers", map[string]any{"valid_for": "1h", "passive": passive}, &in); st != 201 {
 		t.Fatalf("create installer: %d", st)
 	}
 	res, err := s.Client.Get(in["download_url"].(string) + "?format=raw")
@@ -55,8 +55,8 @@ func newRawJumpClient(t *testing.T, s *sitetest.Site) *rawJumpClient {
 }
 
 // connect checks in as version on arch and keeps reading messages into
-// c.msgs until the test ends or disconnect.
-func (c *rawJumpClient) connect(version, arch string) {
+// c.msgs until the test ends or disconnect. It returns the welcome.
+func (c *rawJumpClient) connect(version, arch string) *wire.Welcome {
 	t := c.t
 	t.Helper()
 	conn, _, err := websocket.Dial(t.Context(), strings.Replace(c.s.URL, "https", "wss", 1)+"/agent/v1/connect",
@@ -82,6 +82,9 @@ func (c *rawJumpClient) connect(version, arch string) {
 		t.Fatal("not welcomed")
 	}
 	c.id, c.conn, c.msgs = w.JumpClientID, conn, make(chan wire.Msg, 16)
+	if w.CheckIn > 0 { // a passive check-in: the site hangs up
+		return w
+	}
 	// The welcome goes out just before the site registers the client.
 	sitetest.WaitFor(t, "jump client online", func() bool {
 		var l struct{ Items []struct{ ID, Status string } }
@@ -106,6 +109,7 @@ func (c *rawJumpClient) connect(version, arch string) {
 		}
 	}()
 	t.Cleanup(func() { conn.CloseNow() })
+	return w
 }
 
 func (c *rawJumpClient) read(conn *websocket.Conn) wire.Msg {
@@ -177,7 +181,7 @@ func TestJumpClientOfferedSignedUpdate(t *testing.T) {
 	s := sitetest.Start(t, func(o *site.Options) { o.Version = "2.0" })
 	admin := s.AddTechnician("boss", true)
 	build, _ := os.ReadFile(filepath.Join(s.Agents, "tether-linux-amd64"))
-	c := newRawJumpClient(t, s)
+	c := newRawJumpClient(t, s, false)
 	c.connect("1.0", "amd64")
 	u := c.update(5 * time.Second)
 	if u == nil {
@@ -224,12 +228,29 @@ func TestJumpClientOfferedSignedUpdate(t *testing.T) {
 // the old version keeps working.
 func TestJumpClientWithoutBuildKeepsItsVersion(t *testing.T) {
 	s := sitetest.Start(t, func(o *site.Options) { o.Version = "2.0" })
-	c := newRawJumpClient(t, s)
+	c := newRawJumpClient(t, s, false)
 	c.connect("1.0", "riscv64")
 	if st, code := jump(s, c.id); st != http.StatusCreated {
 		t.Fatalf("jump: %d %s", st, code)
 	}
 	if u := c.update(300 * time.Millisecond); u != nil {
 		t.Fatalf("offered %s without a build", u.Version)
+	}
+}
+
+// A passive client (C9) normally only checks in; with an update due it is
+// served like an active one for that check-in, so that it gets the offer.
+func TestPassiveJumpClientUpdatesOnCheckIn(t *testing.T) {
+	s := sitetest.Start(t, func(o *site.Options) { o.Version = "2.0" })
+	c := newRawJumpClient(t, s, true)
+	if w := c.connect("1.0", "amd64"); w.CheckIn != 0 {
+		t.Fatalf("an outdated passive client was sent away to check in again in %s", w.CheckIn)
+	}
+	if u := c.update(5 * time.Second); u == nil {
+		t.Fatal("no update offered on a passive check-in")
+	}
+	c.disconnect()
+	if w := c.connect("2.0", "amd64"); w.CheckIn == 0 {
+		t.Fatal("an up-to-date passive client was kept connected")
 	}
 }
