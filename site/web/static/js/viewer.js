@@ -90,3 +90,31 @@ if (s.jump_client_id) {
 $("displays").onchange = () => view?.selectDisplay(Number($("displays").value));
 $("refresh").onclick = () => view?.refresh();
 $("disconnect").onclick = () => { userClosed = true; view?.close(); };
+
+// "Pin as Jump Client" (C2) for ad hoc sessions: the customer is asked,
+// and the answer shows up in the session's pin status.
+if (!s.jump_client_id) {
+  $("pin-open").hidden = false;
+  $("pin-name").value = s.computer || "";
+  $("pin-open").onclick = () => { $("pin").hidden = false; };
+  $("pin-close").onclick = () => { $("pin").hidden = true; };
+  const pinText = { pending: "Waiting for the customer to allow…", denied: "The customer denied the pin.",
+    installing: "Allowed — installing the Jump Client…", pinned: "Pinned: the Jump Client is installed." };
+  const watchPin = async () => {
+    for (let i = 0; i < 300; i++) {
+      const g = await api("GET", "/sessions/" + id);
+      const st = g.pin?.status;
+      $("pin-state").textContent = pinText[st] || "";
+      if (st === "pinned" || st === "denied") return;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  };
+  $("pin").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      await api("POST", `/sessions/${id}/pin`, { name: $("pin-name").value, jump_group: $("pin-group").value,
+        tag: $("pin-tag").value, comments: $("pin-comments").value });
+      await watchPin();
+    } catch (e) { $("pin-state").textContent = e.message; }
+  });
+}
