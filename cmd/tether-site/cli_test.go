@@ -24,9 +24,10 @@ func run(t *testing.T, stdin string, args ...string) (string, error) {
 
 func TestHelpGolden(t *testing.T) {
 	for name, args := range map[string][]string{
-		"root":     {"--help"},
-		"serve":    {"serve", "--help"},
-		"user-add": {"user", "add", "--help"},
+		"root":        {"--help"},
+		"serve":       {"serve", "--help"},
+		"user-add":    {"user", "add", "--help"},
+		"user-access": {"user", "access", "--help"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			out, err := run(t, "", args...)
@@ -63,5 +64,12 @@ func TestUserAddAndToken(t *testing.T) {
 	}
 	if _, err := run(t, "", "token", "create", "nobody", "--data", data); err == nil {
 		t.Fatal("token for a missing user")
+	}
+	out, err = run(t, "", "user", "access", "alice", "--team", "servers", "--team", "lab", "--see-personal-groups", "--data", data)
+	if err != nil || out != "user alice: teams [servers lab], sees personal groups: true\n" {
+		t.Fatalf("access: %q %v", out, err)
+	}
+	if _, err := run(t, "", "user", "access", "alice", "--team", "user:bob", "--data", data); err == nil {
+		t.Fatal("a personal group accepted as a team")
 	}
 }

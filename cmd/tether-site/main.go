@@ -61,6 +61,8 @@ func serveCmd(dataDir *string) *cobra.Command {
 	f.IntVar(&o.MaxCodeFailures, "max-code-failures", 5, "wrong security codes before a session locks")
 	f.IntVar(&o.JCLimitTotal, "jc-limit-total", 0, "deployable jump clients (0: unlimited)")
 	f.IntVar(&o.JCLimitActive, "jc-limit-active", 0, "jump clients connected at once (0: unlimited)")
+	f.DurationVar(&o.JCCheckIn, "jc-check-in", time.Minute, "how often passive jump clients check in")
+	f.IntVar(&o.MaxConcurrentJumps, "max-concurrent-jumps", 50, "jump session starts in progress at once (server_busy past it)")
 	f.StringVar(&o.SMTP.Addr, "smtp", "", "SMTP server host:port for e-mailing links (password in $TETHER_SMTP_PASSWORD)")
 	f.StringVar(&o.SMTP.From, "smtp-from", "", "From address of e-mails")
 	f.StringVar(&o.SMTP.Username, "smtp-user", "", "SMTP user name")
@@ -91,7 +93,23 @@ func userCmd(dataDir *string) *cobra.Command {
 	}
 	add.Flags().BoolVar(&admin, "admin", false, "make the user an admin")
 	add.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from standard input")
-	user.AddCommand(add)
+	var teams []string
+	var seePersonal bool
+	access := &cobra.Command{
+		Use:   "access NAME",
+		Short: "Set a technician's teams and whether they see other technicians' personal jump groups",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := site.SetUserAccess(cmd.Context(), *dataDir, args[0], teams, seePersonal); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "user %s: teams %v, sees personal groups: %v\n", args[0], teams, seePersonal)
+			return nil
+		},
+	}
+	access.Flags().StringArrayVar(&teams, "team", nil, "team jump group the user belongs to (repeat; replaces the current teams)")
+	access.Flags().BoolVar(&seePersonal, "see-personal-groups", false, "may see other technicians' personal jump groups")
+	user.AddCommand(add, access)
 	return user
 }
 
