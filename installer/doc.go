@@ -12,8 +12,12 @@
 //	DIR/state/install.json  Record: jc flags, mode, launcher, 0600
 //	DIR/init-script         headless Linux only: start|stop|restart|status
 //	DIR/uninstall           headless Linux only: stops and removes DIR
+//	DIR/tether.pid, .log    the init-script's, and Control's for launchers
+//	                        without a process manager (XDG autostart, Run
+//	                        key, systemd --user without a user manager)
 //
 // The jump client always runs as `DIR/tether service run --state-dir
-// DIR/state`. Everything that touches the OS identity (euid, user lookup,
+// DIR/state`. Control (`tether service start|stop|restart|status`) acts on
+// it through the launcher it was installed with. Everything that touches the OS identity (euid, user lookup,
 // chown, helper commands) goes through Env so tests can pretend to be root.
 package installer

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/kardianos/service"
 )
 
 // RecordVersion is the install.json format written by this build.
@@ -76,6 +78,9 @@ type Result struct {
 type Installer struct {
 	Env Env
 	Log *slog.Logger // nil: slog.Default()
+	// service builds the kardianos service of rec; nil: the real one.
+	// Tests replace it to drive Control without a service manager.
+	service func(rec *Record) (service.Service, error)
 }
 
 // Install installs with the real OS (see Installer.Install).

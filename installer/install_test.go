@@ -38,6 +38,13 @@ wait
 // "root installs with --user"); otherwise the current user is used.
 func testUser(t *testing.T) (name string, uid int, root bool) {
 	t.Helper()
+	return testUserHome(t, "")
+}
+
+// testUserHome is testUser with the account's home set to home (when root;
+// otherwise the caller fakes the current user's home).
+func testUserHome(t *testing.T, home string) (name string, uid int, root bool) {
+	t.Helper()
 	if os.Geteuid() != 0 {
 		u, err := user.Current()
 		if err != nil {
@@ -52,7 +59,11 @@ func testUser(t *testing.T) (name string, uid int, root bool) {
 	b := make([]byte, 3)
 	rand.Read(b)
 	name = "tjc" + hex.EncodeToString(b)
-	if out, err := exec.Command("useradd", "-M", "-N", "-s", "/usr/sbin/nologin", name).CombinedOutput(); err != nil {
+	args := []string{"-M", "-N", "-s", "/usr/sbin/nologin"}
+	if home != "" {
+		args = append(args, "-d", home)
+	}
+	if out, err := exec.Command("useradd", append(args, name)...).CombinedOutput(); err != nil {
 		t.Skipf("useradd: %v %s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("userdel", name).Run() })
@@ -326,9 +337,8 @@ func TestUserModeLaunchers(t *testing.T) {
 			home := t.TempDir()
 			f.users["me"].HomeDir = home
 			dir := filepath.Join(t.TempDir(), "jc")
-			self := filepath.Join(t.TempDir(), "tether")
-			// A binary that exits at once, for the XDG launcher's immediate start.
-			os.WriteFile(self, []byte("#!/bin/sh\nexit 0\n"), 0o755)
+			// The XDG launcher starts the agent at once; Uninstall stops it.
+			self := writeFakeAgent(t, t.TempDir())
 			in := &Installer{Env: f.env()}
 			res, err := in.Install(context.Background(), Options{InstallDir: dir, Mode: ModeUser, Launcher: c.launcher}, self)
 			if err != nil {

@@ -28,7 +28,7 @@ func (in *Installer) register(ctx context.Context, p *plan, rec *Record) error {
 	case LauncherLaunchAgent:
 		return in.writeUserFile(p, rec, launchAgentFile(p.home(in.Env), d.Label), tmplLaunchAgent, d, nil)
 	case LauncherRunKey:
-		return setRunKey(rec.ServiceName, windowsCommandLine(d.Command))
+		return setRunKey(rec.ServiceName, windowsCommandLine(d.StartCommand))
 	}
 	return fmt.Errorf("%w: unknown launcher %q", ErrInvalid, rec.Launcher)
 }
@@ -157,7 +157,7 @@ func (in *Installer) start(ctx context.Context, p *plan, res *Result) {
 		}
 		res.Started = true
 	case LauncherLaunchAgent:
-		plist := launchAgentFile(p.home(in.Env), "com.tether.jumpclient."+rec.ID)
+		plist := launchAgentFile(p.home(in.Env), launchdLabel(rec.ID))
 		if out, err := in.Env.Run(ctx, "launchctl", "load", "-w", plist); err != nil {
 			warn("launchctl load", fmt.Errorf("%w: %s", err, strings.TrimSpace(string(out))))
 			return
@@ -168,7 +168,7 @@ func (in *Installer) start(ctx context.Context, p *plan, res *Result) {
 			res.Next = "The jump client starts at " + rec.User + "'s next login."
 			return
 		}
-		if err := startDetached(rec.Dir, AgentCommand(rec.Dir, rec.Binary)); err != nil {
+		if _, err := in.startAgent(ctx, rec); err != nil {
 			warn("start jump client", err)
 			return
 		}
@@ -201,13 +201,27 @@ func (in *Installer) unregister(ctx context.Context, rec *Record) error {
 		return uninstallService(rec)
 	case LauncherSystemdUser:
 		// Best effort: the user manager may not be running (no login).
-		in.Env.Run(ctx, "systemctl", "--user", "stop", rec.ServiceName+".service")
+		if args := in.userSystemctlArgs(ctx, rec); args != nil {
+			in.Env.Run(ctx, "systemctl", append(args, "stop", rec.ServiceName+".service")...)
+		}
+		return stopPidfileAgent(ctx, rec)
 	case LauncherLaunchAgent:
 		for _, f := range rec.Files {
-			in.Env.Run(ctx, "launchctl", "unload", "-w", f)
+			in.launchctl(ctx, rec, "unload", "-w", f)
 		}
+	case LauncherXDGAutostart:
+		return stopPidfileAgent(ctx, rec)
 	case LauncherRunKey:
-		return deleteRunKey(rec.ServiceName)
+		return errors.Join(stopPidfileAgent(ctx, rec), deleteRunKey(rec.ServiceName))
+	}
+	return nil
+}
+
+// stopPidfileAgent stops an agent started with a pidfile (by `start` or
+// at login), if one runs.
+func stopPidfileAgent(ctx context.Context, rec *Record) error {
+	if pid, ok := agentPID(rec); ok {
+		return stopAgent(ctx, rec, pid)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package installer
 import (
 	"errors"
 	"fmt"
+	"runtime"
 
 	"github.com/kardianos/service"
 )
@@ -12,6 +13,12 @@ import (
 // build its service.Service from this same config (via ReadRecord on its
 // own install dir) so it addresses the service that Install registered.
 func ServiceConfig(rec *Record) *service.Config {
+	return serviceConfig(rec, runtime.GOOS)
+}
+
+// serviceConfig is ServiceConfig for goos, so the per-platform differences
+// can be golden-tested on any machine.
+func serviceConfig(rec *Record, goos string) *service.Config {
 	c := &service.Config{
 		Name:             rec.ServiceName,
 		DisplayName:      "Tether jump client " + rec.ID,
@@ -19,8 +26,6 @@ func ServiceConfig(rec *Record) *service.Config {
 		Executable:       rec.BinaryPath(),
 		Arguments:        AgentCommand(rec.Dir, rec.Binary)[1:],
 		WorkingDirectory: rec.Dir,
-		// systemd: wait for the network; other managers ignore these lines.
-		Dependencies: []string{"After=network-online.target", "Wants=network-online.target"},
 		Option: service.KeyValue{
 			// launchd daemon: start at boot and restart when it exits.
 			"RunAtLoad": true,
@@ -37,12 +42,19 @@ func ServiceConfig(rec *Record) *service.Config {
 			"DelayedAutoStart":       true,
 		},
 	}
-	// SPEC C1: a Linux service is installed by root but runs its session
-	// work as --user. (kardianos's SysV script ignores UserName; the agent
-	// must then drop privileges itself.) On Windows and macOS UserName
-	// would name a service account, which Tether does not use.
-	if rec.User != "" && rec.Launcher == LauncherService && serviceUserSupported {
-		c.UserName = rec.User
+	if goos == "linux" {
+		// systemd unit lines: wait for the network. Only on Linux: the
+		// Windows backend passes Dependencies to CreateService as names of
+		// services, and a service depending on "After=…" never starts.
+		c.Dependencies = []string{"After=network-online.target", "Wants=network-online.target"}
+		// SPEC C1: a Linux service is installed by root but runs its
+		// session work as --user (the installer only registers Linux
+		// services under systemd, whose unit honours User=). On Windows and
+		// macOS UserName would name a service account, which Tether does
+		// not use.
+		if rec.User != "" && rec.Launcher == LauncherService {
+			c.UserName = rec.User
+		}
 	}
 	return c
 }

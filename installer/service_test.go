@@ -1,6 +1,8 @@
 package installer
 
 import (
+	"encoding/json"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"testing"
@@ -54,5 +56,45 @@ func TestServicePlatform(t *testing.T) {
 	}
 	if runtime.GOOS == "linux" && SystemEnv().HasSystemd() && p != "linux-systemd" {
 		t.Errorf("systemd is running but kardianos chose %s", p)
+	}
+}
+
+// goldenServiceRecord is a service-mode install in the default dir (a
+// Linux service dir cannot hold spaces, quotes, % or $: unitUnsafe).
+var goldenServiceRecord = &Record{ID: "0123456789", Dir: "/opt/tether-0123456789", Binary: "tether",
+	Launcher: LauncherService, User: "alice", ServiceName: "tether-0123456789"}
+
+// TestServiceConfigGolden pins what we hand kardianos/service per platform
+// (testdata/service-config-GOOS.golden): it renders the launchd plist and
+// the Windows service from these values on those systems only, so the
+// values are what can be checked here. The Linux unit itself is rendered
+// by TestKardianosSystemdUnit.
+func TestServiceConfigGolden(t *testing.T) {
+	for _, goos := range []string{"linux", "darwin", "windows"} {
+		t.Run(goos, func(t *testing.T) {
+			c := serviceConfig(goldenServiceRecord, goos)
+			if goos != "linux" && (len(c.Dependencies) > 0 || c.UserName != "") {
+				// Windows would take them as names of services to wait for
+				// (and never start) or as a service account.
+				t.Errorf("%s: Dependencies %q, UserName %q; want none", goos, c.Dependencies, c.UserName)
+			}
+			if _, err := service.New(noProgram{}, c); err != nil {
+				t.Errorf("kardianos rejects the config: %v", err)
+			}
+			slash := func(s string) string { return filepath.ToSlash(s) }
+			for i, a := range c.Arguments {
+				c.Arguments[i] = slash(a)
+			}
+			dump := map[string]any{
+				"Name": c.Name, "DisplayName": c.DisplayName, "Description": slash(c.Description),
+				"Executable": slash(c.Executable), "Arguments": c.Arguments, "WorkingDirectory": slash(c.WorkingDirectory),
+				"UserName": c.UserName, "Dependencies": c.Dependencies, "Option": c.Option,
+			}
+			b, err := json.MarshalIndent(dump, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			compareGolden(t, "service-config-"+goos+".golden", append(b, '\n'))
+		})
 	}
 }

@@ -7,26 +7,64 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"syscall"
 )
 
-// startDetached starts the agent in its own session so it outlives the
-// installer and the terminal it ran in.
-func startDetached(dir string, argv []string) error {
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Dir = dir
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	devnull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
-	if err != nil {
-		return err
+// detach puts the agent in its own session so it outlives the process
+// that started it and the terminal that process ran in.
+func detach(cmd *exec.Cmd) {
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
-	defer devnull.Close()
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = devnull, devnull, devnull
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", argv[0], err)
+	cmd.SysProcAttr.Setsid = true
+}
+
+// runAs makes cmd run as u (root controlling another user's jump client).
+// Supplementary groups are dropped: the agent needs only its own files.
+func runAs(cmd *exec.Cmd, u *user.User) error {
+	uid, err1 := strconv.Atoi(u.Uid)
+	gid, err2 := strconv.Atoi(u.Gid)
+	if err1 != nil || err2 != nil {
+		return fmt.Errorf("user %s has a non-numeric uid/gid %s/%s", u.Username, u.Uid, u.Gid)
 	}
-	return cmd.Process.Release()
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Credential = &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}
+	cmd.Env = append(os.Environ(), "HOME="+u.HomeDir, "USER="+u.Username, "LOGNAME="+u.Username)
+	return nil
+}
+
+// processRunning reports whether pid is the agent binary. With /proc it
+// compares the command line, as the init-script does, so a recycled pid
+// (or a zombie, whose cmdline is empty) does not count.
+func processRunning(pid int, binary string) bool {
+	if pid <= 0 {
+		return false
+	}
+	if _, err := os.Stat("/proc/self"); err == nil {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+		return err == nil && slices.Contains(strings.Split(string(b), "\x00"), binary)
+	}
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+// terminate asks the agent to exit (SIGTERM) or, with force, kills it.
+func terminate(pid int, force bool) error {
+	sig := syscall.SIGTERM
+	if force {
+		sig = syscall.SIGKILL
+	}
+	if err := syscall.Kill(pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("signal pid %d: %w", pid, err)
+	}
+	return nil
 }
 
 // removeLater exists for Windows, where a running exe cannot be deleted;

@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strings"
 	"syscall"
 
 	"golang.org/x/sys/windows"
@@ -13,19 +16,53 @@ import (
 
 const runKeyPath = `Software\Microsoft\Windows\CurrentVersion\Run`
 
-// startDetached starts the agent without a console and outside the
-// installer's process group so closing the installer does not end it.
-func startDetached(dir string, argv []string) error {
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Dir = dir
+// detach starts the agent without a console and outside the caller's
+// process group so closing the caller does not end it.
+func detach(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{
 		CreationFlags: windows.CREATE_NEW_PROCESS_GROUP | windows.DETACHED_PROCESS,
 		HideWindow:    true,
 	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start %s: %w", argv[0], err)
+}
+
+// runAs: Windows user mode always runs as the logged-in user itself.
+func runAs(*exec.Cmd, *user.User) error { return nil }
+
+// processRunning reports whether pid is alive and runs the agent binary,
+// so a recycled pid does not count.
+func processRunning(pid int, binary string) bool {
+	if pid <= 0 {
+		return false
 	}
-	return cmd.Process.Release()
+	h, err := windows.OpenProcess(windows.PROCESS_QUERY_LIMITED_INFORMATION, false, uint32(pid))
+	if err != nil {
+		return false
+	}
+	defer windows.CloseHandle(h)
+	var code uint32
+	if err := windows.GetExitCodeProcess(h, &code); err != nil || code != 259 { // STILL_ACTIVE
+		return false
+	}
+	buf := make([]uint16, windows.MAX_LONG_PATH)
+	n := uint32(len(buf))
+	if err := windows.QueryFullProcessImageName(h, 0, &buf[0], &n); err != nil {
+		return false
+	}
+	return strings.EqualFold(filepath.Clean(windows.UTF16ToString(buf[:n])), filepath.Clean(binary))
+}
+
+// terminate ends the agent. Windows has no SIGTERM for a process without a
+// console, so both modes terminate it.
+func terminate(pid int, _ bool) error {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return fmt.Errorf("find pid %d: %w", pid, err)
+	}
+	defer p.Release()
+	if err := p.Kill(); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return fmt.Errorf("terminate pid %d: %w", pid, err)
+	}
+	return nil
 }
 
 // removeLater deletes dir after this process has exited: Windows keeps a

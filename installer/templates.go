@@ -42,17 +42,23 @@ type fileData struct {
 	LogFile    string   // DIR/tether.log
 	Label      string   // launchd label
 	Command    []string // agent argv: DIR/tether service run --state-dir DIR/state
+	// StartCommand is what login autostart entries run (XDG, Run key):
+	// `service start` starts the agent detached with DIR/tether.pid, so
+	// `tether service status|stop` find it and a second login does not
+	// start a second agent.
+	StartCommand []string
 }
 
 func newFileData(dir, id, runAs, binary string) fileData {
 	return fileData{
-		ID:         id,
-		Dir:        dir,
-		RunAs:      runAs,
-		InitScript: filepath.Join(dir, "init-script"),
-		LogFile:    filepath.Join(dir, "tether.log"),
-		Label:      "com.tether.jumpclient." + id,
-		Command:    AgentCommand(dir, binary),
+		ID:           id,
+		Dir:          dir,
+		RunAs:        runAs,
+		InitScript:   filepath.Join(dir, "init-script"),
+		LogFile:      filepath.Join(dir, "tether.log"),
+		Label:        launchdLabel(id),
+		Command:      AgentCommand(dir, binary),
+		StartCommand: []string{filepath.Join(dir, binary), "service", "start"},
 	}
 }
 

@@ -124,7 +124,18 @@ func newPlan(opts Options, env Env) (*plan, error) {
 	if l == LauncherService && env.GOOS == "linux" && !env.HasSystemd() {
 		return nil, invalid("a Linux service runs as --user only under systemd, which is not running; use --launcher init-script")
 	}
+	if i := strings.IndexFunc(p.dir, unitUnsafe); l == LauncherService && env.GOOS == "linux" && i >= 0 {
+		return nil, invalid("--install-dir %s contains %q, which the systemd unit of a service cannot hold; choose another directory", p.dir, p.dir[i:i+1])
+	}
 	return p, nil
+}
+
+// unitUnsafe marks characters kardianos/service writes into its systemd
+// unit unescaped (or escaped as \x20, which WorkingDirectory= and
+// ConditionFileIsExecutable= take literally): the unit would run a wrong
+// path, expand % specifiers and $variables, or not parse.
+func unitUnsafe(r rune) bool {
+	return unicode.IsSpace(r) || strings.ContainsRune(`%$"'\`, r)
 }
 
 // resolveUser applies the --user rules: Linux only, the user must exist and

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -20,7 +21,16 @@ type fakeEnv struct {
 	cur   string
 	vars  map[string]string
 	ran   []string
+	// respond, when set, answers a helper command ("name arg …") instead
+	// of the default empty success.
+	respond func(cmdline string) ([]byte, error)
 }
+
+// exitErr is a helper's non-zero exit status, as *exec.ExitError reports it.
+type exitErr int
+
+func (e exitErr) Error() string { return "exit status " + strconv.Itoa(int(e)) }
+func (e exitErr) ExitCode() int { return int(e) }
 
 func (f *fakeEnv) env() Env {
 	return Env{
@@ -37,7 +47,11 @@ func (f *fakeEnv) env() Env {
 		Now:         func() time.Time { return time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC) },
 		Chown:       func(string, int, int) error { return nil },
 		Run: func(_ context.Context, name string, args ...string) ([]byte, error) {
-			f.ran = append(f.ran, name+" "+strings.Join(args, " "))
+			cmdline := name + " " + strings.Join(args, " ")
+			f.ran = append(f.ran, cmdline)
+			if f.respond != nil {
+				return f.respond(cmdline)
+			}
 			return nil, nil
 		},
 		HasSystemd: func() bool { return f.vars["systemd"] == "yes" },
@@ -99,11 +113,17 @@ func TestValidate(t *testing.T) {
 		{"expired", "linux", 1000, Options{InstallDir: fresh, ExpiresAt: past}, ErrExpired, ""},
 		{"service as non-root", "linux", 1000, Options{InstallDir: fresh, Mode: ModeService, Launcher: LauncherService}, ErrNeedsAdmin, "root"},
 		{"service without systemd", "linux", 0, Options{InstallDir: fresh, User: "alice", Launcher: LauncherService}, ErrInvalid, "systemd"},
+		{"service dir with a space", "linux", 0, Options{InstallDir: filepath.Join(base, "jump client"), User: "alice", Launcher: LauncherService, Mode: ModeService}, ErrInvalid, `contains " "`},
+		{"service dir with %", "linux", 0, Options{InstallDir: filepath.Join(base, "100%"), User: "alice", Launcher: LauncherService, Mode: ModeService}, ErrInvalid, `contains "%"`},
+		{"user-mode dir with a space", "linux", 1000, Options{InstallDir: filepath.Join(base, "jump client"), Mode: ModeUser}, nil, ""},
 		{"launcher elsewhere", "linux", 1000, Options{InstallDir: fresh, Launcher: LauncherRunKey}, ErrInvalid, "not available"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := newFakeEnv(c.goos, c.euid)
+			if strings.HasPrefix(c.name, "service dir") {
+				f.vars["systemd"] = "yes" // get past the no-systemd refusal
+			}
 			if c.opts.Mode == "" && c.euid != 0 && c.want != ErrNeedsAdmin {
 				c.opts.Mode = ModeUser
 			}

@@ -43,19 +43,29 @@ func BenchmarkIdleJumpClients(b *testing.B) {
 	n := envInt(b, "TETHER_BENCH_JC_N", 200)
 	every := envDuration(b, "TETHER_BENCH_JC_HEARTBEAT", time.Second)
 	window := envDuration(b, "TETHER_BENCH_JC_WINDOW", max(3*every, 3*time.Second))
-	raiseNoFile(b, uint64(n)+512)
+	raiseNoFile(b, uint64(n)+uint64(n)/4+1024)
 	s := sitetest.Start(b, func(o *site.Options) { unlimited(o); o.Heartbeat = every })
 	g := startLoadGen(b, benchInstaller(b, s), n)
 
 	enrol := g.call("enrol")
 	waitJumpClientsOnline(b, s, 0)
 	base := sampleSite(s)
+	idleCPU := siteCPU(min(window, 5*time.Second)) // baseline: N enrolled, none connected
 	join := g.call("connect")
 	waitJumpClientsOnline(b, s, n)
 	time.Sleep(every + time.Second) // let the first heartbeats go out
 	held := sampleSite(s)
 	if p := os.Getenv("TETHER_BENCH_JC_HEAPPROFILE"); p != "" {
-		writeHeapProfile(b, p)
+		writeProfile(b, p, func(f *os.File) error { return pprof.WriteHeapProfile(f) })
+	}
+	if p := os.Getenv("TETHER_BENCH_JC_CPUPROFILE"); p != "" {
+		writeProfile(b, p, func(f *os.File) error {
+			if err := pprof.StartCPUProfile(f); err != nil {
+				return err
+			}
+			b.Cleanup(pprof.StopCPUProfile)
+			return nil
+		})
 	}
 
 	var beats, lost int64
@@ -75,37 +85,57 @@ func BenchmarkIdleJumpClients(b *testing.B) {
 		b.Errorf("%d of %d idle jump clients lost their connection", lost, n)
 	}
 
-	perClient := func(f func(siteSample) float64) float64 { return (f(held) - f(base)) / float64(n) }
-	mem := perClient(func(x siteSample) float64 { return float64(x.heap + x.stack) })
+	perClient := func(f func(siteSample) uint64) float64 { return (float64(f(held)) - float64(f(base))) / float64(n) }
+	mem := perClient(func(x siteSample) uint64 { return x.heap + x.stack })
 	rate := float64(beats) / elapsed.Seconds()
 	expected := 2 * float64(n) / every.Seconds()
+	busy := cpu.Seconds() / elapsed.Seconds()
 	b.ReportMetric(mem, "site-B/client")
-	b.ReportMetric(perClient(func(x siteSample) float64 { return float64(x.heap) }), "heap-B/client")
-	b.ReportMetric(perClient(func(x siteSample) float64 { return float64(x.live) }), "live-heap-B/client")
-	b.ReportMetric(perClient(func(x siteSample) float64 { return float64(x.stack) }), "stack-B/client")
-	b.ReportMetric(perClient(func(x siteSample) float64 { return float64(x.rss) }), "RSS-B/client")
-	b.ReportMetric(perClient(func(x siteSample) float64 { return float64(x.goroutines) }), "goroutines/client")
+	b.ReportMetric(perClient(func(x siteSample) uint64 { return x.heap }), "heap-B/client")
+	b.ReportMetric(perClient(func(x siteSample) uint64 { return x.live }), "live-heap-B/client")
+	b.ReportMetric(perClient(func(x siteSample) uint64 { return x.stack }), "stack-B/client")
+	b.ReportMetric(perClient(func(x siteSample) uint64 { return x.rss }), "RSS-B/client")
+	b.ReportMetric(perClient(func(x siteSample) uint64 { return uint64(x.goroutines) }), "goroutines/client")
 	b.ReportMetric(rate, "heartbeats/s")
 	b.ReportMetric(rate/expected, "heartbeats/expected")
-	b.ReportMetric(100*cpu.Seconds()/elapsed.Seconds(), "site-CPU-%")
+	b.ReportMetric(100*busy, "site-CPU-%")
+	b.ReportMetric(100*idleCPU, "idle-site-CPU-%")
 	if beats > 0 {
-		b.ReportMetric(float64(cpu.Microseconds())/float64(beats), "site-CPU-µs/heartbeat")
+		b.ReportMetric(1e6*max(busy-idleCPU, 0)/rate, "site-CPU-µs/heartbeat")
 	}
 	b.ReportMetric(float64(n)/join.Secs, "rejoins/s")
 	b.ReportMetric(0, "ns/op")
-	b.Logf("N=%d heartbeat=%v: enrol %.1fs, rejoin %.1fs; site with N enrolled, offline: heap+stack %.1f MB, %d goroutines, RSS %.1f MB; "+
-		"with N connected: heap+stack %.1f MB (+%.0f B/client), %d goroutines, RSS %.1f MB; "+
-		"heartbeats %.0f/s of %.0f/s expected, site CPU %.1f%% (%.1f µs/heartbeat) over %v",
-		n, every, enrol.Secs, join.Secs, mb(base.heap+base.stack), base.goroutines, mb(base.rss),
-		mb(held.heap+held.stack), mem, held.goroutines, mb(held.rss),
-		rate, expected, 100*cpu.Seconds()/elapsed.Seconds(), float64(cpu.Microseconds())/float64(max(beats, 1)), elapsed.Round(time.Millisecond))
+	b.Logf("N=%d heartbeat=%v: enrol %.1fs, rejoin %.1fs", n, every, enrol.Secs, join.Secs)
+	b.Logf("baseline (N enrolled, none connected): heap+stack %.1f MB, live heap %.1f MB, %d goroutines, %d fds, RSS %.1f MB, CPU %.2f%%",
+		mb(base.heap+base.stack), mb(base.live), base.goroutines, base.fds, mb(base.rss), 100*idleCPU)
+	b.Logf("N connected: heap+stack %.1f MB (%+.0f B/client), live heap %.1f MB, %d goroutines, %d fds, RSS %.1f MB",
+		mb(held.heap+held.stack), mem, mb(held.live), held.goroutines, held.fds, mb(held.rss))
+	b.Logf("heartbeats %.0f/s of %.0f/s expected, site CPU %.2f%% over %v", rate, expected, 100*busy, elapsed.Round(time.Millisecond))
+}
+
+// siteCPU is this process's CPU use (1 = one core) over d.
+func siteCPU(d time.Duration) float64 {
+	c0, t0 := cpuTime(), time.Now()
+	time.Sleep(d)
+	return (cpuTime() - c0).Seconds() / time.Since(t0).Seconds()
+}
+
+func writeProfile(b *testing.B, path string, write func(*os.File) error) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { f.Close() })
+	if err := write(f); err != nil {
+		b.Fatal(err)
+	}
 }
 
 func mb(v uint64) float64 { return float64(v) / (1 << 20) }
 
 type siteSample struct {
 	heap, live, stack, rss uint64
-	goroutines       int
+	goroutines, fds        int
 }
 
 // sampleSite reads this process's memory after letting it settle: the API
@@ -121,6 +151,9 @@ func sampleSite(s *sitetest.Site) siteSample {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	x := siteSample{heap: m.HeapInuse, live: m.HeapAlloc, stack: m.StackInuse, goroutines: runtime.NumGoroutine()}
+	if fds, err := os.ReadDir("/proc/self/fd"); err == nil {
+		x.fds = len(fds)
+	}
 	if b, err := os.ReadFile("/proc/self/statm"); err == nil {
 		var size, res uint64
 		if _, err := fmt.Sscan(string(b), &size, &res); err == nil {
@@ -128,17 +161,6 @@ func sampleSite(s *sitetest.Site) siteSample {
 		}
 	}
 	return x
-}
-
-func writeHeapProfile(b *testing.B, path string) {
-	f, err := os.Create(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	if err := pprof.WriteHeapProfile(f); err != nil {
-		b.Fatal(err)
-	}
 }
 
 func cpuTime() time.Duration {

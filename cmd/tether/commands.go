@@ -152,10 +152,18 @@ func uninstallCmd() *cobra.Command {
 	}
 }
 
-// serviceCmd runs the installed jump client; the init-script, systemd unit
-// or Windows service starts `tether service run`.
+// serviceCmd runs the installed jump client (the init-script, systemd unit
+// or Windows service starts `tether service run`) and controls it through
+// the launcher it was installed with (SPEC F).
 func serviceCmd(g *globals) *cobra.Command {
-	svc := &cobra.Command{Use: "service", Short: "Run or control the installed jump client"}
+	svc := &cobra.Command{Use: "service", Short: "Run or control the installed jump client",
+		// Without this cobra shows help and exits 0 for a misspelt verb.
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageError{fmt.Errorf("unknown command %q for \"tether service\"", args[0])}
+			}
+			return cmd.Help()
+		}}
 	svc.AddCommand(&cobra.Command{
 		Use:   "run",
 		Short: "Run the jump client in the foreground (what the service manager starts)",
@@ -169,6 +177,34 @@ func serviceCmd(g *globals) *cobra.Command {
 			return agent.RunJumpClient(cmd.Context(), agent.JumpOptions{StateDir: g.stateDir, Executable: exe, Logger: logger(g)})
 		},
 	})
+	for _, c := range []struct{ use, short string }{
+		{"start", "Start the installed jump client"},
+		{"stop", "Stop the installed jump client"},
+		{"restart", "Stop and start the installed jump client"},
+		{"status", "Report whether the jump client runs (exit 0 running, 3 stopped, 4 unknown)"},
+	} {
+		var dir string
+		sub := &cobra.Command{
+			Use:   c.use,
+			Short: c.short,
+			Args:  cobra.NoArgs,
+			RunE: func(cmd *cobra.Command, _ []string) error {
+				if dir == "" {
+					exe, err := os.Executable()
+					if err != nil {
+						return err
+					}
+					dir = filepath.Dir(exe)
+				}
+				if code := installer.RunControl(cmd.Context(), dir, c.use, cmd.OutOrStdout(), cmd.ErrOrStderr()); code != 0 {
+					return exitCode(code)
+				}
+				return nil
+			},
+		}
+		sub.Flags().StringVar(&dir, "install-dir", "", "the jump client's install directory (default: the directory of this program)")
+		svc.AddCommand(sub)
+	}
 	for _, c := range []struct {
 		use      string
 		disabled bool

@@ -53,13 +53,18 @@ func StartHeartbeat(ctx context.Context, conn *websocket.Conn, every time.Durati
 		if ctx.Err() != nil {
 			return
 		}
+		start := time.Now()
 		pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 		err := conn.Ping(pctx)
 		cancel()
 		h.mu.Lock()
 		stopped := h.stopped || ctx.Err() != nil
 		if err == nil && !stopped {
-			h.t.Reset(every)
+			next := every - time.Since(start) // keep the cadence of a ticker
+			if next <= 0 {
+				next = every
+			}
+			h.t.Reset(next)
 		}
 		h.mu.Unlock()
 		if err != nil && !stopped {
