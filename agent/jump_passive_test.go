@@ -190,3 +190,22 @@ func sameSet(a, b []string) bool {
 	}
 	return true
 }
+
+// TestJumpClientDroppedMeanwhile: a jump session whose client went away
+// before the technician opened it answers jc_not_connected.
+func TestJumpClientDroppedMeanwhile(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	id, stop := startJumpClient(t, s, installerBinary(t, s, "1h"), t.TempDir())
+	var jump struct {
+		SessionID string `json:"session_id"`
+	}
+	if st := s.Do(s.Token, "POST", "/api/v1/jump-clients/"+id+"/jump", nil, &jump); st != 201 {
+		t.Fatalf("jump: %d", st)
+	}
+	stop()
+	waitOffline(t, s, id)
+	var eb sitetest.ErrorBody
+	if st := s.Do(s.Token, "POST", "/api/v1/sessions/"+jump.SessionID+"/view", map[string]any{}, &eb); st != 409 || eb.Error.Code != "jc_not_connected" {
+		t.Fatalf("view after the client dropped: %d %+v", st, eb)
+	}
+}

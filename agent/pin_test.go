@@ -90,3 +90,17 @@ func TestPinDenied(t *testing.T) {
 	}
 
 }
+
+// TestPinCustomerOffline: a customer who activated but is not connected
+// right now cannot be pinned.
+func TestPinCustomerOffline(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	ss, _, _, a := activeApp(t, s)
+	a.cancel()
+	a.wait()
+	waitStatus(t, s, ss.ID, "activated", false)
+	var eb sitetest.ErrorBody
+	if st := s.Do(s.Token, "POST", "/api/v1/sessions/"+ss.ID+"/pin", map[string]any{}, &eb); st != 409 || eb.Error.Code != "customer_offline" {
+		t.Fatalf("pin an offline customer: %d %+v", st, eb)
+	}
+}

@@ -272,7 +272,9 @@ func (s *smtpSession) Data(r io.Reader) error {
 	return err
 }
 
-func TestEmailLink(t *testing.T) {
+// startWithSMTP starts a site that sends e-mail to a real SMTP sink.
+func startWithSMTP(t *testing.T) (*smtpSink, *sitetest.Site) {
+	t.Helper()
 	sink := &smtpSink{}
 	srv := smtp.NewServer(sink)
 	srv.Domain = "localhost"
@@ -282,9 +284,13 @@ func TestEmailLink(t *testing.T) {
 	}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	s := sitetest.Start(t, func(o *site.Options) {
+	return sink, sitetest.Start(t, func(o *site.Options) {
 		o.SMTP = site.SMTPOptions{Addr: ln.Addr().String(), From: "support@example.test"}
 	})
+}
+
+func TestEmailLink(t *testing.T) {
+	sink, s := startWithSMTP(t)
 	ss := s.CreateSession(map[string]any{"customer_name": "Ann", "customer_email": "ann@example.test"})
 	if ss.EmailSentAt == nil || !ss.EmailSentAt.Equal(s.Clock.Now()) || ss.EmailError != "" {
 		t.Fatalf("email not recorded: %+v", ss)
@@ -303,18 +309,7 @@ func TestEmailLink(t *testing.T) {
 }
 
 func TestEmailInstallerToSeveral(t *testing.T) {
-	sink := &smtpSink{}
-	srv := smtp.NewServer(sink)
-	srv.Domain = "localhost"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	s := sitetest.Start(t, func(o *site.Options) {
-		o.SMTP = site.SMTPOptions{Addr: ln.Addr().String(), From: "support@example.test"}
-	})
+	sink, s := startWithSMTP(t)
 	var in struct {
 		DownloadURL string            `json:"download_url"`
 		EmailErrors map[string]string `json:"email_errors"`
