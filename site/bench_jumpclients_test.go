@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -81,6 +82,10 @@ func BenchmarkIdleJumpClients(b *testing.B) {
 		elapsed += t1.Sub(t0)
 	}
 	b.StopTimer()
+	g.close()
+	// The site's handlers finish (and write last_seen) after the clients
+	// are gone; let them, before the data dir is removed.
+	waitGoroutines(b, base.goroutines)
 	if lost > 0 {
 		b.Errorf("%d of %d idle jump clients lost their connection", lost, n)
 	}
@@ -253,9 +258,23 @@ func waitJumpClientsOnline(b *testing.B, s *sitetest.Site, want int) {
 }
 
 type loadGenProc struct {
-	b   *testing.B
-	in  io.WriteCloser
-	out *bufio.Scanner
+	b     *testing.B
+	in    io.WriteCloser
+	out   *bufio.Scanner
+	close func() // ends the child and waits for it
+}
+
+// waitGoroutines waits until this process runs no more than want
+// goroutines (plus a few of the runtime's and the test's).
+func waitGoroutines(b *testing.B, want int) {
+	deadline := time.Now().Add(time.Minute)
+	for runtime.NumGoroutine() > want+5 {
+		if time.Now().After(deadline) {
+			b.Logf("%d goroutines still running, %d at the start", runtime.NumGoroutine(), want)
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // startLoadGen re-executes this test binary as the load generator.
@@ -277,7 +296,7 @@ func startLoadGen(b *testing.B, installer string, n int) *loadGenProc {
 	}
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
-	b.Cleanup(func() {
+	stop := sync.OnceFunc(func() {
 		in.Close()
 		select {
 		case <-done:
@@ -286,7 +305,8 @@ func startLoadGen(b *testing.B, installer string, n int) *loadGenProc {
 			<-done
 		}
 	})
-	return &loadGenProc{b: b, in: in, out: bufio.NewScanner(out)}
+	b.Cleanup(stop)
+	return &loadGenProc{b: b, in: in, out: bufio.NewScanner(out), close: stop}
 }
 
 // call sends one command and fails the benchmark unless every client did it.
