@@ -83,9 +83,6 @@ func BenchmarkIdleJumpClients(b *testing.B) {
 	}
 	b.StopTimer()
 	g.close()
-	// The site's handlers finish (and write last_seen) after the clients
-	// are gone; let them, before the data dir is removed.
-	waitGoroutines(b, base.goroutines)
 	if lost > 0 {
 		b.Errorf("%d of %d idle jump clients lost their connection", lost, n)
 	}
@@ -261,7 +258,7 @@ type loadGenProc struct {
 	b     *testing.B
 	in    io.WriteCloser
 	out   *bufio.Scanner
-	close func() // ends the child and waits for it
+	close func() // ends the child and waits for the site to let go
 }
 
 // waitGoroutines waits until this process runs no more than want
@@ -296,6 +293,7 @@ func startLoadGen(b *testing.B, installer string, n int) *loadGenProc {
 	}
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
+	before := runtime.NumGoroutine()
 	stop := sync.OnceFunc(func() {
 		in.Close()
 		select {
@@ -304,6 +302,9 @@ func startLoadGen(b *testing.B, installer string, n int) *loadGenProc {
 			cmd.Process.Kill()
 			<-done
 		}
+		// The site's handlers finish (and write last_seen) after the
+		// clients are gone; let them, before the data dir is removed.
+		waitGoroutines(b, before)
 	})
 	b.Cleanup(stop)
 	return &loadGenProc{b: b, in: in, out: bufio.NewScanner(out), close: stop}
