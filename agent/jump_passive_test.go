@@ -2,6 +2,7 @@ package agent_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -73,19 +74,19 @@ func TestPassiveJumpClient(t *testing.T) {
 	// Stopped, it is still listed passive for a while, but does not come.
 	cancel()
 	result(t, done)
-	busy := make(chan int, 1)
+	busy := make(chan string, 1)
 	go func() {
 		time.Sleep(500 * time.Millisecond)
 		var eb sitetest.ErrorBody
-		s.Do(s.Token, "POST", "/api/v1/jump-clients/"+id+"/jump", nil, &eb)
-		busy <- map[string]int{"server_busy": 503}[eb.Error.Code]
+		st := s.Do(s.Token, "POST", "/api/v1/jump-clients/"+id+"/jump", nil, &eb)
+		busy <- fmt.Sprint(st, " ", eb.Error.Code)
 	}()
 	var eb sitetest.ErrorBody
 	if st := s.Do(s.Token, "POST", "/api/v1/jump-clients/"+id+"/jump", nil, &eb); st != 504 || eb.Error.Code != "jc_connect_timeout" {
 		t.Fatalf("jump to a gone passive client: %d %+v", st, eb)
 	}
-	if got := <-busy; got != 503 {
-		t.Fatal("a second jump while the only slot waited was not refused with server_busy")
+	if got := <-busy; got != "503 server_busy" {
+		t.Fatalf("a second jump while the only slot waited: %s, want 503 server_busy", got)
 	}
 }
 

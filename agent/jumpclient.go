@@ -117,8 +117,9 @@ func (j *jumpClient) serveView(ctx context.Context, v *wire.View) {
 	}
 }
 
-func (j *jumpClient) enrolledID() string {
-	b, err := os.ReadFile(j.st.path(JumpClientFile))
+// enrolledID is the jump client ID saved at enrolment ("" before).
+func (st *State) enrolledID() string {
+	b, err := os.ReadFile(st.path(JumpClientFile))
 	if err != nil {
 		return ""
 	}
@@ -131,7 +132,7 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) er
 	h := j.hello
 	h.Host = collectHost()
 	h.Disabled = Disabled(j.st.Dir)
-	if h.JumpClientID = j.enrolledID(); h.JumpClientID != "" {
+	if h.JumpClientID = j.st.enrolledID(); h.JumpClientID != "" {
 		h.Enroll = nil
 	}
 	c, w, err := connect(ctx, j.cfg, h, key)

@@ -46,8 +46,7 @@ func ReportUninstalled(ctx context.Context, exe, stateDir string) error {
 	if err != nil {
 		return err
 	}
-	j := &jumpClient{st: st}
-	id := j.enrolledID()
+	id := st.enrolledID()
 	if id == "" {
 		return nil // never enrolled: nothing is listed
 	}

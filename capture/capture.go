@@ -28,7 +28,6 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/tetherhq/tether/internal/backends"
@@ -128,26 +127,22 @@ var ErrUnsupported = errors.New("capture: screen capture is not supported on thi
 var ErrClosed = errors.New("capture: capturer closed")
 
 // Option configures [Open].
-type Option func(*config)
+type Option = backends.Option
 
-type config struct {
-	backend string // "" = automatic
-	display string // X11 display name; "" = $DISPLAY
-	logger  *slog.Logger
-}
+type config = backends.Config
 
 // WithBackend forces one backend by name instead of automatic selection; Open
 // then fails rather than falling back.
-func WithBackend(name string) Option { return func(c *config) { c.backend = name } }
+func WithBackend(name string) Option { return backends.WithBackend(name) }
 
 // WithX11Display selects the X11 display (e.g. ":1") instead of $DISPLAY.
 // Ignored on platforms without X11. Note that the screenshot backend can only
 // use $DISPLAY (its library has no parameter) and refuses other values.
-func WithX11Display(name string) Option { return func(c *config) { c.display = name } }
+func WithX11Display(name string) Option { return backends.WithX11Display(name) }
 
 // WithLogger sets the logger for backend selection and runtime warnings
 // (default slog.Default()).
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+func WithLogger(l *slog.Logger) Option { return backends.WithLogger(l) }
 
 // registry holds the compiled-in backends; per-OS files register theirs
 // from init() so that the portable code never names an OS-specific type.
@@ -165,14 +160,8 @@ func Backends() []string { return registry.Names() }
 // screenshot backend when SHM cannot be used (remote X, extension missing,
 // attach refused); on Windows and cgo-enabled macOS the screenshot backend.
 func Open(opts ...Option) (Capturer, error) {
-	cfg := &config{backend: os.Getenv(EnvBackend), logger: slog.Default()}
-	for _, o := range opts {
-		o(cfg)
-	}
-	if cfg.logger == nil {
-		cfg.logger = slog.Default()
-	}
-	return registry.Open(cfg.backend, cfg, cfg.logger)
+	cfg := backends.NewConfig(EnvBackend, opts)
+	return registry.Open(cfg.Backend, cfg, cfg.Logger)
 }
 
 // sleepCtx waits for d or ctx, whichever comes first; it is the Wait of

@@ -56,15 +56,15 @@ type xshmCapturer struct {
 // openXShm connects to the X server and sets everything up; any failure is
 // returned so that Open can fall back to the portable backend.
 func openXShm(cfg *config) (_ *xshmCapturer, err error) {
-	conn, err := xgb.NewConnDisplay(cfg.display)
+	conn, err := xgb.NewConnDisplay(cfg.Display)
 	if err != nil {
-		return nil, fmt.Errorf("connect to X display %q: %w", cfg.display, err)
+		return nil, fmt.Errorf("connect to X display %q: %w", cfg.Display, err)
 	}
 	screen := xproto.Setup(conn).DefaultScreen(conn)
 	x := &xshmCapturer{
 		conn:    conn,
 		root:    screen.Root,
-		log:     cfg.logger.With("backend", BackendXShm),
+		log:     cfg.Logger.With("backend", BackendXShm),
 		dirty:   make(chan struct{}, 1),
 		done:    make(chan struct{}),
 		closing: make(chan struct{}),

@@ -31,11 +31,11 @@ type screenshotCapturer struct {
 
 func openScreenshot(cfg *config) (*screenshotCapturer, error) {
 	if runtime.GOOS != "windows" && runtime.GOOS != "darwin" &&
-		cfg.display != "" && cfg.display != os.Getenv("DISPLAY") {
+		cfg.Display != "" && cfg.Display != os.Getenv("DISPLAY") {
 		// The library always dials $DISPLAY; capturing another display
 		// than the one asked for would be worse than failing.
 		return nil, fmt.Errorf("capture: %s backend can only use $DISPLAY (%q), not %q",
-			BackendScreenshot, os.Getenv("DISPLAY"), cfg.display)
+			BackendScreenshot, os.Getenv("DISPLAY"), cfg.Display)
 	}
 	s := &screenshotCapturer{}
 	ds, err := s.Displays()
@@ -47,7 +47,7 @@ func openScreenshot(cfg *config) (*screenshotCapturer, error) {
 	if _, err := s.Grab(0); err != nil {
 		return nil, err
 	}
-	cfg.logger.Debug("screenshot backend ready", "displays", len(ds))
+	cfg.Logger.Debug("screenshot backend ready", "displays", len(ds))
 	return s, nil
 }
 

@@ -25,7 +25,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 
 	"github.com/tetherhq/tether/internal/backends"
 )
@@ -122,24 +121,20 @@ var (
 )
 
 // Option configures [Open].
-type Option func(*config)
+type Option = backends.Option
 
-type config struct {
-	backend string
-	display string
-	logger  *slog.Logger
-}
+type config = backends.Config
 
 // WithBackend forces one backend by name instead of trying them in order.
-func WithBackend(name string) Option { return func(c *config) { c.backend = name } }
+func WithBackend(name string) Option { return backends.WithBackend(name) }
 
 // WithX11Display selects the X display (":0", ":1.0", ...) instead of
 // $DISPLAY.
-func WithX11Display(name string) Option { return func(c *config) { c.display = name } }
+func WithX11Display(name string) Option { return backends.WithX11Display(name) }
 
 // WithLogger sets the logger for backend selection and asynchronous
 // errors; the default is slog.Default().
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+func WithLogger(l *slog.Logger) Option { return backends.WithLogger(l) }
 
 // registry holds the compiled-in backends; per-OS files register theirs
 // from init() so that the portable code never names an OS-specific type.
@@ -156,14 +151,8 @@ func Backends() []string { return registry.Names() }
 // [WithBackend] or $TETHER_INPUT. When a backend fails to open, the next one
 // is tried and the failure is logged.
 func Open(opts ...Option) (Injector, error) {
-	cfg := &config{backend: os.Getenv(EnvBackend), logger: slog.Default()}
-	for _, o := range opts {
-		o(cfg)
-	}
-	if cfg.logger == nil {
-		cfg.logger = slog.Default()
-	}
-	return registry.Open(cfg.backend, cfg, cfg.logger)
+	cfg := backends.NewConfig(EnvBackend, opts)
+	return registry.Open(cfg.Backend, cfg, cfg.Logger)
 }
 
 // clampNotches limits a wheel amount to ±MaxWheelNotches.

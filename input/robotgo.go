@@ -66,14 +66,14 @@ type robotgoInjector struct {
 }
 
 func openRobotgo(cfg *config) (Injector, error) {
-	if cfg.display != "" {
-		if err := robotgo.SetXDisplayName(cfg.display); err != nil {
-			return nil, fmt.Errorf("robotgo display %q: %w", cfg.display, err)
+	if cfg.Display != "" {
+		if err := robotgo.SetXDisplayName(cfg.Display); err != nil {
+			return nil, fmt.Errorf("robotgo display %q: %w", cfg.Display, err)
 		}
 		// robotgo types non-ASCII text through a second XOpenDisplay(NULL)
 		// connection that ignores SetXDisplayName and crashes when $DISPLAY
 		// is unset, so point $DISPLAY at the same server.
-		if err := os.Setenv("DISPLAY", cfg.display); err != nil {
+		if err := os.Setenv("DISPLAY", cfg.Display); err != nil {
 			return nil, fmt.Errorf("robotgo: set DISPLAY: %w", err)
 		}
 	}

@@ -67,9 +67,9 @@ type keyPress struct {
 }
 
 func openXTest(cfg *config) (Injector, error) {
-	conn, err := xgb.NewConnDisplay(cfg.display)
+	conn, err := xgb.NewConnDisplay(cfg.Display)
 	if err != nil {
-		return nil, fmt.Errorf("connect to X display %q: %w", cfg.display, err)
+		return nil, fmt.Errorf("connect to X display %q: %w", cfg.Display, err)
 	}
 	if err := xtest.Init(conn); err != nil {
 		conn.Close()
@@ -83,7 +83,7 @@ func openXTest(cfg *config) (Injector, error) {
 	x := &xtestInjector{
 		conn:     conn,
 		root:     setup.DefaultScreen(conn).Root,
-		log:      cfg.logger,
+		log:      cfg.Logger,
 		keysDown: map[string]keyPress{},
 		buttons:  map[byte]bool{},
 		loopDone: make(chan struct{}),

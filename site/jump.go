@@ -48,11 +48,15 @@ func (s *Server) jump(ctx context.Context, a *authed, id string) (*store.Session
 		if err := s.wakePassive(ctx, jc.ID); err != nil {
 			return nil, err
 		}
+		// Its check-in just stored fresh statistics, version and switch.
+		if jc, err = s.store.JumpClient(ctx, jc.ID); err != nil {
+			return nil, wire.Err(wire.JumpInternal)
+		}
 	}
-	if s.jumpDisabled(ctx, jc.ID) {
+	switch {
+	case jc.Disabled:
 		return nil, wire.Err(wire.JCDisabled)
-	}
-	if s.updatePending(ctx, jc.ID) {
+	case s.updateDue(jc):
 		return nil, wire.Err(wire.JCVersionMismatch)
 	}
 	now := s.clock.Now()
@@ -94,11 +98,4 @@ func (s *Server) createJumpSession(ctx context.Context, ss *store.Session) error
 		s.log.Error("jump: create session", "jump_client", ss.JumpClientID, "err", err)
 		return wire.Err(wire.JumpInternal)
 	}
-}
-
-// jumpDisabled reads the client's current disable switch (it may have
-// changed since the list was read).
-func (s *Server) jumpDisabled(ctx context.Context, id string) bool {
-	jc, err := s.store.JumpClient(ctx, id)
-	return err == nil && jc.Disabled
 }

@@ -44,9 +44,7 @@ func (s *Server) serveJumpClient(ctx context.Context, ac *agentConn, h *wire.Hel
 		return
 	}
 	ac.id, ac.jump = jc.ID, true
-	s.touchJumpClient(ctx, jc.ID, func(x *store.JumpClient) {
-		x.Host, x.Version, x.Disabled, x.Uninstalled = h.Host, h.Version, h.Disabled, false
-	})
+	s.storeHello(ctx, jc.ID, h)
 	defer s.touchJumpClient(context.WithoutCancel(ctx), jc.ID, nil)
 	joined := func() *wire.End {
 		if x, err := s.store.JumpClient(ctx, jc.ID); errors.Is(err, store.ErrNotFound) || (err == nil && x.Removed) {
@@ -61,6 +59,14 @@ func (s *Server) serveJumpClient(ctx context.Context, ac *agentConn, h *wire.Hel
 			s.touchJumpClient(ctx, jc.ID, func(x *store.JumpClient) { x.Host, x.Disabled = m.Host, m.Disabled })
 		}
 		return false
+	})
+}
+
+// storeHello keeps what a client reports on each connection or check-in
+// (C6 statistics, version, local switch); it is evidently installed again.
+func (s *Server) storeHello(ctx context.Context, id string, h *wire.Hello) {
+	s.touchJumpClient(ctx, id, func(x *store.JumpClient) {
+		x.Host, x.Version, x.Disabled, x.Uninstalled = h.Host, h.Version, h.Disabled, false
 	})
 }
 
@@ -161,11 +167,11 @@ type jumpClientView struct {
 }
 
 func (s *Server) jcView(jc *store.JumpClient) *jumpClientView {
-	status := string(wire.JumpOffline)
+	status, online := string(wire.JumpOffline), s.hub.online(jc.ID)
 	switch {
-	case s.hub.online(jc.ID) && jc.Disabled:
+	case online && jc.Disabled:
 		status = string(wire.JumpDisabled)
-	case s.hub.online(jc.ID):
+	case online:
 		status = string(wire.JumpOnline)
 	case jc.Uninstalled:
 		status = string(wire.JumpUninstalled)
@@ -177,7 +183,8 @@ func (s *Server) jcView(jc *store.JumpClient) *jumpClientView {
 		PublicIP: jc.PublicIP, ConsoleUser: jc.Host.ConsoleUser, Domain: jc.Host.Domain, Workgroup: jc.Host.Workgroup,
 		OS: jc.Host.OS + "-" + jc.Host.Arch, Version: jc.Version, LastSeen: jc.LastSeen, HasDisplay: jc.Host.HasDisplay,
 		Mode: jc.Mode, Passive: jc.Passive, BootTime: jc.Host.BootTime, CreatedAt: jc.CreatedAt}
-	if !jc.Host.BootTime.IsZero() && (status == string(wire.JumpOnline) || status == string(wire.JumpPassive) || status == string(wire.JumpDisabled)) {
+	// Uptime is only known while the client reports in (online or passive).
+	if !jc.Host.BootTime.IsZero() && (online || status == string(wire.JumpPassive)) {
 		v.UptimeSec = int64(s.clock.Now().Sub(jc.Host.BootTime).Seconds())
 	}
 	return v

@@ -66,10 +66,7 @@ func (s *Server) expire(ctx context.Context, id string) (*store.Session, error) 
 		detail = "session lifetime after activation passed"
 	}
 	s.audit(ctx, "expired", ss.ID, "site", "", detail)
-	s.hub.end(ss.ID, wire.SessionExpired)
-	if ss.JumpClientID != "" {
-		s.sleepIfPassive(ctx, ss.JumpClientID)
-	}
+	s.tellEnded(ctx, ss, wire.SessionExpired)
 	return ss, nil
 }
 
@@ -99,10 +96,7 @@ func (s *Server) endSession(ctx context.Context, id string, to wire.SessionStatu
 		return nil, err
 	}
 	s.audit(ctx, string(to), id, actor, addr, "")
-	s.hub.end(id, to.EndCode())
-	if ss.JumpClientID != "" {
-		s.sleepIfPassive(ctx, ss.JumpClientID)
-	}
+	s.tellEnded(ctx, ss, to.EndCode())
 	return ss, nil
 }
 
@@ -147,4 +141,13 @@ func (s *Server) audit(ctx context.Context, event, sessionID, actor, addr, detai
 		s.log.Error("audit", "event", event, "err", err)
 	}
 	s.log.Info("audit", "event", event, "session", sessionID, "actor", actor, "addr", addr, "detail", detail)
+}
+
+// tellEnded tells the agent of an ended session: a support app ends, and a
+// passive-mode jump client woken for it goes back to checking in (C9).
+func (s *Server) tellEnded(ctx context.Context, ss *store.Session, code wire.Code) {
+	s.hub.end(ss.ID, code)
+	if ss.JumpClientID != "" {
+		s.sleepIfPassive(ctx, ss.JumpClientID)
+	}
 }

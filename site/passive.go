@@ -90,9 +90,7 @@ func (s *Server) activeLimitReached(id string) bool {
 // checkIn answers a passive check-in: statistics are stored, and the client
 // is told when to come back.
 func (s *Server) checkIn(ctx context.Context, ac *agentConn, h *wire.Hello, jc *store.JumpClient) {
-	s.touchJumpClient(ctx, jc.ID, func(x *store.JumpClient) {
-		x.Host, x.Version, x.Disabled, x.Uninstalled = h.Host, h.Version, h.Disabled, false
-	})
+	s.storeHello(ctx, jc.ID, h)
 	s.passive.checkedIn(jc.ID, s.clock.Now())
 	ac.send(ctx, s.welcome(h, wire.Welcome{JumpClientID: jc.ID, CheckIn: s.opts.JCCheckIn}))
 	ac.conn.Close(websocket.StatusNormalClosure, "check in again later")

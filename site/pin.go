@@ -3,6 +3,7 @@ package site
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -157,8 +158,11 @@ func (s *Server) checkPin(ctx context.Context, a *authed, ss *store.Session, req
 // pinnedClient returns the jump client (not removed) a session was pinned as.
 func (s *Server) pinnedClient(ctx context.Context, sessionID string) (string, error) {
 	in, err := s.store.PinInstaller(ctx, sessionID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", nil // never pinned
+	}
 	if err != nil {
-		return "", nil //nolint:nilerr // no pin installer: not pinned
+		return "", err
 	}
 	ids, err := s.store.InstallerJumpClients(ctx, in.ID)
 	for _, id := range ids {

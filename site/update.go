@@ -52,13 +52,6 @@ func (s *Server) updateDue(jc *store.JumpClient) bool {
 	return ok
 }
 
-// updatePending reads the client's version as of now (a woken passive
-// client has just checked in with it) for the jc_version_mismatch refusal.
-func (s *Server) updatePending(ctx context.Context, id string) bool {
-	jc, err := s.store.JumpClient(ctx, id)
-	return err == nil && s.updateDue(jc)
-}
-
 // checkInUpdate runs at a jump client's check-in, before its new version is
 // stored: it audits a finished update and returns the offer for a client
 // that still needs one (nil when none is due or it cannot be made).

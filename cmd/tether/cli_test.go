@@ -19,26 +19,30 @@ func TestHelpGolden(t *testing.T) {
 		"root":    {"--help"},
 		"support": {"support", "--help"},
 	} {
-		t.Run(name, func(t *testing.T) {
-			var out bytes.Buffer
-			cmd := rootCmd()
-			cmd.SetOut(&out)
-			cmd.SetArgs(args)
-			if err := cmd.Execute(); err != nil {
-				t.Fatal(err)
-			}
-			golden := filepath.Join("testdata", name+".golden")
-			if *update {
-				os.WriteFile(golden, out.Bytes(), 0o644)
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(out.Bytes(), want) {
-				t.Fatalf("help changed (run with -update if intended):\n%s", out.String())
-			}
-		})
+		t.Run(name, func(t *testing.T) { helpGolden(t, name, args) })
+	}
+}
+
+// helpGolden compares what `tether args…` prints with testdata/name.golden.
+func helpGolden(t *testing.T, name string, args []string) {
+	t.Helper()
+	var out bytes.Buffer
+	cmd := rootCmd()
+	cmd.SetOut(&out)
+	cmd.SetArgs(args)
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", name+".golden")
+	if *update {
+		os.WriteFile(golden, out.Bytes(), 0o644)
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out.Bytes(), want) {
+		t.Fatalf("help changed (run with -update if intended):\n%s", out.String())
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"sync"
 )
@@ -80,4 +81,36 @@ func (r *Registry[T, C]) Open(forced string, cfg C, log *slog.Logger) (T, error)
 		return zero, r.Unsupported
 	}
 	return zero, fmt.Errorf("%s: no usable backend: %w", r.Kind, errors.Join(errs...))
+}
+
+// Config is what capture and input backends open with.
+type Config struct {
+	Backend string // forced backend; "" = automatic
+	Display string // X11 display name; "" = $DISPLAY
+	Logger  *slog.Logger
+}
+
+// Option configures a Config.
+type Option func(*Config)
+
+// WithBackend forces one backend by name.
+func WithBackend(name string) Option { return func(c *Config) { c.Backend = name } }
+
+// WithX11Display selects the X11 display instead of $DISPLAY.
+func WithX11Display(name string) Option { return func(c *Config) { c.Display = name } }
+
+// WithLogger sets the logger (nil keeps slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(c *Config) { c.Logger = l } }
+
+// NewConfig applies opts over the defaults: the backend named in the
+// environment variable env, and slog.Default().
+func NewConfig(env string, opts []Option) *Config {
+	c := &Config{Backend: os.Getenv(env), Logger: slog.Default()}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
 }
