@@ -156,22 +156,6 @@ func TestControlGolden(t *testing.T) {
 	compareGolden(t, "control.golden", got.Bytes())
 }
 
-func compareGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs; run go test -update and review the diff. Got:\n%s", path, got)
-	}
-}
 
 // TestRunControlErrors: exit statuses when there is nothing to control.
 func TestRunControlErrors(t *testing.T) {

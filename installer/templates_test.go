@@ -38,20 +38,8 @@ func TestGoldenFiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join("testdata", g.golden)
-			if *update {
-				if err := os.WriteFile(path, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from the rendered template; run go test -update and review the diff", path)
-			}
-			g.check(t, path, got)
+			compareGolden(t, g.golden, got)
+			g.check(t, filepath.Join("testdata", g.golden), got)
 		})
 	}
 }
