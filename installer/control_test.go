@@ -156,7 +156,6 @@ func TestControlGolden(t *testing.T) {
 	compareGolden(t, "control.golden", got.Bytes())
 }
 
-
 // TestRunControlErrors: exit statuses when there is nothing to control.
 func TestRunControlErrors(t *testing.T) {
 	empty := t.TempDir()
