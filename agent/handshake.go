@@ -8,37 +8,12 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"github.com/tetherhq/tether/embedcfg"
 	"github.com/tetherhq/tether/wire"
 )
 
 // Version is the agent's build version, set by cmd/tether.
 var Version = "dev"
-
-// ctrl is an agent's control channel to the site.
-type ctrl struct {
-	conn *websocket.Conn
-}
-
-func (c *ctrl) send(ctx context.Context, m wire.Msg) error {
-	b, err := wire.Encode(m)
-	if err != nil {
-		return err
-	}
-	wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-	defer cancel()
-	return c.conn.Write(wctx, websocket.MessageText, b)
-}
-
-func (c *ctrl) recv(ctx context.Context) (wire.Msg, error) {
-	_, b, err := c.conn.Read(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return wire.Decode(b)
-}
 
 // errSiteProof means the peer answered with a welcome it could not sign
 // with the site key of our config: not our site.
@@ -60,7 +35,7 @@ func handshake(ctx context.Context, c *ctrl, hello wire.Hello, key ed25519.Priva
 	}
 	nonce := make([]byte, 32)
 	rand.Read(nonce)
-	hello.Protocol, hello.Version, hello.Nonce = wire.ProtocolVersion, Version, nonce
+	hello.Protocol, hello.Version, hello.Nonce, hello.Beats = wire.ProtocolVersion, Version, nonce, true
 	hello.Identity = key.Public().(ed25519.PublicKey)
 	hello.Proof = ed25519.Sign(key, wire.ProofMessage(ch.Nonce, hello.Config))
 	if err := c.send(hctx, hello); err != nil {
@@ -89,10 +64,10 @@ func connect(ctx context.Context, cfg *embedcfg.Config, hello wire.Hello, key ed
 		return nil, nil, err
 	}
 	conn.SetReadLimit(wire.MaxControlMessage)
-	c := &ctrl{conn: conn}
+	c := newCtrl(conn)
 	w, err := handshake(ctx, c, hello, key, cfg.SiteKey)
 	if err != nil {
-		conn.CloseNow()
+		c.close()
 		return nil, nil, err
 	}
 	return c, w, nil

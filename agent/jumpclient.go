@@ -17,7 +17,6 @@ import (
 	"github.com/tetherhq/tether/embedcfg"
 	"github.com/tetherhq/tether/installer"
 	"github.com/tetherhq/tether/internal/backoff"
-	"github.com/tetherhq/tether/internal/wsutil"
 	"github.com/tetherhq/tether/wire"
 )
 
@@ -139,7 +138,7 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) er
 	if err != nil {
 		return err
 	}
-	defer c.conn.CloseNow()
+	defer c.close()
 	if h.JumpClientID == "" {
 		b, _ := json.Marshal(enrolment{ID: w.JumpClientID})
 		if err := writeSecret(j.st.path(JumpClientFile), b); err != nil {
@@ -153,7 +152,7 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) er
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go wsutil.Heartbeat(cctx, c.conn, w.Heartbeat)
+	go c.keepAlive(cctx, w.Heartbeat)
 	go j.watchDisabled(cctx, c, h.Disabled)
 	for {
 		m, err := c.recv(cctx)

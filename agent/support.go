@@ -136,7 +136,7 @@ func (s *Support) checkPrevious(ctx context.Context) error {
 	}
 	c, _, err := connect(ctx, prevCfg, s.hello(prev.Config), s.key)
 	if err == nil {
-		c.conn.CloseNow()
+		c.close()
 	}
 	switch wire.CodeOf(err) {
 	case wire.SessionClosed, wire.SessionDeleted, wire.SessionExpired, wire.SessionInvalid:

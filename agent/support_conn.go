@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/tetherhq/tether/internal/wsutil"
 	"github.com/tetherhq/tether/wire"
 )
 
@@ -15,7 +14,12 @@ func (s *Support) connectOnce(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer c.conn.CloseNow()
+	defer c.close()
+	// Beats start at once: the site expects them while the customer types
+	// the security code too.
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go c.keepAlive(cctx, w.Heartbeat)
 	if w.NeedSecurityCode {
 		if err := s.activate(ctx, c); err != nil {
 			return err
@@ -26,9 +30,6 @@ func (s *Support) connectOnce(ctx context.Context) error {
 	if s.lines != nil { // activation no longer needs the terminal
 		s.cmdOnce.Do(func() { go s.readCommands(ctx) })
 	}
-	cctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go wsutil.Heartbeat(cctx, c.conn, w.Heartbeat)
 	return s.serve(cctx, c)
 }
 

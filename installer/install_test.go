@@ -24,8 +24,14 @@ import (
 
 // fakeAgent stands in for the tether binary: it records its argv and uid
 // and stays up like a jump client until SIGTERM. It must not exec, so its
-// /proc cmdline keeps DIR/tether, which the init-script matches.
+// /proc cmdline keeps DIR/tether, which the init-script matches. Called
+// as `tether uninstall` (the uninstall script telling the site) it records
+// that and returns, like the real one.
 const fakeAgent = `#!/bin/sh
+if [ "$1" = uninstall ]; then
+	printf '%s\n' "$@" >"$(dirname "$0")/../uninstall-report"
+	exit 0
+fi
 printf '%s\n' "$@" >"$(dirname "$0")/agent-args"
 id -u >"$(dirname "$0")/agent-uid"
 trap 'kill $child 2>/dev/null; exit 0' TERM INT
@@ -195,9 +201,13 @@ func TestInstallInitScriptEndToEnd(t *testing.T) {
 		t.Fatalf("start over stale pidfile = %d: %s", code, out)
 	}
 	checkRunning(t, dir, uid)
-	// The uninstall script stops the agent and removes everything.
+	// The uninstall script tells the site, stops the agent and removes
+	// everything.
 	if code, out := shStatus(t, filepath.Join(dir, "uninstall"), ""); code != 0 {
 		t.Fatalf("uninstall = %d: %s", code, out)
+	}
+	if got := readFile(filepath.Dir(dir), "uninstall-report"); got != "uninstall\n--report-only\n" {
+		t.Errorf("uninstall script told the site with %q", got)
 	}
 	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("install dir still there: %v", err)

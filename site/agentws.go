@@ -30,14 +30,31 @@ func (s *Server) handleAgentConnect(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, wire.Errorf(wire.TooManyRequests, "Too many connections. Try again later."))
 		return
 	}
-	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	s.agentConns.Add(1) // before the hijack, while Shutdown still waits for us
+	conn, link, err := acceptAgent(w, r)
 	if err != nil {
+		s.agentConns.Done()
 		return
 	}
-	defer conn.CloseNow()
 	conn.SetReadLimit(wire.MaxControlMessage)
-	ctx := r.Context()
-	ac := &agentConn{conn: conn}
+	ac := &agentConn{conn: conn, link: link}
+	ac.atEnd(s.agentConns.Done)
+	ac.atEnd(func() { conn.CloseNow() })
+	// The conversation runs on its own goroutine and the handler returns,
+	// so that net/http drops its per-connection state and buffers (and the
+	// goroutine that ran the TLS handshake) while the agent stays connected.
+	go func() {
+		s.agentConversation(s.agentCtx, ac, addr)
+		if !ac.detached {
+			ac.finish()
+		}
+	}()
+}
+
+// agentConversation is the handshake and then the connected agent's
+// service; cleanups go to ac.atEnd, since serveIdle may return before the
+// connection ends.
+func (s *Server) agentConversation(ctx context.Context, ac *agentConn, addr string) {
 	hello, nonce, err := s.readHello(ctx, ac)
 	if err != nil {
 		return
@@ -82,7 +99,7 @@ func (s *Server) serveSupportApp(ctx context.Context, ac *agentConn, h *wire.Hel
 	welcome := wire.Welcome{SessionID: ss.ID, Status: ss.Status, NeedSecurityCode: !ss.Status.Activated(),
 		Technician: ss.Technician, ExpiresAt: ss.ExpiresAt}
 	s.setOnline(ctx, ss.ID, true)
-	defer s.setOnline(context.WithoutCancel(ctx), ss.ID, false)
+	ac.atEnd(func() { s.setOnline(context.WithoutCancel(ctx), ss.ID, false) })
 	ended := func() *wire.End {
 		if x, err := s.store.Session(ctx, ss.ID); err == nil && !x.Live() {
 			return &wire.End{Code: x.Status.EndCode()}
@@ -104,7 +121,9 @@ func (s *Server) serveSupportApp(ctx context.Context, ac *agentConn, h *wire.Hel
 
 // serveConnected sends the welcome (with the site's proof over the agent's
 // nonce), keeps the agent in the hub with a heartbeat, and hands each of its
-// messages to handle until the link drops or handle reports it is done.
+// messages to handle until the link drops or handle reports it is done. An
+// agent that beats is served by serveIdle, and serveConnected returns at
+// once; others by this goroutine, pinged by the site.
 //
 // ended is asked again once the agent is in the hub: a session ended or a
 // jump client removed between admission and registration would otherwise
@@ -114,10 +133,14 @@ func (s *Server) serveConnected(ctx context.Context, ac *agentConn, h *wire.Hell
 		return
 	}
 	s.hub.add(ac)
-	defer s.hub.remove(ac)
+	ac.atEnd(func() { s.hub.remove(ac) })
 	if end := ended(); end != nil {
 		ac.send(ctx, *end)
-		ac.conn.Close(websocket.StatusNormalClosure, string(end.Code))
+		ac.close(websocket.StatusNormalClosure, string(end.Code))
+		return
+	}
+	if h.Beats && ac.link != nil {
+		s.serveIdle(ac, handle)
 		return
 	}
 	defer wsutil.StartHeartbeat(ctx, ac.conn, s.opts.Heartbeat)()
@@ -180,7 +203,7 @@ func (s *Server) refuse(ctx context.Context, ac *agentConn, err error) {
 		we = wire.Err(wire.Internal)
 	}
 	ac.send(ctx, wire.ErrorMsg{Code: we.Code, Message: we.Message})
-	ac.conn.Close(websocket.StatusPolicyViolation, string(we.Code))
+	ac.close(websocket.StatusPolicyViolation, string(we.Code))
 }
 
 // admitSupport checks a support app's hello and binds the session to its

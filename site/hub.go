@@ -14,7 +14,63 @@ import (
 type agentConn struct {
 	id   string // session (or jump client) ID
 	conn *websocket.Conn
-	jump bool // a jump client's channel (else a support app's)
+	jump bool     // a jump client's channel (else a support app's)
+	link *rawLink // what lies under conn, when it can idle (idle.go)
+	// detached is set when the connection is served by serveIdle: its
+	// conversation's goroutine has returned and finish runs later.
+	detached bool
+
+	mu      sync.Mutex
+	closing bool     // a Close (which reads the peer's close frame) began
+	ends    []func() // run by finish, last first
+	endOnce sync.Once
+}
+
+// atEnd registers f to run when the connection is over, like a defer that
+// outlives the goroutine that registered it.
+func (a *agentConn) atEnd(f func()) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.ends = append(a.ends, f)
+}
+
+// finish runs what atEnd registered, once, last first.
+func (a *agentConn) finish() {
+	a.endOnce.Do(func() {
+		a.mu.Lock()
+		ends := a.ends
+		a.ends = nil
+		a.mu.Unlock()
+		for i := len(ends) - 1; i >= 0; i-- {
+			ends[i]()
+		}
+	})
+}
+
+// close closes with the WebSocket close handshake and finishes. Close reads
+// the peer's answer itself, so the idle path's buffer check must not run
+// alongside: closing tells it to leave the reading to Read from now on.
+func (a *agentConn) close(code websocket.StatusCode, reason string) {
+	a.mu.Lock()
+	a.closing = true
+	a.mu.Unlock()
+	a.conn.Close(code, reason)
+	a.finish()
+}
+
+// closeNow drops the connection and finishes. Finishing here, not only when
+// a reader notices, matters for idle connections: on Linux nothing waits on
+// their socket that a close would wake (idle.go).
+func (a *agentConn) closeNow() {
+	a.conn.CloseNow()
+	a.finish()
+}
+
+// pending reports whether the idle path should read now (see idle.go).
+func (a *agentConn) pending() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.closing || a.link.buffered()
 }
 
 // send writes one control message; coder/websocket allows concurrent writes.
@@ -48,7 +104,7 @@ func (h *hub) add(a *agentConn) {
 	}
 	h.mu.Unlock()
 	if old != nil {
-		old.conn.Close(websocket.StatusPolicyViolation, "replaced by a newer connection")
+		old.close(websocket.StatusPolicyViolation, "replaced by a newer connection")
 	}
 }
 
@@ -86,7 +142,7 @@ func (h *hub) end(id string, code wire.Code) {
 		return
 	}
 	a.send(context.Background(), wire.End{Code: code})
-	a.conn.Close(websocket.StatusNormalClosure, string(code))
+	a.close(websocket.StatusNormalClosure, string(code))
 }
 
 func (h *hub) closeAll() {
@@ -97,6 +153,6 @@ func (h *hub) closeAll() {
 	}
 	h.mu.Unlock()
 	for _, a := range conns {
-		a.conn.Close(websocket.StatusGoingAway, "site shutting down")
+		a.close(websocket.StatusGoingAway, "site shutting down")
 	}
 }

@@ -31,7 +31,7 @@ func (s *Server) serveJumpClient(ctx context.Context, ac *agentConn, h *wire.Hel
 		s.touchJumpClient(ctx, jc.ID, func(x *store.JumpClient) { x.Uninstalled = true })
 		s.audit(ctx, "jump_client_uninstalled", "", "jump client", addr, "jump client "+jc.ID+" uninstalled on the computer")
 		ac.send(ctx, s.welcome(h, wire.Welcome{JumpClientID: jc.ID})) // the acknowledgement
-		ac.conn.Close(websocket.StatusNormalClosure, "uninstalled")
+		ac.close(websocket.StatusNormalClosure, "uninstalled")
 		return
 	}
 	// C12: decided before the new version is stored. A passive client
@@ -43,20 +43,22 @@ func (s *Server) serveJumpClient(ctx context.Context, ac *agentConn, h *wire.Hel
 		s.checkIn(ctx, ac, h, jc)
 		return
 	}
-	ac.id, ac.jump = jc.ID, true
-	s.storeHello(ctx, jc.ID, h)
-	defer s.touchJumpClient(context.WithoutCancel(ctx), jc.ID, nil)
+	// The closures below outlive this call: they keep the ID, not jc.
+	id := jc.ID
+	ac.id, ac.jump = id, true
+	s.storeHello(ctx, id, h)
+	ac.atEnd(func() { s.touchJumpClient(context.WithoutCancel(ctx), id, nil) })
 	joined := func() *wire.End {
-		if x, err := s.store.JumpClient(ctx, jc.ID); errors.Is(err, store.ErrNotFound) || (err == nil && x.Removed) {
+		if x, err := s.store.JumpClient(ctx, id); errors.Is(err, store.ErrNotFound) || (err == nil && x.Removed) {
 			return &wire.End{Code: wire.JCNotFound, Uninstall: true}
 		}
-		s.passive.woke(jc.ID)
+		s.passive.woke(id)
 		return nil
 	}
-	s.serveConnected(ctx, ac, h, wire.Welcome{JumpClientID: jc.ID}, s.offerAfterWelcome(ctx, ac, joined, update), func(m wire.Msg) bool {
+	s.serveConnected(ctx, ac, h, wire.Welcome{JumpClientID: id}, s.offerAfterWelcome(ctx, ac, joined, update), func(m wire.Msg) bool {
 		switch m := m.(type) {
 		case *wire.HostUpdate:
-			s.touchJumpClient(ctx, jc.ID, func(x *store.JumpClient) { x.Host, x.Disabled = m.Host, m.Disabled })
+			s.touchJumpClient(ctx, id, func(x *store.JumpClient) { x.Host, x.Disabled = m.Host, m.Disabled })
 		}
 		return false
 	})
@@ -425,7 +427,7 @@ func (s *Server) removeJumpClient(r *http.Request, a *authed, id string) error {
 func (s *Server) disconnectRemoved(ctx context.Context, id string) {
 	if c := s.hub.get(id); c != nil {
 		c.send(ctx, wire.End{Code: wire.JCNotFound, Uninstall: true})
-		c.conn.CloseNow()
+		c.closeNow()
 	}
 }
 

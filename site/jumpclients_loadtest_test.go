@@ -13,9 +13,12 @@ package site_test
 //	enrol    first contact of every client (new identity, enrolment flags);
 //	         each disconnects after its welcome
 //	connect  every enrolled client rejoins with its jump-client ID and stays
-//	         connected, idle: it answers the site's pings and pings the site
-//	         at the welcome's heartbeat interval, like agent.RunJumpClient
-//	stats    counters (pings answered, pongs received, connections lost)
+//	         connected, idle: it sends a beat at the welcome's heartbeat
+//	         interval and counts the site's answers, like agent.RunJumpClient
+//	         (with Pings, like an agent from before beats: it answers the
+//	         site's pings and pings the site)
+//	stats    counters (beats answered, pings answered, pongs received,
+//	         connections lost)
 //
 // End of stdin closes every connection and exits.
 
@@ -47,7 +50,8 @@ const loadGenEnv = "TETHER_JC_LOADGEN"
 type loadGenConfig struct {
 	Installer string // installer binary carrying the signed config
 	N         int
-	Workers   int // concurrent handshakes
+	Workers   int  // concurrent handshakes
+	Pings     bool // clients without beats (WebSocket pings both ways)
 }
 
 // loadGenReply is the answer to one command.
@@ -55,6 +59,7 @@ type loadGenReply struct {
 	Err       string  `json:"err,omitempty"`
 	Done      int     `json:"done"`
 	Secs      float64 `json:"secs"`
+	BeatsIn   int64   `json:"beats_in"`  // this side's beats the site answered
 	PingsIn   int64   `json:"pings_in"`  // site's pings this side answered
 	PongsIn   int64   `json:"pongs_in"`  // this side's pings the site answered
 	Lost      int64   `json:"lost"`      // connections that dropped while idle
@@ -73,11 +78,11 @@ type loadGen struct {
 	rec     []byte
 	clients []*lgClient
 
-	pingsIn, pongsIn, lost atomic.Int64
-	heartbeat              atomic.Int64 // ns
-	idle                   context.Context
-	stop                   context.CancelFunc
-	wg                     sync.WaitGroup
+	beatsIn, pingsIn, pongsIn, lost atomic.Int64
+	heartbeat                       atomic.Int64 // ns
+	idle                            context.Context
+	stop                            context.CancelFunc
+	wg                              sync.WaitGroup
 }
 
 type lgClient struct {
@@ -119,7 +124,7 @@ func runLoadGen(raw string) int {
 			err = fmt.Errorf("unknown command %q", cmd)
 		}
 		r.Secs = time.Since(start).Seconds()
-		r.PingsIn, r.PongsIn, r.Lost = g.pingsIn.Load(), g.pongsIn.Load(), g.lost.Load()
+		r.BeatsIn, r.PingsIn, r.PongsIn, r.Lost = g.beatsIn.Load(), g.pingsIn.Load(), g.pongsIn.Load(), g.lost.Load()
 		r.Heartbeat = time.Duration(g.heartbeat.Load()).Seconds()
 		if err != nil {
 			r.Err = err.Error()
@@ -206,7 +211,7 @@ func (g *loadGen) dial(ctx context.Context, i int, c *lgClient) (*websocket.Conn
 		Proof: ed25519.Sign(c.key, wire.ProofMessage(ch.Nonce, g.rec)), Nonce: nonce,
 		Host: wire.HostInfo{Hostname: fmt.Sprintf("bench-%05d", i), OS: "linux", Arch: "amd64",
 			PrivateIP: "10.0.0.1", Service: true},
-		JumpClientID: c.id}
+		JumpClientID: c.id, Beats: !g.Pings}
 	if c.id == "" {
 		h.Enroll = &wire.Enroll{Name: h.Host.Hostname, Tag: "bench", Comments: "BenchmarkIdleJumpClients"}
 	}
@@ -242,8 +247,8 @@ func (g *loadGen) enrol(i int, c *lgClient) error {
 	return conn.Close(websocket.StatusNormalClosure, "")
 }
 
-// connect rejoins and leaves the client idle: a reader (which answers the
-// site's pings) and the agent's own heartbeat.
+// connect rejoins and leaves the client idle: a reader and the agent's
+// heartbeat (beats, or pings both ways for a client without beats).
 func (g *loadGen) connect(i int, c *lgClient) error {
 	if c.id == "" {
 		return errors.New("not enrolled")
@@ -257,16 +262,20 @@ func (g *loadGen) connect(i int, c *lgClient) error {
 	g.heartbeat.Store(int64(every))
 	g.wg.Go(func() {
 		for {
-			if _, _, err := conn.Read(g.idle); err != nil {
+			_, b, err := conn.Read(g.idle)
+			if err != nil {
 				if g.idle.Err() == nil {
 					g.lost.Add(1)
 				}
 				return
 			}
+			if m, err := wire.Decode(b); err == nil && m.MsgType() == "beat" {
+				g.beatsIn.Add(1)
+			}
 		}
 	})
+	beat, _ := wire.Encode(wire.Beat{})
 	g.wg.Go(func() {
-		// Heartbeat like wsutil.Heartbeat, counting answered pings.
 		t := time.NewTicker(every)
 		defer t.Stop()
 		for {
@@ -275,13 +284,19 @@ func (g *loadGen) connect(i int, c *lgClient) error {
 				return
 			case <-t.C:
 			}
-			pctx, cancel := context.WithTimeout(g.idle, 15*time.Second)
-			err := conn.Ping(pctx)
+			hctx, cancel := context.WithTimeout(g.idle, 15*time.Second)
+			var err error
+			if g.Pings { // like wsutil.Heartbeat, counting answered pings
+				if err = conn.Ping(hctx); err == nil {
+					g.pongsIn.Add(1)
+				}
+			} else {
+				err = conn.Write(hctx, websocket.MessageText, beat)
+			}
 			cancel()
 			if err != nil {
 				return
 			}
-			g.pongsIn.Add(1)
 		}
 	})
 	return nil

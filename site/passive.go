@@ -93,7 +93,7 @@ func (s *Server) checkIn(ctx context.Context, ac *agentConn, h *wire.Hello, jc *
 	s.storeHello(ctx, jc.ID, h)
 	s.passive.checkedIn(jc.ID, s.clock.Now())
 	ac.send(ctx, s.welcome(h, wire.Welcome{JumpClientID: jc.ID, CheckIn: s.opts.JCCheckIn}))
-	ac.conn.Close(websocket.StatusNormalClosure, "check in again later")
+	ac.close(websocket.StatusNormalClosure, "check in again later")
 }
 
 // wakePassive waits for a passive client to check in and become active for

@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tetherhq/tether/internal/clock"
@@ -39,6 +40,11 @@ type Server struct {
 	jumpSlots chan struct{}
 	mailer    *mailer
 
+	// agentCtx is the context of agent connections, which outlive their
+	// HTTP handler (handleAgentConnect); agentConns counts them.
+	agentCtx   context.Context
+	agentConns sync.WaitGroup
+
 	loginLimit   *limiter // per address and per user name
 	codeLimit    *limiter // session codes and downloads, per address
 	secCodeLimit *limiter // security codes, per address
@@ -55,7 +61,7 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, store: st, log: opts.Logger, clock: opts.Clock}
+	s := &Server{opts: opts, store: st, log: opts.Logger, clock: opts.Clock, agentCtx: context.Background()}
 	if err := s.init(); err != nil {
 		st.Close()
 		return nil, err
@@ -161,16 +167,27 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
+	s.agentCtx = ctx
 	go s.runReaper(ctx)
+	stopped := make(chan struct{})
 	go func() {
+		defer close(stopped)
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		s.hub.closeAll()
 		srv.Shutdown(sctx)
+		// Agent connections were hijacked: Shutdown does not wait for them.
+		waited := make(chan struct{})
+		go func() { s.agentConns.Wait(); close(waited) }()
+		select {
+		case <-waited:
+		case <-sctx.Done():
+		}
 	}()
 	err := srv.ServeTLS(ln, "", "")
 	if errors.Is(err, http.ErrServerClosed) {
+		<-stopped
 		return nil
 	}
 	return err

@@ -32,6 +32,9 @@ type rawJumpClient struct {
 	id   string
 	conn *websocket.Conn
 	msgs chan wire.Msg
+	// beats makes it an agent that sends beats (Hello.Beats): the site
+	// serves it without a reader (site/idle.go) and does not ping it.
+	beats bool
 }
 
 func newRawJumpClient(t *testing.T, s *sitetest.Site, passive bool) *rawJumpClient {
@@ -72,7 +75,7 @@ func (c *rawJumpClient) connect(version, arch string) *wire.Welcome {
 	rand.Read(nonce)
 	hello := wire.Hello{Protocol: wire.ProtocolVersion, Version: version, Mode: wire.ModeService, Config: c.rec,
 		Identity: c.key.Public().(ed25519.PublicKey), Proof: ed25519.Sign(c.key, wire.ProofMessage(ch.Nonce, c.rec)),
-		Nonce: nonce, Host: wire.HostInfo{Hostname: "box", OS: "linux", Arch: arch}, JumpClientID: c.id}
+		Nonce: nonce, Host: wire.HostInfo{Hostname: "box", OS: "linux", Arch: arch}, JumpClientID: c.id, Beats: c.beats}
 	b, _ := wire.Encode(hello)
 	if err := conn.Write(t.Context(), websocket.MessageText, b); err != nil {
 		t.Fatal(err)

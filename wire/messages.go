@@ -22,7 +22,10 @@ import (
 //	site  → agent  activated  {…}               or  error {code, message}
 //
 // after which the site may send end, reboot, view and update at any time and
-// the agent sends host updates.
+// the agent sends host updates. An agent whose hello sets Beats keeps the link
+// alive with a beat message every welcome.Heartbeat, which the site echoes;
+// the site then sends no WebSocket pings (so an idle connection needs no
+// reader parked on the site, see site/idle.go). Older agents are pinged.
 
 // Msg is any control message.
 type Msg interface{ MsgType() string }
@@ -60,6 +63,9 @@ type Hello struct {
 	// Uninstalling reports that the jump client is being uninstalled by
 	// hand (C8): the site lists it as uninstalled and closes.
 	Uninstalling bool `json:"uninstalling,omitempty"`
+	// Beats says the agent sends Beat messages instead of answering
+	// WebSocket pings.
+	Beats bool `json:"beats,omitempty"`
 }
 
 // Enroll is what an admin chose at install time; flags win over the
@@ -183,6 +189,11 @@ type Pinned struct {
 	Config []byte `json:"config"`
 }
 
+// Beat is the heartbeat of an agent that set Hello.Beats: the agent sends
+// one every welcome.Heartbeat and the site answers with one. Each side
+// closes a link that stays silent for longer than it allows.
+type Beat struct{}
+
 // Notice is a line of text for the customer (e.g. "technician connected").
 type Notice struct {
 	Text string `json:"text"`
@@ -204,6 +215,7 @@ func (Sleep) MsgType() string      { return "sleep" }
 func (PinRequest) MsgType() string { return "pin_request" }
 func (PinAnswer) MsgType() string  { return "pin_answer" }
 func (Pinned) MsgType() string     { return "pinned" }
+func (Beat) MsgType() string       { return "beat" }
 
 var decoders = map[string]func() Msg{
 	"challenge":   func() Msg { return &Challenge{} },
@@ -222,6 +234,7 @@ var decoders = map[string]func() Msg{
 	"pin_request": func() Msg { return &PinRequest{} },
 	"pin_answer":  func() Msg { return &PinAnswer{} },
 	"pinned":      func() Msg { return &Pinned{} },
+	"beat":        func() Msg { return &Beat{} },
 }
 
 // Encode marshals m with its "type" field.

@@ -90,7 +90,7 @@ func TestEveryCodeHasTextAndStatus(t *testing.T) {
 func TestMessagesRoundTrip(t *testing.T) {
 	msgs := []Msg{
 		&Challenge{Nonce: []byte{1, 2}},
-		&Hello{Protocol: 1, Version: "v", Mode: ModeSupport, Config: []byte("c"), Identity: []byte("k"), Proof: []byte("p"), Host: HostInfo{Hostname: "h", BootTime: time.Unix(5, 0).UTC()}},
+		&Hello{Protocol: 1, Version: "v", Mode: ModeSupport, Config: []byte("c"), Identity: []byte("k"), Proof: []byte("p"), Host: HostInfo{Hostname: "h", BootTime: time.Unix(5, 0).UTC()}, Beats: true},
 		&Welcome{SessionID: "s", Status: StatusActivated, Heartbeat: time.Second, SiteProof: []byte{9}},
 		&Activate{SecurityCode: "ABCD-EFGH"},
 		&Activated{EndsAt: time.Unix(10, 0).UTC()},
@@ -105,6 +105,7 @@ func TestMessagesRoundTrip(t *testing.T) {
 		&PinRequest{Technician: "t", Name: "n"},
 		&PinAnswer{Allow: true},
 		&Pinned{Config: []byte("c")},
+		&Beat{},
 		&Activate{},
 	}
 	for _, m := range msgs {

@@ -138,7 +138,8 @@ func runInstall(cmd *cobra.Command, cfg *embedcfg.Config, exe string, args []str
 }
 
 func uninstallCmd() *cobra.Command {
-	return &cobra.Command{
+	var reportOnly bool
+	cmd := &cobra.Command{
 		Use:   "uninstall",
 		Short: "Remove the jump client this binary belongs to",
 		Args:  cobra.NoArgs,
@@ -147,9 +148,15 @@ func uninstallCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if reportOnly {
+				return reportUninstalled(cmd.Context(), exe)
+			}
 			return uninstall(cmd.Context(), exe)
 		},
 	}
+	cmd.Flags().BoolVar(&reportOnly, "report-only", false,
+		"only tell the site the jump client is being uninstalled (the uninstall script then removes the files)")
+	return cmd
 }
 
 // serviceCmd runs the installed jump client (the init-script, systemd unit
@@ -228,11 +235,18 @@ func serviceCmd(g *globals) *cobra.Command {
 // uninstall tells the site (best effort, so the console lists the client as
 // uninstalled, C8) and removes the install the binary exe belongs to.
 func uninstall(ctx context.Context, exe string) error {
-	dir := filepath.Dir(exe)
-	if rec, err := installer.ReadRecord(dir); err == nil {
-		if err := agent.ReportUninstalled(ctx, exe, rec.StateDir()); err != nil {
-			slog.Warn("could not tell the site about the uninstall", "err", err)
-		}
+	if err := reportUninstalled(ctx, exe); err != nil {
+		slog.Warn("could not tell the site about the uninstall", "err", err)
 	}
-	return installer.Uninstall(ctx, dir)
+	return installer.Uninstall(ctx, filepath.Dir(exe))
+}
+
+// reportUninstalled tells the site that the install exe belongs to is
+// being removed.
+func reportUninstalled(ctx context.Context, exe string) error {
+	rec, err := installer.ReadRecord(filepath.Dir(exe))
+	if err != nil {
+		return err
+	}
+	return agent.ReportUninstalled(ctx, exe, rec.StateDir())
 }
