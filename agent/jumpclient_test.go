@@ -273,3 +273,18 @@ func TestOfflineFor180DaysIsRemoved(t *testing.T) {
 		t.Fatalf("returning client: %v", err)
 	}
 }
+
+// TestJumpClientBeatsKeepItOnline: with a 200 ms heartbeat the site drops a
+// link that stays silent for 400 ms; the agent's beats keep it connected.
+func TestJumpClientBeatsKeepItOnline(t *testing.T) {
+	s := sitetest.Start(t, func(o *site.Options) { o.Heartbeat = 200 * time.Millisecond })
+	exe := installerBinary(t, s, "1h")
+	id, stop := startJumpClient(t, s, exe, t.TempDir())
+	defer stop()
+	for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		var jc struct{ Status string }
+		if s.Do(s.Token, "GET", "/api/v1/jump-clients/"+id, nil, &jc); jc.Status != "online" {
+			t.Fatalf("beating jump client is %s", jc.Status)
+		}
+	}
+}
