@@ -98,39 +98,52 @@ func (c *ctrl) recv(ctx context.Context) (wire.Msg, error) {
 const beatTimeout = 15 * time.Second
 
 // keepAlive sends a beat every interval until ctx ends and closes the link
-// when the site has sent nothing for beatTimeout after one: a dead link is
-// noticed even when TCP does not notice it.
-func (c *ctrl) keepAlive(ctx context.Context, every time.Duration) {
+// when the site has sent nothing for beatTimeout (or the interval, when
+// shorter) after one: a dead link is
+// noticed even when TCP does not notice it. A site that does not answer
+// beats (beats false: from before them) is pinged instead.
+func (c *ctrl) keepAlive(ctx context.Context, every time.Duration, beats bool) {
 	if every <= 0 {
 		every = 25 * time.Second
 	}
 	t := time.NewTimer(every)
 	defer t.Stop()
-	for {
+	wait := func(d time.Duration) bool {
+		t.Reset(d)
 		select {
 		case <-ctx.Done():
-			return
+			return false
 		case <-c.done:
-			return
+			return false
 		case <-t.C:
+			return true
 		}
+	}
+	next := every
+	for wait(next) {
+		next = every
 		sent := time.Now()
+		if !beats {
+			pctx, cancel := context.WithTimeout(ctx, beatTimeout)
+			err := c.conn.Ping(pctx) // the reader goroutine takes the pong
+			cancel()
+			if err != nil {
+				c.conn.Close(websocket.StatusGoingAway, "heartbeat timeout")
+				return
+			}
+			continue
+		}
 		if err := c.send(ctx, wire.Beat{}); err != nil {
 			c.close()
 			return
 		}
-		t.Reset(beatTimeout)
-		select {
-		case <-ctx.Done():
+		if !wait(min(beatTimeout, every)) {
 			return
-		case <-c.done:
-			return
-		case <-t.C:
 		}
 		if c.lastRecv.Load() < sent.UnixNano() {
 			c.conn.Close(websocket.StatusGoingAway, "heartbeat timeout")
 			return
 		}
-		t.Reset(max(every-time.Since(sent), time.Millisecond))
+		next = max(every-time.Since(sent), time.Millisecond) // keep the cadence
 	}
 }

@@ -100,6 +100,7 @@ func TestJumpTimeoutAndUninstalled(t *testing.T) {
 		t.Fatalf("jump with a step that takes too long: %d %+v", st, eb)
 	}
 	stop()
+	waitOffline(t, s, id)
 	// Uninstalled by hand: it tells the site, stays listed, unreachable.
 	if err := agent.ReportUninstalled(t.Context(), exe, state); err != nil {
 		t.Fatal(err)

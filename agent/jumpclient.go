@@ -152,7 +152,7 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) er
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go c.keepAlive(cctx, w.Heartbeat)
+	go c.keepAlive(cctx, w.Heartbeat, w.Beats)
 	go j.watchDisabled(cctx, c, h.Disabled)
 	for {
 		m, err := c.recv(cctx)

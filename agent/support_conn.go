@@ -19,7 +19,7 @@ func (s *Support) connectOnce(ctx context.Context) error {
 	// the security code too.
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go c.keepAlive(cctx, w.Heartbeat)
+	go c.keepAlive(cctx, w.Heartbeat, w.Beats)
 	if w.NeedSecurityCode {
 		if err := s.activate(ctx, c); err != nil {
 			return err

@@ -150,11 +150,14 @@ func (s *Server) serveConnected(ctx context.Context, ac *agentConn, h *wire.Hell
 			return
 		}
 		m, err := wire.Decode(b)
-		if err != nil {
+		switch {
+		case err != nil:
 			s.log.Debug("agent message", "agent", ac.id, "err", err)
-			continue
-		}
-		if handle(m) {
+		case isBeat(m): // an agent that beats, where the idle path is not available
+			if ac.conn.Write(ctx, websocket.MessageText, beatMsg) != nil {
+				return
+			}
+		case handle(m):
 			return
 		}
 	}
@@ -163,7 +166,7 @@ func (s *Server) serveConnected(ctx context.Context, ac *agentConn, h *wire.Hell
 // welcome completes w with the heartbeat and the site's proof over the
 // agent's nonce.
 func (s *Server) welcome(h *wire.Hello, w wire.Welcome) wire.Welcome {
-	w.Heartbeat = s.opts.Heartbeat
+	w.Heartbeat, w.Beats = s.opts.Heartbeat, true
 	w.SiteProof = ed25519.Sign(s.siteKey, wire.SiteProofMessage(h.Nonce))
 	return w
 }

@@ -286,7 +286,7 @@ func (g *loadGen) connect(i int, c *lgClient) error {
 			}
 			hctx, cancel := context.WithTimeout(g.idle, 15*time.Second)
 			var err error
-			if g.Pings { // like wsutil.Heartbeat, counting answered pings
+			if g.Pings { // an agent from before beats, counting answered pings
 				if err = conn.Ping(hctx); err == nil {
 					g.pongsIn.Add(1)
 				}

@@ -101,6 +101,9 @@ type Welcome struct {
 	Technician       string        `json:"technician,omitempty"`
 	ExpiresAt        time.Time     `json:"expires_at,omitzero"`
 	Heartbeat        time.Duration `json:"heartbeat"`
+	// Beats says the site answers beats (a site from before them only
+	// pings, and the agent then pings it too).
+	Beats bool `json:"beats,omitempty"`
 	// CheckIn, when set, makes this connection a passive jump client's
 	// check-in (C9): the agent disconnects and comes back after CheckIn.
 	CheckIn time.Duration `json:"check_in,omitempty"`

@@ -91,7 +91,7 @@ func TestMessagesRoundTrip(t *testing.T) {
 	msgs := []Msg{
 		&Challenge{Nonce: []byte{1, 2}},
 		&Hello{Protocol: 1, Version: "v", Mode: ModeSupport, Config: []byte("c"), Identity: []byte("k"), Proof: []byte("p"), Host: HostInfo{Hostname: "h", BootTime: time.Unix(5, 0).UTC()}, Beats: true},
-		&Welcome{SessionID: "s", Status: StatusActivated, Heartbeat: time.Second, SiteProof: []byte{9}},
+		&Welcome{SessionID: "s", Status: StatusActivated, Heartbeat: time.Second, Beats: true, SiteProof: []byte{9}},
 		&Activate{SecurityCode: "ABCD-EFGH"},
 		&Activated{EndsAt: time.Unix(10, 0).UTC()},
 		&ErrorMsg{Code: SecurityCodeInvalid, Message: "Invalid security code.", AttemptsLeft: 2},

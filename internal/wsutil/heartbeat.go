@@ -9,39 +9,14 @@ import (
 	"github.com/coder/websocket"
 )
 
-// Heartbeat pings conn every interval until ctx ends and closes it when a
-// pong does not come back within 15 s: a dead link is noticed even when
-// TCP does not notice. The connection must have a reader running (pongs
-// are processed by Read).
-func Heartbeat(ctx context.Context, conn *websocket.Conn, every time.Duration) {
-	if every <= 0 {
-		every = 25 * time.Second
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		err := conn.Ping(pctx)
-		cancel()
-		if err != nil {
-			conn.Close(websocket.StatusGoingAway, "heartbeat timeout")
-			return
-		}
-	}
-}
-
-// StartHeartbeat is Heartbeat without a goroutine of its own, for a server
-// holding many idle connections: a runtime timer fires every interval and
-// the ping waits for its pong on a goroutine that lives only that long. An
-// idle connection so costs a timer (about 200 bytes) instead of a parked
-// goroutine with its stack, ticker and context. The pings stop when ctx
-// ends, when one is not answered within 15 s (conn is then closed), or when
-// stop is called; stop does not wait for a ping in flight.
+// StartHeartbeat pings conn every interval and closes it when a pong does
+// not come back within 15 s: a dead link is noticed even when TCP does not
+// notice. The connection must have a reader running (pongs are processed by
+// Read). It needs no goroutine of its own: a runtime timer fires every
+// interval and the ping waits for its pong on a goroutine that lives only
+// that long. The pings stop when ctx ends, when one is not answered (conn is
+// then closed), or when stop is called; stop does not wait for a ping in
+// flight.
 func StartHeartbeat(ctx context.Context, conn *websocket.Conn, every time.Duration) (stop func()) {
 	if every <= 0 {
 		every = 25 * time.Second
