@@ -83,33 +83,15 @@ func MSIToFlags(props []string) ([]string, error) {
 func FlagsToMSI(args []string) ([]string, error) {
 	var out []string
 	var o Options // only Silent is used: the last --silent[=bool] wins, as in ParseFlags
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if !strings.HasPrefix(a, "--") || a == "--" {
-			return nil, fmt.Errorf("%w: unexpected argument %q", ErrUsage, a)
-		}
-		name, val, hasVal := strings.Cut(a[2:], "=")
-		f, ok := lookupFlag(name)
-		if !ok {
-			return nil, fmt.Errorf("%w: unknown flag --%s", ErrUsage, name)
-		}
+	err := scanFlags(args, func(f flagSpec, val string) error {
 		if f.isBool {
-			if !hasVal {
-				val = "true"
-			}
-			if err := f.set(&o, val); err != nil {
-				return nil, fmt.Errorf("%w: %w", ErrUsage, err)
-			}
-			continue
-		}
-		if !hasVal {
-			if i+1 >= len(args) {
-				return nil, fmt.Errorf("%w: flag --%s needs a value", ErrUsage, name)
-			}
-			i++
-			val = args[i]
+			return f.set(&o, val)
 		}
 		out = append(out, msiName(f.name)+"="+val)
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if o.Silent {
 		out = append(out, msiQuiet)

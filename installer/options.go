@@ -157,18 +157,26 @@ func lookupFlag(name string) (flagSpec, bool) {
 // one, so wrappers can append overrides.
 func ParseFlags(args []string) (Options, error) {
 	var o Options
+	err := scanFlags(args, func(f flagSpec, val string) error { return f.set(&o, val) })
+	return o, err
+}
+
+// scanFlags walks args as ParseFlags describes and hands each flag with its
+// value to use; FlagsToMSI walks them the same way, so both accept exactly
+// the same command lines.
+func scanFlags(args []string, use func(f flagSpec, val string) error) error {
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		if a == "-h" || a == "--help" || a == "-help" {
-			return o, ErrHelp
+			return ErrHelp
 		}
 		if !strings.HasPrefix(a, "--") || a == "--" {
-			return o, fmt.Errorf("%w: unexpected argument %q (quote values that contain spaces)", ErrUsage, a)
+			return fmt.Errorf("%w: unexpected argument %q (quote values that contain spaces)", ErrUsage, a)
 		}
 		name, val, hasVal := strings.Cut(a[2:], "=")
 		f, ok := lookupFlag(name)
 		if !ok {
-			return o, fmt.Errorf("%w: unknown flag --%s", ErrUsage, name)
+			return fmt.Errorf("%w: unknown flag --%s", ErrUsage, name)
 		}
 		switch {
 		case hasVal:
@@ -178,13 +186,13 @@ func ParseFlags(args []string) (Options, error) {
 			i++
 			val = args[i]
 		default:
-			return o, fmt.Errorf("%w: flag --%s needs a value", ErrUsage, name)
+			return fmt.Errorf("%w: flag --%s needs a value", ErrUsage, name)
 		}
-		if err := f.set(&o, val); err != nil {
-			return o, fmt.Errorf("%w: %w", ErrUsage, err)
+		if err := use(f, val); err != nil {
+			return fmt.Errorf("%w: %w", ErrUsage, err)
 		}
 	}
-	return o, nil
+	return nil
 }
 
 // Args renders o back into canonical `--flag=value` arguments (only the
