@@ -8,6 +8,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/tetherhq/tether/internal/wsutil"
 	"github.com/tetherhq/tether/wire"
 )
 
@@ -99,12 +100,20 @@ const beatTimeout = 15 * time.Second
 
 // keepAlive sends a beat every interval until ctx ends and closes the link
 // when the site has sent nothing for beatTimeout (or the interval, when
-// shorter) after one: a dead link is
-// noticed even when TCP does not notice it. A site that does not answer
-// beats (beats false: from before them) is pinged instead.
+// shorter) after one: a dead link is noticed even when TCP does not notice
+// it. A site that does not answer beats (beats false: from before them) is
+// pinged instead, as the site pings agents that do not beat.
 func (c *ctrl) keepAlive(ctx context.Context, every time.Duration, beats bool) {
 	if every <= 0 {
 		every = 25 * time.Second
+	}
+	if !beats { // the reader goroutine takes the pongs
+		defer wsutil.StartHeartbeat(ctx, c.conn, every)()
+		select {
+		case <-ctx.Done():
+		case <-c.done:
+		}
+		return
 	}
 	t := time.NewTimer(every)
 	defer t.Stop()
@@ -123,16 +132,6 @@ func (c *ctrl) keepAlive(ctx context.Context, every time.Duration, beats bool) {
 	for wait(next) {
 		next = every
 		sent := time.Now()
-		if !beats {
-			pctx, cancel := context.WithTimeout(ctx, beatTimeout)
-			err := c.conn.Ping(pctx) // the reader goroutine takes the pong
-			cancel()
-			if err != nil {
-				c.conn.Close(websocket.StatusGoingAway, "heartbeat timeout")
-				return
-			}
-			continue
-		}
 		if err := c.send(ctx, wire.Beat{}); err != nil {
 			c.close()
 			return

@@ -104,9 +104,8 @@ func (l *rawLink) buffered() bool {
 	return err == nil || !errors.Is(err, os.ErrDeadlineExceeded)
 }
 
-// onReadable arranges for then to run, on a goroutine of its own, once the
-// socket has bytes to read (readable_*.go). The bytes stay for crypto/tls.
-func (l *rawLink) onReadable(then func()) error { return onReadable(l, then) }
-
-// forget drops a pending onReadable of a link that is over.
-func (l *rawLink) forget() { forgetReadable(l) }
+// The per-OS files (readable_*.go) provide
+//
+//	onReadable(l, then)  run then, on a goroutine of its own, once l's socket
+//	                     has bytes to read (they stay for crypto/tls)
+//	forgetReadable(l)    drop a pending onReadable of a link that is over

@@ -149,15 +149,7 @@ func (s *Server) serveConnected(ctx context.Context, ac *agentConn, h *wire.Hell
 		if err != nil {
 			return
 		}
-		m, err := wire.Decode(b)
-		switch {
-		case err != nil:
-			s.log.Debug("agent message", "agent", ac.id, "err", err)
-		case isBeat(m): // an agent that beats, where the idle path is not available
-			if ac.conn.Write(ctx, websocket.MessageText, beatMsg) != nil {
-				return
-			}
-		case handle(m):
+		if s.dispatch(ctx, ac, b, handle) {
 			return
 		}
 	}

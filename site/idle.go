@@ -49,14 +49,14 @@ func (s *Server) serveIdle(ac *agentConn, handle func(wire.Msg) (done bool)) {
 	ac.detached = true
 	alive := time.AfterFunc(s.beatTimeout(), ac.closeNow)
 	ac.atEnd(func() { alive.Stop() })
-	ac.atEnd(ac.link.forget)
+	ac.atEnd(func() { forgetReadable(ac.link) })
 	var step func(readable bool)
 	step = func(readable bool) {
 		if s.readPending(ac, alive, handle, readable) {
 			ac.finish()
 			return
 		}
-		if err := ac.link.onReadable(func() { step(true) }); err != nil {
+		if err := onReadable(ac.link, func() { step(true) }); err != nil {
 			s.log.Warn("agent connection: wait for the socket", "agent", ac.id, "err", err)
 			ac.closeNow()
 		}
@@ -78,22 +78,25 @@ func (s *Server) readPending(ac *agentConn, alive *time.Timer, handle func(wire.
 			return true
 		}
 		alive.Reset(s.beatTimeout())
-		m, err := wire.Decode(b)
-		switch {
-		case err != nil:
-			s.log.Debug("agent message", "agent", ac.id, "err", err)
-		case isBeat(m): // unbounded, like the read; alive closes a stuck link
-			if ac.conn.Write(context.Background(), websocket.MessageText, beatMsg) != nil {
-				return true
-			}
-		case handle(m):
+		// The beat's answer is unbounded, like the read: alive closes a
+		// stuck link.
+		if s.dispatch(context.Background(), ac, b, handle) {
 			return true
 		}
 	}
 	return false
 }
 
-func isBeat(m wire.Msg) bool {
-	_, ok := m.(*wire.Beat)
-	return ok
+// dispatch handles one message from a connected agent: a beat is answered
+// here, others go to handle. It reports whether the connection is over.
+func (s *Server) dispatch(ctx context.Context, ac *agentConn, b []byte, handle func(wire.Msg) bool) bool {
+	m, err := wire.Decode(b)
+	if err != nil {
+		s.log.Debug("agent message", "agent", ac.id, "err", err)
+		return false
+	}
+	if _, ok := m.(*wire.Beat); ok {
+		return ac.conn.Write(ctx, websocket.MessageText, beatMsg) != nil
+	}
+	return handle(m)
 }
