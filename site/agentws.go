@@ -26,7 +26,7 @@ const handshakeTimeout = 20 * time.Second
 // signed config in the hello says which one is calling.
 func (s *Server) handleAgentConnect(w http.ResponseWriter, r *http.Request) {
 	addr := remoteAddr(r)
-	if !s.codeLimit.allow(addr) {
+	if !s.limits.agents.Allow(addr) {
 		s.writeErr(w, r, wire.Errorf(wire.TooManyRequests, "Too many connections. Try again later."))
 		return
 	}
@@ -261,7 +261,7 @@ var errLocked = errors.New("locked")
 // session locks after MaxCodeFailures wrong codes). It reports whether the
 // connection is finished.
 func (s *Server) activate(ctx context.Context, ac *agentConn, code, addr string) bool {
-	if !s.secCodeLimit.allow(addr) {
+	if !s.limits.securityCodes.Allow(addr) {
 		ac.send(ctx, wire.ErrorMsg{Code: wire.TooManyRequests, Message: "Too many attempts. Try again later."})
 		return false
 	}

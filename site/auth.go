@@ -96,25 +96,47 @@ type loginRequest struct {
 	Password string `json:"password"`
 }
 
-// handleLogin checks a password (rate-limited per address and per name) and
-// sets the console cookie.
+// handleLogin checks a password and sets the console cookie. Failures are
+// limited per address and per (name, address); a name guessed at from many
+// addresses is slowed down, never locked (limits.Login). Login CSRF — a
+// foreign page logging the browser into another account — is refused by
+// sameOrigin.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	if err := sameOrigin(r, true); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
 	var req loginRequest
 	if err := readJSON(r, &req); err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
 	addr := remoteAddr(r)
-	if !s.loginLimit.allow("ip:"+addr) || !s.loginLimit.allow("user:"+req.Name) {
-		s.writeErr(w, r, wire.Errorf(wire.TooManyRequests, "Too many login attempts. Try again later."))
+	guard := s.limits.login
+	if !guard.Allowed(req.Name, addr) {
+		s.writeErr(w, r, wire.Errorf(wire.TooManyRequests, "Too many failed logins from your address. Try again later."))
 		return
 	}
+	if d := guard.Delay(req.Name); d > 0 {
+		// A real timer even under a fake clock: it slows real requests.
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
 	u, err := s.checkLogin(r.Context(), req.Name, req.Password)
-	if err != nil {
+	if errors.Is(err, errBadLogin) {
+		guard.Failed(req.Name, addr)
 		s.audit(r.Context(), "login_failed", "", req.Name, addr, "")
+	}
+	if err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
+	guard.Succeeded(req.Name, addr)
 	raw, csrf := randomToken(32), randomToken(24)
 	l := &store.Login{Hash: hashSecret(raw), UserID: u.ID, CSRF: csrf, ExpiresAt: s.clock.Now().Add(loginLifetime)}
 	if err := s.store.AddLogin(r.Context(), l); err != nil {

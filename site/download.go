@@ -51,8 +51,14 @@ func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
 // sessionForCode resolves the session code in the path. The code is a
 // capability anyone may present, so lookups are rate-limited per address
 // against guessing.
+//
+// Three limits apply: per address, per /24 or /64 (limits.Addr), and, for
+// well-formed codes that match nothing, site-wide (limits.FailureGate, which
+// alerts in the log): probing the code space from many networks shows up
+// there.
 func (s *Server) sessionForCode(r *http.Request) (*store.Session, error) {
-	if !s.codeLimit.allow(remoteAddr(r)) {
+	addr := remoteAddr(r)
+	if !s.limits.codeMisses.Open() || !s.limits.codes.Allow(addr) {
 		return nil, wire.Errorf(wire.TooManyRequests, "Too many requests. Try again later.")
 	}
 	code, ok := wire.NormalizeSessionCode(r.PathValue("code"))
@@ -61,6 +67,7 @@ func (s *Server) sessionForCode(r *http.Request) (*store.Session, error) {
 	}
 	ss, err := s.sessionByCode(r.Context(), code)
 	if errors.Is(err, store.ErrNotFound) {
+		s.limits.codeMisses.Fail(addr)
 		return nil, errNoSession
 	}
 	return ss, err

@@ -114,7 +114,7 @@ func (s *Server) handleCreateInstaller(w http.ResponseWriter, r *http.Request, a
 // signed installer config; elsewhere the agent with the config appended
 // (MSI and .pkg come later). No login: the key in the URL is the capability.
 func (s *Server) handleInstallerDownload(w http.ResponseWriter, r *http.Request) {
-	if !s.codeLimit.allow(remoteAddr(r)) {
+	if !s.limits.installers.Allow(remoteAddr(r)) {
 		s.downloadError(w, r, wire.Errorf(wire.TooManyRequests, "Too many requests. Try again later."))
 		return
 	}

@@ -26,10 +26,17 @@ type Options struct {
 	LimitPerSite    int           // default 5; <0 unlimited
 	MaxCodeFailures int           // security-code failures before a session locks, default 5
 	Heartbeat       time.Duration // agent heartbeat interval, default 25s
-	// AddressBurst is how many code lookups and agent connections one
-	// address may make at once (then one per 3 s); security-code attempts
-	// get half. Default 20. Raise it for sites behind a shared NAT.
+	// AddressBurst is how many session-code lookups, installer downloads
+	// and agent connections one address may make at once (each kind has its
+	// own bucket; then one per 3 s, agent connections one per second), and
+	// its /24 or /64 three times as many; security-code attempts get half.
+	// Default 20. Raise it (--address-burst) when many jump clients share
+	// one public address (NAT), so that they all come back at once after a
+	// site restart.
 	AddressBurst int
+	// LoginMaxDelay caps the slow-down of logins to a user name that is
+	// being guessed at (default 3 s); see limits.Login.
+	LoginMaxDelay time.Duration
 
 	// Jump-client limits (C11); 0 means unlimited.
 	JCLimitTotal  int // deployable jump clients (enrolled, not removed)
@@ -40,7 +47,7 @@ type Options struct {
 	JCCheckIn        time.Duration
 	JCConnectTimeout time.Duration
 	// MaxConcurrentJumps bounds session starts in progress (server_busy;
-	// default 50), and JumpStepTimeout each internal step of one (jump_timeout;
+	// default 20), and JumpStepTimeout each internal step of one (jump_timeout;
 	// default 10 s).
 	MaxConcurrentJumps int
 	JumpStepTimeout    time.Duration
@@ -99,13 +106,16 @@ func (o *Options) setDefaults() {
 		o.JCConnectTimeout = o.JCCheckIn + 30*time.Second
 	}
 	if o.MaxConcurrentJumps <= 0 {
-		o.MaxConcurrentJumps = 50
+		o.MaxConcurrentJumps = 20
 	}
 	if o.JumpStepTimeout <= 0 {
 		o.JumpStepTimeout = 10 * time.Second
 	}
 	if o.AddressBurst <= 0 {
 		o.AddressBurst = 20
+	}
+	if o.LoginMaxDelay <= 0 {
+		o.LoginMaxDelay = 3 * time.Second
 	}
 	if o.Clock == nil {
 		o.Clock = clock.Real{}

@@ -120,7 +120,7 @@ func (s *Server) checkViewable(r *http.Request, ss *store.Session, password stri
 		}
 		return wire.Errorf(wire.Conflict, "The customer has not activated the session yet.")
 	}
-	if !s.loginLimit.allow("view:" + ss.ID) {
+	if !s.limits.viewPasswords.Allow(ss.ID) {
 		return wire.Errorf(wire.TooManyRequests, "Too many attempts. Try again later.")
 	}
 	if ss.JumpClientID != "" && ss.PasswordHash == "" {

@@ -45,9 +45,7 @@ type Server struct {
 	agentCtx   context.Context
 	agentConns sync.WaitGroup
 
-	loginLimit   *limiter // per address and per user name
-	codeLimit    *limiter // session codes and downloads, per address
-	secCodeLimit *limiter // security codes, per address
+	limits siteLimits
 }
 
 // New opens the data dir (creating keys, certificate and database on first
@@ -97,9 +95,7 @@ func (s *Server) init() error {
 	s.pins = newPinRequests()
 	s.jumpSlots = make(chan struct{}, s.opts.MaxConcurrentJumps)
 	s.mailer = newMailer(s.opts.SMTP)
-	s.loginLimit = newLimiter(s.clock, 10, 6*time.Second)
-	s.codeLimit = newLimiter(s.clock, s.opts.AddressBurst, 3*time.Second)
-	s.secCodeLimit = newLimiter(s.clock, max(s.opts.AddressBurst/2, 1), 6*time.Second)
+	s.limits = newSiteLimits(s.clock, s.log, s.opts)
 	return nil
 }
 

@@ -3,7 +3,9 @@ package site_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -12,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-smtp"
 
@@ -188,6 +191,7 @@ func TestConsoleLoginCookieAndCSRF(t *testing.T) {
 	post := func(path, csrf string, body any) *http.Response {
 		b, _ := json.Marshal(body)
 		req, _ := http.NewRequest("POST", s.URL+path, bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
 		if csrf != "" {
 			req.Header.Set("X-CSRF-Token", csrf)
 		}
@@ -332,4 +336,143 @@ func TestEmailInstallerToSeveral(t *testing.T) {
 	if st := s.Do(s.Token, "POST", "/api/v1/installers", map[string]any{"email_to": []string{"x\r\nBcc: evil@example.test"}}, &eb); st != 400 {
 		t.Fatalf("header injection accepted: %d", st)
 	}
+}
+
+// Others guessing a technician's password, from anywhere, never keep the
+// technician out: their addresses run out of tries, the name only slows
+// down.
+func TestLoginNotLockedByOthers(t *testing.T) {
+	s := sitetest.Start(t, func(o *site.Options) { o.LoginMaxDelay = 10 * time.Millisecond })
+	wrong := map[string]string{"name": "tech", "password": "guess"}
+	for i := range 12 {
+		c := s.ClientFrom(fmt.Sprintf("127.0.0.%d", 10+i))
+		for range 6 {
+			s.DoFrom(c, "", "POST", "/api/v1/login", wrong, nil)
+		}
+		c.CloseIdleConnections()
+	}
+	var eb sitetest.ErrorBody
+	attacker := s.ClientFrom("127.0.0.10")
+	if st := s.DoFrom(attacker, "", "POST", "/api/v1/login", wrong, &eb); st != 429 || eb.Error.Code != "too_many_requests" {
+		t.Fatalf("a guessing address: %d %+v", st, eb)
+	}
+	right := map[string]string{"name": "tech", "password": "tech-password"}
+	if st := s.DoFrom(s.ClientFrom("127.0.0.200"), "", "POST", "/api/v1/login", right, nil); st != 200 {
+		t.Fatalf("the right password from another address after 72 wrong guesses: %d", st)
+	}
+}
+
+// A foreign page cannot log the browser in (login CSRF): a plain form's
+// text/plain body and a cross-site Origin are refused in the SPEC shape.
+func TestLoginCSRFRefused(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	body := `{"name":"tech","password":"tech-password"}`
+	for _, tc := range []struct {
+		name, ctype, origin, fetchSite string
+		status                        int
+		code                          string
+	}{
+		{"text/plain form", "text/plain", "", "", 415, "unsupported_media_type"},
+		{"urlencoded form", "application/x-www-form-urlencoded", "", "", 415, "unsupported_media_type"},
+		{"cross-site origin", "application/json", "https://evil.example", "", 403, "forbidden"},
+		{"null origin", "application/json", "null", "", 403, "forbidden"},
+		{"cross-site fetch", "application/json", "", "cross-site", 403, "forbidden"},
+		{"same origin", "application/json", s.URL, "same-origin", 200, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, _ := http.NewRequest("POST", s.URL+"/api/v1/login", strings.NewReader(body))
+			req.Header.Set("Content-Type", tc.ctype)
+			if tc.origin != "" {
+				req.Header.Set("Origin", tc.origin)
+			}
+			if tc.fetchSite != "" {
+				req.Header.Set("Sec-Fetch-Site", tc.fetchSite)
+			}
+			res, err := s.Client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			var eb sitetest.ErrorBody
+			json.NewDecoder(res.Body).Decode(&eb)
+			if res.StatusCode != tc.status || eb.Error.Code != tc.code {
+				t.Fatalf("got %d %q, want %d %q", res.StatusCode, eb.Error.Code, tc.status, tc.code)
+			}
+			if tc.status != 200 && res.Header.Get("Set-Cookie") != "" {
+				t.Fatal("a refused login set a cookie")
+			}
+		})
+	}
+}
+
+// Many addresses of one network share its budget of code lookups: 50
+// addresses of one /24 making 1,000 lookups get the prefix's burst.
+func TestCodeLookupsLimitedPerNetwork(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	ok := 0
+	for i := range 50 {
+		c := s.ClientFrom(fmt.Sprintf("127.0.0.%d", 10+i))
+		for range 20 {
+			var eb sitetest.ErrorBody
+			if st := s.DoFrom(c, "", "GET", "/download/"+wire.NewSessionCode(), nil, &eb); st != 429 {
+				ok++
+			}
+		}
+		c.CloseIdleConnections()
+	}
+	if ok > 60 {
+		t.Fatalf("%d of 1000 lookups from one /24 were answered, want at most 60", ok)
+	}
+	// Another network is not affected.
+	var eb sitetest.ErrorBody
+	if st := s.DoFrom(s.ClientFrom("127.0.1.10"), "", "GET", "/download/"+wire.NewSessionCode(), nil, &eb); st != 403 {
+		t.Fatalf("a lookup from another /24: %d %+v", st, eb)
+	}
+}
+
+// Misses from many networks, each under its own limit, close the site-wide
+// gate and raise an alert in the log.
+func TestCodeMissesAlert(t *testing.T) {
+	var logs syncBuffer
+	s := sitetest.Start(t, func(o *site.Options) {
+		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	})
+	live := s.CreateSession(nil)
+	refused := 0
+	for i := range 120 {
+		c := s.ClientFrom(fmt.Sprintf("127.0.%d.1", 2+i))
+		var eb sitetest.ErrorBody
+		if st := s.DoFrom(c, "", "GET", "/download/"+wire.NewSessionCode(), nil, &eb); st == 429 {
+			refused++
+		}
+		c.CloseIdleConnections()
+	}
+	if refused < 15 {
+		t.Fatalf("only %d of 120 misses from 120 networks were refused", refused)
+	}
+	if !strings.Contains(logs.String(), "ALERT") {
+		t.Fatalf("no alert in the log:\n%s", logs.String())
+	}
+	// While the gate is closed even a real code waits; it opens again.
+	s.Clock.Advance(10 * time.Minute)
+	if _, st, eb := s.Download(live.Code, "linux-amd64", t.TempDir()); st != 200 {
+		t.Fatalf("a real code after the gate recovered: %d %+v", st, eb)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }

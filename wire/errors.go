@@ -56,6 +56,15 @@ const (
 	InstallerExpired Code = "installer_expired"
 	InstallerInvalid Code = "installer_invalid"
 	Unsupported      Code = "unsupported"
+	// UnsupportedMediaType: a body that is not application/json.
+	UnsupportedMediaType Code = "unsupported_media_type"
+	// UpgradeRequired: a stream endpoint called without a WebSocket upgrade.
+	UpgradeRequired Code = "upgrade_required"
+	// SessionLocked: too many wrong security codes; only the technician
+	// can help (a new session).
+	SessionLocked Code = "session_locked"
+	// JCUpdating: the jump client is updating itself to the site's version.
+	JCUpdating Code = "jc_updating"
 )
 
 var messages = map[Code]string{
@@ -97,6 +106,11 @@ var messages = map[Code]string{
 	InstallerExpired: "This installer has expired.",
 	InstallerInvalid: "This installer is not valid.",
 	Unsupported:      "This platform is not available on this site.",
+
+	UnsupportedMediaType: "Send the body as application/json.",
+	UpgradeRequired:      "This endpoint takes a WebSocket connection.",
+	SessionLocked:        "This support session is locked after too many wrong security codes. Contact your technician.",
+	JCUpdating:           "The Jump Client is updating to the site's version. Please try again in a minute.",
 }
 
 var statuses = map[Code]int{
@@ -118,6 +132,8 @@ var statuses = map[Code]int{
 	TooManyRequests: http.StatusTooManyRequests, Internal: http.StatusInternalServerError,
 	Conflict: http.StatusConflict, InstallerExpired: http.StatusGone,
 	InstallerInvalid: http.StatusForbidden, Unsupported: http.StatusNotFound,
+	UnsupportedMediaType: http.StatusUnsupportedMediaType, UpgradeRequired: http.StatusUpgradeRequired,
+	SessionLocked: http.StatusForbidden, JCUpdating: http.StatusConflict,
 }
 
 // Message is the exact English text for a code ("" for unknown codes).
@@ -173,6 +189,7 @@ func Generic(c Code) bool { return generic[c] }
 var generic = map[Code]bool{
 	BadRequest: true, Unauthorized: true, Forbidden: true, NotFound: true,
 	TooManyRequests: true, Internal: true, Conflict: true, Unsupported: true,
+	UnsupportedMediaType: true, UpgradeRequired: true,
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -213,6 +230,8 @@ func (c Code) ExitStatus() int {
 		return 14
 	case SecurityCodeInvalid:
 		return 15
+	case SessionLocked:
+		return 19
 	case PreviousSessionOpen:
 		return 16
 	case HostInstalled:
