@@ -369,8 +369,8 @@ func TestLoginCSRFRefused(t *testing.T) {
 	body := `{"name":"tech","password":"tech-password"}`
 	for _, tc := range []struct {
 		name, ctype, origin, fetchSite string
-		status                        int
-		code                          string
+		status                         int
+		code                           string
 	}{
 		{"text/plain form", "text/plain", "", "", 415, "unsupported_media_type"},
 		{"urlencoded form", "application/x-www-form-urlencoded", "", "", 415, "unsupported_media_type"},
