@@ -74,8 +74,8 @@ func connect(ctx context.Context, cfg *embedcfg.Config, hello wire.Hello, key ed
 }
 
 func msgError(code wire.Code, text string) *wire.Error {
-	if code.Known() {
-		return wire.Err(code)
+	if code.Known() && !wire.Generic(code) {
+		return wire.Err(code) // the product's own text, whatever was sent
 	}
 	return &wire.Error{Code: code, Message: text}
 }

@@ -20,6 +20,9 @@ import (
 	"github.com/tetherhq/tether/wire"
 )
 
+// maxReconnectWait caps a jump client's reconnect backoff.
+const maxReconnectWait = time.Minute
+
 // JumpOptions configure the persistent agent (SPEC C).
 type JumpOptions struct {
 	StateDir   string
@@ -60,7 +63,9 @@ func RunJumpClient(ctx context.Context, o JumpOptions) error {
 	if r, err := installer.ReadRecord(filepath.Dir(o.Executable)); err == nil {
 		j.hello.Enroll = &wire.Enroll{Name: r.Name, JumpGroup: r.JumpGroup, Tag: r.Tag, Comments: r.Comments, Mode: string(r.Mode)}
 	}
-	bo := backoff.New(time.Second, 5*time.Minute)
+	// Capped at a minute (full jitter below it), so that every client is
+	// back within a minute of a site outage ending.
+	bo := backoff.New(time.Second, maxReconnectWait)
 	for {
 		start := time.Now()
 		err := j.connectOnce(ctx, key)
@@ -76,11 +81,10 @@ func RunJumpClient(ctx context.Context, o JumpOptions) error {
 			continue
 		}
 		switch wire.CodeOf(err) {
-		case wire.JCNotFound, wire.InstallerExpired, wire.InstallerInvalid, wire.JCLimitTotal:
+		case wire.JCNotFound, wire.InstallerExpired, wire.InstallerInvalid, wire.JCLimitTotal, wire.JCLimitActive,
+			wire.Forbidden, wire.BadRequest: // the site refuses this client (or its enrolment) for good
 			return err
 		}
-		// Past the active limit (jc_limit_active) the client stays
-		// enrolled and retries until a slot frees up.
 		if time.Since(start) > time.Minute {
 			bo.Reset()
 		}

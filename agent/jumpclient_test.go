@@ -2,6 +2,7 @@ package agent_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tetherhq/tether/agent"
+	"github.com/tetherhq/tether/installer"
 	"github.com/tetherhq/tether/internal/sitetest"
 	"github.com/tetherhq/tether/site"
 	"github.com/tetherhq/tether/wire"
@@ -17,11 +19,45 @@ import (
 
 func installerBinary(t *testing.T, s *sitetest.Site, validFor string) string {
 	t.Helper()
+	return installerBinaryWith(t, s, map[string]any{"tag": "lab", "valid_for": validFor})
+}
+
+// passiveInstallerBinary downloads an installer whose clients only check in.
+func passiveInstallerBinary(t *testing.T, s *sitetest.Site) string {
+	t.Helper()
+	return installerBinaryWith(t, s, map[string]any{"tag": "lab", "valid_for": "1h", "passive": true})
+}
+
+// startPassiveClient runs a passive client until it is enrolled.
+func startPassiveClient(t *testing.T, s *sitetest.Site, exe, state string) (string, context.CancelFunc, chan error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- agent.RunJumpClient(ctx, agent.JumpOptions{Executable: exe, StateDir: state}) }()
+	var id string
+	sitetest.WaitFor(t, "passive client enrolled", func() bool {
+		b, _ := os.ReadFile(filepath.Join(state, agent.JumpClientFile))
+		var e struct{ ID string }
+		json.Unmarshal(b, &e)
+		id = e.ID
+		return id != ""
+	})
+	return id, cancel, done
+}
+
+func installerBinaryWith(t *testing.T, s *sitetest.Site, body map[string]any) string {
+	t.Helper()
 	var in map[string]any
-	if st := s.Do(s.Token, "POST", "/api/v1/installers", map[string]any{"tag": "lab", "valid_for": validFor}, &in); st != 201 {
+	if st := s.Do(s.Token, "POST", "/api/v1/installers", body, &in); st != 201 {
 		t.Fatalf("create installer: %d", st)
 	}
-	res, err := s.Client.Get(in["download_url"].(string) + "?format=raw")
+	return fetchRaw(t, s, in["download_url"].(string))
+}
+
+// fetchRaw downloads an installer's plain agent binary.
+func fetchRaw(t *testing.T, s *sitetest.Site, url string) string {
+	t.Helper()
+	res, err := s.Client.Get(url + "?format=raw")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,38 +168,35 @@ func TestJumpClientMakesHostInstalled(t *testing.T) {
 	wantCode(t, run(t, app, state, ss.SecurityCode), wire.HostInstalled)
 }
 
+// The site's limits (C11): past --jc-limit-active a deployment of an active
+// client is refused with jc_limit_active (never turned passive behind the
+// admin's back), a passive one still enrols, switching it to active is
+// refused the same way, and past --jc-limit-total any deployment gets
+// jc_limit_total.
 func TestJumpClientLimits(t *testing.T) {
 	s := sitetest.Start(t, func(o *site.Options) { o.JCLimitTotal, o.JCLimitActive = 2, 1 })
 	exe := installerBinary(t, s, "1h")
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- agent.RunJumpClient(ctx, agent.JumpOptions{Executable: exe, StateDir: t.TempDir()}) }()
-	var l struct{ Items []struct{ Status string } }
-	sitetest.WaitFor(t, "first online", func() bool {
-		s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l)
-		return len(l.Items) == 1 && l.Items[0].Status == "online"
-	})
-	// A second computer enrols but may not be active while the first is:
-	// it checks in passively instead (C9, C11).
-	sctx, scancel := context.WithCancel(t.Context())
-	second := make(chan error, 1)
-	go func() { second <- agent.RunJumpClient(sctx, agent.JumpOptions{Executable: exe, StateDir: t.TempDir()}) }()
-	sitetest.WaitFor(t, "second listed passive", func() bool {
-		s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l)
-		return len(l.Items) == 2 && l.Items[0].Status != l.Items[1].Status &&
-			(l.Items[0].Status == "passive" || l.Items[1].Status == "passive")
-	})
-	scancel()
-	result(t, second)
-	var err error
-	// A third computer is past the deployable limit.
-	err = runUntilRefused(t, exe, t.TempDir())
-	if wire.CodeOf(err) != wire.JCLimitTotal {
-		t.Fatalf("third: %v", err)
+	_, stop := startJumpClient(t, s, exe, t.TempDir())
+	defer stop()
+	if err := runUntilRefused(t, exe, t.TempDir()); wire.CodeOf(err) != wire.JCLimitActive ||
+		err.Error() != "The total number of active Jump Clients for this site has been reached." {
+		t.Fatalf("second active deployment: %v", err)
 	}
-	cancel()
-	<-done
+	var l struct{ Items []struct{ ID, Status string } }
+	if s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l); len(l.Items) != 1 {
+		t.Fatalf("the refused deployment is listed: %+v", l.Items)
+	}
+	passive := passiveInstallerBinary(t, s)
+	pid, pcancel, pdone := startPassiveClient(t, s, passive, t.TempDir())
+	var eb sitetest.ErrorBody
+	if st := s.Do(s.Token, "PATCH", "/api/v1/jump-clients/"+pid, map[string]any{"passive": false}, &eb); st != 409 || eb.Error.Code != "jc_limit_active" {
+		t.Fatalf("passive → active past the limit: %d %+v", st, eb)
+	}
+	pcancel()
+	result(t, pdone)
+	if err := runUntilRefused(t, passive, t.TempDir()); wire.CodeOf(err) != wire.JCLimitTotal {
+		t.Fatalf("third deployment: %v", err)
+	}
 }
 
 func startJumpClient(t *testing.T, s *sitetest.Site, exe, state string) (id string, stop func() error) {
@@ -176,12 +209,19 @@ func startJumpClient(t *testing.T, s *sitetest.Site, exe, state string) (id stri
 // on done.
 func startJumpClient3(t *testing.T, s *sitetest.Site, exe, state string) (id string, cancel context.CancelFunc, done chan error) {
 	t.Helper()
+	return startJumpClientAs(t, s, s.Token, exe, state)
+}
+
+// startJumpClientAs is startJumpClient3 for a client that the holder of
+// token can see.
+func startJumpClientAs(t *testing.T, s *sitetest.Site, token, exe, state string) (id string, cancel context.CancelFunc, done chan error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	done = make(chan error, 1)
 	go func() { done <- agent.RunJumpClient(ctx, agent.JumpOptions{Executable: exe, StateDir: state}) }()
 	sitetest.WaitFor(t, "jump client online", func() bool {
 		var l struct{ Items []struct{ ID, Status string } }
-		s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l)
+		s.Do(token, "GET", "/api/v1/jump-clients", nil, &l)
 		for _, it := range l.Items {
 			if it.Status == "online" {
 				b, _ := os.ReadFile(filepath.Join(state, agent.JumpClientFile))
@@ -287,4 +327,96 @@ func TestJumpClientBeatsKeepItOnline(t *testing.T) {
 			t.Fatalf("beating jump client is %s", jc.Status)
 		}
 	}
+}
+
+// TestEnrolmentGroupChecked: the jump group in the install flags (C3) is
+// checked at enrolment against the rights of the installer's creator, as
+// PATCH checks it against the caller's (C10): alice's installer cannot put
+// a client into bob's personal group or a team she is not in.
+func TestEnrolmentGroupChecked(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	alice := s.AddTechnician("alice", false)
+	admin := s.AddTechnician("boss", true)
+	if st := s.Do(admin, "PUT", "/api/v1/users/alice/access", map[string]any{"teams": []string{"servers"}}, nil); st != 200 {
+		t.Fatalf("teams: %d", st)
+	}
+	for _, tc := range []struct {
+		group string
+		ok    bool
+	}{
+		{"user:bob", false},
+		{"finance", false},
+		{"servers", true},
+		{"user:alice", true},
+	} {
+		t.Run(tc.group, func(t *testing.T) {
+			exe := installedBinary(t, installerBinaryAs(t, s, alice), installer.Record{JumpGroup: tc.group, Tag: "x"})
+			if !tc.ok {
+				err := runUntilRefused(t, exe, t.TempDir())
+				if wire.CodeOf(err) != wire.Forbidden || !strings.Contains(err.Error(), tc.group) {
+					t.Fatalf("enrolment into %s: %v", tc.group, err)
+				}
+				for _, it := range listJump(s, admin).Items {
+					if it.Group == tc.group {
+						t.Fatalf("a client was enrolled into %s", tc.group)
+					}
+				}
+				return
+			}
+			_, cancel, done := startJumpClientAs(t, s, admin, exe, t.TempDir())
+			defer func() { cancel(); result(t, done) }()
+			found := false
+			for _, it := range listJump(s, admin).Items {
+				found = found || it.Group == tc.group
+			}
+			if !found {
+				t.Fatalf("client not in %s: %+v", tc.group, listJump(s, admin).Items)
+			}
+		})
+	}
+}
+
+// TestEnrolmentFieldLimits: the install flags get the API's limits, in
+// characters.
+func TestEnrolmentFieldLimits(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	long := strings.Repeat("é", 129)
+	exe := installedBinary(t, installerBinary(t, s, "1h"), installer.Record{Name: long})
+	if err := runUntilRefused(t, exe, t.TempDir()); wire.CodeOf(err) != wire.BadRequest || !strings.Contains(err.Error(), "129 characters") {
+		t.Fatalf("129-character name: %v", err)
+	}
+	exe = installedBinary(t, installerBinary(t, s, "1h"), installer.Record{Name: long[:128*2]})
+	_, stop := startJumpClient(t, s, exe, t.TempDir())
+	defer stop()
+	if l := listJump(s, s.Token); len(l.Items) != 1 {
+		t.Fatalf("128-character name refused: %+v", l.Items)
+	}
+}
+
+// installerBinaryAs downloads an installer created by the holder of token.
+func installerBinaryAs(t *testing.T, s *sitetest.Site, token string) string {
+	t.Helper()
+	var in map[string]any
+	if st := s.Do(token, "POST", "/api/v1/installers", map[string]any{"valid_for": "1h"}, &in); st != 201 {
+		t.Fatalf("create installer: %d %v", st, in)
+	}
+	return fetchRaw(t, s, in["download_url"].(string))
+}
+
+// installedBinary lays exe out as an install does (DIR/tether with
+// DIR/state/install.json carrying the install flags) and returns the copy.
+func installedBinary(t *testing.T, exe string, rec installer.Record) string {
+	t.Helper()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "state"), 0o700)
+	rec.Dir, rec.Binary, rec.Mode = dir, "tether", installer.ModeService
+	b, _ := json.Marshal(rec)
+	os.WriteFile(installer.RecordPath(dir), b, 0o600)
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "tether")
+	os.WriteFile(p, data, 0o755)
+	return p
 }

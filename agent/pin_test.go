@@ -8,6 +8,7 @@ import (
 
 	"github.com/tetherhq/tether/agent"
 	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/site"
 )
 
 // customer answers consent questions the way a person at the dialog would:
@@ -102,5 +103,24 @@ func TestPinCustomerOffline(t *testing.T) {
 	var eb sitetest.ErrorBody
 	if st := s.Do(s.Token, "POST", "/api/v1/sessions/"+ss.ID+"/pin", map[string]any{}, &eb); st != 409 || eb.Error.Code != "customer_offline" {
 		t.Fatalf("pin an offline customer: %d %+v", st, eb)
+	}
+}
+
+// TestPinPastActiveLimit: pinning makes one more active jump client, so
+// past --jc-limit-active it is refused with jc_limit_active (C11) before the
+// customer is asked; a passive pin is still possible.
+func TestPinPastActiveLimit(t *testing.T) {
+	s := sitetest.Start(t, func(o *site.Options) { o.JCLimitActive = 1 })
+	_, stop := startJumpClient(t, s, installerBinary(t, s, "1h"), t.TempDir())
+	defer stop()
+	ss, _, _, a := activeApp(t, s)
+	defer a.cancel()
+	var eb sitetest.ErrorBody
+	if st := s.Do(s.Token, "POST", "/api/v1/sessions/"+ss.ID+"/pin", map[string]any{}, &eb); st != 409 ||
+		eb.Error.Code != "jc_limit_active" || eb.Error.Message != "The total number of active Jump Clients for this site has been reached." {
+		t.Fatalf("pin past the active limit: %d %+v", st, eb)
+	}
+	if st := s.Do(s.Token, "POST", "/api/v1/sessions/"+ss.ID+"/pin", map[string]any{"passive": true}, &eb); st != 202 {
+		t.Fatalf("passive pin under the limit: %d %+v", st, eb)
 	}
 }

@@ -55,11 +55,8 @@ func CreateToken(ctx context.Context, dataDir, name string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("user %q: %w", name, err)
 	}
-	tok := tokenPrefix + randomToken(32)
-	if err := st.AddToken(ctx, &store.Token{UserID: u.ID, Name: "cli", Hash: hashSecret(tok), CreatedAt: time.Now()}); err != nil {
-		return "", err
-	}
-	return tok, nil
+	tok, _, err := newToken(ctx, st, u, "cli", time.Now())
+	return tok, err
 }
 
 // ensureAdmin creates an "admin" user with a random password on a fresh

@@ -87,8 +87,8 @@ func (req *createSessionRequest) validate(def, max time.Duration) (time.Duration
 	if len(req.Password) < MinPasswordLen {
 		return 0, wire.Errorf(wire.BadRequest, "The access password must have at least %d characters.", MinPasswordLen)
 	}
-	if len(req.CustomerName) > 200 {
-		return 0, wire.Errorf(wire.BadRequest, "The customer name is too long.")
+	if err := checkLen("customer_name", req.CustomerName, maxCustomerName); err != nil {
+		return 0, err
 	}
 	if req.CustomerEmail != "" {
 		if _, err := mail.ParseAddress(req.CustomerEmail); err != nil {
@@ -99,7 +99,7 @@ func (req *createSessionRequest) validate(def, max time.Duration) (time.Duration
 		return def, nil
 	}
 	d, err := time.ParseDuration(req.ExpiresIn)
-	if err != nil || d <= 0 || d > max {
+	if err != nil || d < time.Second || d > max {
 		return 0, wire.Errorf(wire.BadRequest, "expires_in must be a duration between 1s and %s.", max)
 	}
 	return d, nil

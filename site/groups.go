@@ -35,8 +35,8 @@ func canSeeGroup(a *authed, group string) bool {
 // checkGroup refuses to put jump clients into a group the caller could
 // not see afterwards (installers, pins and Properties alike).
 func checkGroup(a *authed, group string) error {
-	if len(group) > 128 {
-		return wire.Errorf(wire.BadRequest, "jump_group is too long (128 characters at most).")
+	if err := checkLen("jump_group", group, maxGroupLen); err != nil {
+		return err
 	}
 	if !canSeeGroup(a, group) {
 		return wire.Errorf(wire.Forbidden, "You may not use the jump group %q: use your personal group %q or one of your teams.",
@@ -73,7 +73,7 @@ func (s *Server) handleSetAccess(w http.ResponseWriter, r *http.Request, a *auth
 
 func (s *Server) setAccess(ctx context.Context, name string, req accessRequest) error {
 	for _, t := range req.Teams {
-		if t == "" || len(t) > 128 || strings.HasPrefix(t, personalPrefix) {
+		if t == "" || checkLen("team", t, maxGroupLen) != nil || strings.HasPrefix(t, personalPrefix) {
 			return wire.Errorf(wire.BadRequest, "Team names are 1 to 128 characters and do not start with %q.", personalPrefix)
 		}
 	}

@@ -53,8 +53,9 @@ func (req *createInstallerRequest) validate(user string, platforms []string) (ti
 	if req.JumpGroup == "" {
 		req.JumpGroup = personalGroup(user)
 	}
-	if len(req.Tag) > 64 || len(req.Comments) > 1024 {
-		return bad("tag (64) or comments (1024 characters) too long.")
+	patch := patchJumpClient{Tag: &req.Tag, Comments: &req.Comments}
+	if err := patch.validate(); err != nil {
+		return 0, err
 	}
 	if len(req.EmailTo) > 50 {
 		return bad("email_to lists at most 50 recipients.")

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -37,9 +38,8 @@ func (s *Server) serveJumpClient(ctx context.Context, ac *agentConn, h *wire.Hel
 	// C12: decided before the new version is stored. A passive client
 	// with an update due stays for this check-in to receive the offer.
 	update := s.checkInUpdate(ctx, jc, h, addr)
-	// Passive clients stay only when a jump waits for them; past the
-	// active limit every other client checks in passively too (C9, C11).
-	if (jc.Passive && !s.passive.wanted(jc.ID) && update == nil) || s.activeLimitReached(jc.ID) {
+	// Passive clients stay only when a jump waits for them (C9).
+	if jc.Passive && !s.passive.wanted(jc.ID) && update == nil {
 		s.checkIn(ctx, ac, h, jc)
 		return
 	}
@@ -110,26 +110,12 @@ func (s *Server) admitJumpClient(ctx context.Context, h *wire.Hello, cfg *embedc
 			return nil, cmp.Or(err, error(invalid))
 		}
 	}
-	if s.opts.JCLimitTotal > 0 {
-		n, err := s.store.CountJumpClients(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if n >= s.opts.JCLimitTotal {
-			return nil, wire.Err(wire.JCLimitTotal)
-		}
+	if err := s.deployLimits(ctx, in.Passive); err != nil {
+		return nil, err
 	}
-	e := h.Enroll
-	if e == nil {
-		e = &wire.Enroll{}
-	}
-	jc := &store.JumpClient{ID: newID()[:20], Identity: h.Identity, InstallerID: in.ID,
-		Name: cmp.Or(e.Name, in.PinName, h.Host.Hostname), JumpGroup: cmp.Or(e.JumpGroup, in.JumpGroup),
-		Tag: cmp.Or(e.Tag, in.Tag), Comments: cmp.Or(e.Comments, in.Comments), Mode: cmp.Or(e.Mode, string(in.Mode)),
-		Host: h.Host, PublicIP: addr, Version: h.Version, CreatedAt: s.clock.Now(), LastSeen: s.clock.Now(),
-		Passive: in.Passive}
-	if len(jc.Name) > 128 {
-		jc.Name = jc.Name[:128]
+	jc, err := s.enrolment(ctx, in, h, addr)
+	if err != nil {
+		return nil, err
 	}
 	if err := s.store.CreateJumpClient(ctx, jc); err != nil {
 		return nil, err
@@ -139,6 +125,80 @@ func (s *Server) admitJumpClient(ctx context.Context, h *wire.Hello, cfg *embedc
 		s.pinEnrolled(ctx, in, jc, addr)
 	}
 	return jc, nil
+}
+
+// enrolment builds a new jump client from its installer and the install
+// flags it reports (C3). The flags are the installing admin's word, not the
+// installer creator's: they get the same checks as the API — lengths, and a
+// jump group the creator could use (C10), or a flag would move the client
+// into someone else's personal group or a team the creator is not in.
+func (s *Server) enrolment(ctx context.Context, in *store.Installer, h *wire.Hello, addr string) (*store.JumpClient, error) {
+	e := h.Enroll
+	if e == nil {
+		e = &wire.Enroll{}
+	}
+	for _, f := range []struct {
+		name, v string
+		max     int
+	}{{"--jc-name", e.Name, maxJumpClientName}, {"--jc-tag", e.Tag, maxTagLen},
+		{"--jc-comments", e.Comments, maxCommentsLen}, {"--jc-jump-group", e.JumpGroup, maxGroupLen}} {
+		if err := checkLen(f.name, f.v, f.max); err != nil {
+			return nil, err
+		}
+	}
+	group := cmp.Or(e.JumpGroup, in.JumpGroup)
+	if group != in.JumpGroup {
+		creator, err := s.store.UserByID(ctx, in.CreatedBy)
+		if err != nil {
+			return nil, fmt.Errorf("installer creator: %w", err)
+		}
+		if !canSeeGroup(&authed{user: creator}, group) {
+			s.audit(ctx, "jump_client_refused", "", "installer "+in.ID, addr,
+				fmt.Sprintf("jump group %q is not one %s may use", group, creator.Name))
+			return nil, wire.Errorf(wire.Forbidden, "The jump group %q is not allowed for this installer: its creator %s may not use it.", group, creator.Name)
+		}
+	}
+	now := s.clock.Now()
+	return &store.JumpClient{ID: newID()[:20], Identity: h.Identity, InstallerID: in.ID,
+		Name: cmp.Or(e.Name, in.PinName, truncateChars(h.Host.Hostname, maxJumpClientName)), JumpGroup: group,
+		Tag: cmp.Or(e.Tag, in.Tag), Comments: cmp.Or(e.Comments, in.Comments), Mode: cmp.Or(e.Mode, string(in.Mode)),
+		Host: h.Host, PublicIP: addr, Version: h.Version, CreatedAt: now, LastSeen: now, Passive: in.Passive}, nil
+}
+
+// deployLimits applies the site's jump-client limits to one more client
+// (C11): the deployable total, and for a client that stays connected the
+// active limit.
+func (s *Server) deployLimits(ctx context.Context, passive bool) error {
+	if s.opts.JCLimitTotal > 0 {
+		n, err := s.store.CountJumpClients(ctx)
+		if err != nil {
+			return err
+		}
+		if n >= s.opts.JCLimitTotal {
+			return wire.Err(wire.JCLimitTotal)
+		}
+	}
+	if !passive {
+		return s.activeLimit(ctx)
+	}
+	return nil
+}
+
+// activeLimit refuses one more active (not passive) jump client past
+// --jc-limit-active: a new deployment, a pin, or a passive client switched
+// to active.
+func (s *Server) activeLimit(ctx context.Context) error {
+	if s.opts.JCLimitActive <= 0 {
+		return nil
+	}
+	n, err := s.store.CountActiveJumpClients(ctx)
+	if err != nil {
+		return err
+	}
+	if n >= s.opts.JCLimitActive {
+		return wire.Err(wire.JCLimitActive)
+	}
+	return nil
 }
 
 // jumpClientView is the API shape (SPEC F).
@@ -308,6 +368,25 @@ type patchJumpClient struct {
 	Passive *bool `json:"passive"`
 }
 
+// validate applies the text limits of the fields that are set.
+func (req *patchJumpClient) validate() error {
+	if req.Name != nil && *req.Name == "" {
+		return wire.Errorf(wire.BadRequest, "name must not be empty.")
+	}
+	for _, f := range []struct {
+		name string
+		v    *string
+		max  int
+	}{{"name", req.Name, maxJumpClientName}, {"tag", req.Tag, maxTagLen}, {"comments", req.Comments, maxCommentsLen}} {
+		if f.v != nil {
+			if err := checkLen(f.name, *f.v, f.max); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 func (s *Server) handlePatchJumpClient(w http.ResponseWriter, r *http.Request, a *authed) {
 	var req patchJumpClient
 	if err := readJSON(r, &req); err != nil {
@@ -327,16 +406,18 @@ func (s *Server) patchJumpClient(r *http.Request, a *authed, id string, req *pat
 	if err != nil {
 		return nil, err
 	}
-	if req.Name != nil && (len(*req.Name) == 0 || len(*req.Name) > 128) {
-		return nil, wire.Errorf(wire.BadRequest, "name must be 1 to 128 characters.")
+	if err := req.validate(); err != nil {
+		return nil, err
 	}
 	if req.JumpGroup != nil {
 		if err := checkGroup(a, *req.JumpGroup); err != nil {
 			return nil, err
 		}
 	}
-	if req.Tag != nil && len(*req.Tag) > 64 || req.Comments != nil && len(*req.Comments) > 1024 {
-		return nil, wire.Errorf(wire.BadRequest, "tag (64) or comments (1024 characters) too long.")
+	if req.Passive != nil && !*req.Passive && jc.Passive {
+		if err := s.activeLimit(r.Context()); err != nil {
+			return nil, err
+		}
 	}
 	jc, err = s.store.UpdateJumpClient(r.Context(), jc.ID, func(x *store.JumpClient) error {
 		set := func(dst *string, v *string) {

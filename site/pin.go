@@ -142,15 +142,14 @@ func (s *Server) checkPin(ctx context.Context, a *authed, ss *store.Session, req
 	} else if pinned != "" {
 		return wire.Err(wire.AlreadyPinned)
 	}
-	if s.opts.JCLimitTotal > 0 {
-		if n, err := s.store.CountJumpClients(ctx); err != nil || n >= s.opts.JCLimitTotal {
-			return cmp.Or(err, error(wire.Err(wire.JCLimitTotal)))
-		}
+	if err := s.deployLimits(ctx, req.Passive); err != nil {
+		return err
 	}
-	req.Name = cmp.Or(req.Name, ss.Computer)
+	req.Name = cmp.Or(req.Name, truncateChars(ss.Computer, maxJumpClientName))
 	req.JumpGroup = cmp.Or(req.JumpGroup, personalGroup(a.user.Name))
-	if len(req.Name) > 128 || len(req.Tag) > 64 || len(req.Comments) > 1024 {
-		return wire.Errorf(wire.BadRequest, "name (128), tag (64) or comments (1024 characters) too long.")
+	patch := patchJumpClient{Name: &req.Name, Tag: &req.Tag, Comments: &req.Comments}
+	if err := patch.validate(); err != nil {
+		return err
 	}
 	return checkGroup(a, req.JumpGroup)
 }

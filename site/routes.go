@@ -30,6 +30,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET "+api+"/sessions/{id}/stream/{stream}", s.api(s.handleViewerStream))
 	mux.HandleFunc("GET /agent/v1/stream/{stream}", s.handleAgentStream)
 	mux.HandleFunc("GET "+api+"/audit", s.api(s.handleAudit))
+	mux.HandleFunc("GET "+api+"/tokens", s.api(s.handleListTokens))
+	mux.HandleFunc("POST "+api+"/tokens", s.api(s.handleCreateToken))
+	mux.HandleFunc("DELETE "+api+"/tokens/{id}", s.api(s.handleDeleteToken))
 	mux.HandleFunc("GET "+api+"/platforms", s.handlePlatforms)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, wire.Errorf(wire.NotFound, "No such API call."))

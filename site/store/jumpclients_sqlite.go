@@ -98,6 +98,14 @@ func (s *SQLite) CountJumpClients(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// CountActiveJumpClients counts the deployed jump clients that stay
+// connected (not passive).
+func (s *SQLite) CountActiveJumpClients(ctx context.Context) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM jump_clients WHERE removed = 0 AND passive = 0`).Scan(&n)
+	return n, err
+}
+
 // StaleJumpClients lists jump clients last seen before the given time.
 func (s *SQLite) StaleJumpClients(ctx context.Context, before time.Time) ([]string, error) {
 	return s.ids(ctx, `SELECT id FROM jump_clients WHERE removed = 0 AND last_seen < ?`, ts(before))

@@ -162,6 +162,57 @@ func (s *SQLite) UserByTokenHash(ctx context.Context, hash []byte) (*User, error
 		u.see_personal_groups FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`, hash)
 }
 
+// ListTokens lists tokens with their users' names.
+func (s *SQLite) ListTokens(ctx context.Context, userID int64) ([]*Token, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT t.id, t.user_id, t.name, t.created_at, u.name
+		FROM tokens t JOIN users u ON u.id = t.user_id WHERE ? = 0 OR t.user_id = ? ORDER BY t.id`, userID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []*Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// Token returns one token without its hash.
+func (s *SQLite) Token(ctx context.Context, id int64) (*Token, error) {
+	t, err := scanToken(s.db.QueryRowContext(ctx, `SELECT t.id, t.user_id, t.name, t.created_at, u.name
+		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return t, err
+}
+
+func scanToken(r interface{ Scan(...any) error }) (*Token, error) {
+	var t Token
+	var created int64
+	if err := r.Scan(&t.ID, &t.UserID, &t.Name, &created, &t.UserName); err != nil {
+		return nil, fmt.Errorf("read token: %w", err)
+	}
+	t.CreatedAt = tm(created)
+	return &t, nil
+}
+
+// DeleteToken revokes a token.
+func (s *SQLite) DeleteToken(ctx context.Context, id int64) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM tokens WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete token: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
 // AddLogin stores a console login.
 func (s *SQLite) AddLogin(ctx context.Context, l *Login) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO logins(hash, user_id, csrf, expires_at) VALUES(?,?,?,?)`,

@@ -39,6 +39,7 @@ type Token struct {
 	Name      string
 	Hash      []byte
 	CreatedAt time.Time
+	UserName  string // filled on reads
 }
 
 // Login is a console login (cookie); only the cookie's hash is stored.
@@ -155,6 +156,13 @@ type Store interface {
 
 	AddToken(ctx context.Context, t *Token) error
 	UserByTokenHash(ctx context.Context, hash []byte) (*User, error)
+	// ListTokens lists the tokens of userID (every user's when 0), oldest
+	// first, without their hashes.
+	ListTokens(ctx context.Context, userID int64) ([]*Token, error)
+	// Token returns one token (without its hash).
+	Token(ctx context.Context, id int64) (*Token, error)
+	// DeleteToken revokes a token (ErrNotFound when there is none).
+	DeleteToken(ctx context.Context, id int64) error
 
 	AddLogin(ctx context.Context, l *Login) error
 	LoginByHash(ctx context.Context, hash []byte) (*Login, error)
@@ -190,6 +198,9 @@ type Store interface {
 	JumpClient(ctx context.Context, id string) (*JumpClient, error)
 	// CountJumpClients counts jump clients that were not removed.
 	CountJumpClients(ctx context.Context) (int, error)
+	// CountActiveJumpClients counts jump clients that were not removed and
+	// are not passive (C11 jc_limit_active).
+	CountActiveJumpClients(ctx context.Context) (int, error)
 	// StaleJumpClients lists jump clients not removed and not seen since before.
 	StaleJumpClients(ctx context.Context, before time.Time) ([]string, error)
 	// ListJumpClients lists jump clients that were not removed.
