@@ -121,3 +121,50 @@ func TestHeadlessJumpSaysNoDisplay(t *testing.T) {
 		}
 	}
 }
+
+// TestMalformedViewerMessageClosesStream: VIEW-PROTOCOL decoders are strict
+// and the agent closes the stream on anything malformed (1002), on a text
+// message (1003), and the site on a message over the protocol's 2048-byte
+// limit (1009).
+func TestMalformedViewerMessageClosesStream(t *testing.T) {
+	x := xvfbtest.Start(t, 640, 480)
+	t.Setenv("DISPLAY", x.Display)
+	s := sitetest.Start(t, nil)
+	id, stop := startJumpClient(t, s, installerBinary(t, s, "1h"), t.TempDir())
+	defer stop()
+	for _, tc := range []struct {
+		name string
+		typ  websocket.MessageType
+		msg  []byte
+		want websocket.StatusCode
+	}{
+		{"truncated mouse move", websocket.MessageBinary, []byte{0x11, 0x01}, websocket.StatusProtocolError},
+		{"unknown type", websocket.MessageBinary, []byte{0x1f}, websocket.StatusProtocolError},
+		{"text", websocket.MessageText, []byte("hello"), websocket.StatusUnsupportedData},
+		{"oversized", websocket.MessageBinary, append([]byte{0x15}, make([]byte, 3000)...), websocket.StatusMessageTooBig},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			jump, conn := openJumpStream(t, s, id)
+			defer conn.CloseNow()
+			defer s.Do(s.Token, "POST", "/api/v1/sessions/"+jump.SessionID+"/close", nil, nil)
+			ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+			defer cancel()
+			if _, _, err := conn.Read(ctx); err != nil { // the first message: the view runs
+				t.Fatal(err)
+			}
+			if err := conn.Write(ctx, tc.typ, tc.msg); err != nil {
+				t.Fatal(err)
+			}
+			for {
+				_, _, err := conn.Read(ctx)
+				if err == nil {
+					continue
+				}
+				if got := websocket.CloseStatus(err); got != tc.want {
+					t.Fatalf("stream ended with %v (%d), want close %d", err, got, tc.want)
+				}
+				return
+			}
+		})
+	}
+}

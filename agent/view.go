@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 
@@ -74,16 +75,34 @@ func runStream(ctx context.Context, conn *websocket.Conn, control bool, cc *cust
 	go func() {
 		defer cancel()
 		for {
-			_, b, err := conn.Read(ctx)
+			typ, b, err := conn.Read(ctx)
 			if err != nil {
 				return
 			}
+			// VIEW-PROTOCOL: decoders are strict and the receiver closes
+			// the stream on anything malformed.
+			if typ != websocket.MessageBinary {
+				conn.Close(websocket.StatusUnsupportedData, "view protocol: binary messages only")
+				return
+			}
 			if err := sender.HandleMessage(b); err != nil {
-				log.Debug("viewer message", "err", err)
+				log.Warn("malformed viewer message; closing the view", "err", err)
+				conn.Close(websocket.StatusProtocolError, truncateReason("view protocol: "+err.Error()))
+				return
 			}
 		}
 	}()
 	return sender.Run(ctx)
+}
+
+// truncateReason fits a close reason into a WebSocket close frame (123
+// bytes), cutting at a character boundary.
+func truncateReason(s string) string {
+	for len(s) > 123 {
+		_, n := utf8.DecodeLastRuneInString(s)
+		s = s[:len(s)-n]
+	}
+	return s
 }
 
 // injector adapts package input to the stream's Input (stream numbers

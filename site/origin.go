@@ -4,6 +4,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/tetherhq/tether/wire"
 )
@@ -35,3 +36,33 @@ func sameOrigin(r *http.Request, jsonBody bool) error {
 }
 
 var errCrossOrigin = wire.Errorf(wire.Forbidden, "Cross-origin request refused.")
+
+// wsPrecheck refuses, in the SPEC error shape and before any one-time token
+// is used, what websocket.Accept would refuse with a plain-text answer: a
+// request that is not a WebSocket upgrade (426) and a cross-origin one
+// (403; Accept's own rule: an Origin must name this host).
+func wsPrecheck(r *http.Request) error {
+	if r.Method != http.MethodGet || !headerHasToken(r.Header, "Connection", "upgrade") ||
+		!headerHasToken(r.Header, "Upgrade", "websocket") ||
+		r.Header.Get("Sec-WebSocket-Version") != "13" || r.Header.Get("Sec-WebSocket-Key") == "" {
+		return wire.Err(wire.UpgradeRequired)
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		if err != nil || !strings.EqualFold(u.Host, r.Host) {
+			return errCrossOrigin
+		}
+	}
+	return nil
+}
+
+func headerHasToken(h http.Header, name, token string) bool {
+	for _, v := range h.Values(name) {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/tetherhq/tether/site/store"
+	"github.com/tetherhq/tether/stream"
 	"github.com/tetherhq/tether/wire"
 )
 
@@ -139,6 +140,10 @@ func tokenOK(got, want string) bool {
 
 // handleAgentStream is the agent's side of a view.
 func (s *Server) handleAgentStream(w http.ResponseWriter, r *http.Request) {
+	if err := wsPrecheck(r); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
 	v := s.relay.get(r.PathValue("stream"))
 	if v == nil || !tokenOK(r.URL.Query().Get("token"), v.agentToken) || !v.agentJoined.CompareAndSwap(false, true) {
 		s.writeErr(w, r, wire.Errorf(wire.NotFound, "No such stream."))
@@ -169,8 +174,16 @@ func (s *Server) handleAgentStream(w http.ResponseWriter, r *http.Request) {
 
 // handleViewerStream is the technician's side: it waits for the agent and
 // pipes both ways, marking the session connected meanwhile (A6: ending the
-// view does not end the session).
+// view does not end the session). The agent dials only once the customer
+// answered the consent prompt (D2): a close instead of a first message is a
+// denial, audited as such, and the session never shows connected.
 func (s *Server) handleViewerStream(w http.ResponseWriter, r *http.Request, a *authed) {
+	// Checked before the one-time token is used, so a refused upgrade can
+	// be retried.
+	if err := wsPrecheck(r); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
 	v := s.relay.get(r.PathValue("stream"))
 	ss, err := s.ownSession(r.Context(), a, r.PathValue("id"))
 	if err == nil && (v == nil || v.sessionID != ss.ID || !tokenOK(r.URL.Query().Get("token"), v.viewerToken) ||
@@ -199,16 +212,39 @@ func (s *Server) handleViewerStream(w http.ResponseWriter, r *http.Request, a *a
 		return
 	}
 	defer ac.CloseNow()
+	ac.SetReadLimit(agentStreamLimit)
+	typ, first, err := ac.Read(ctx)
+	if err != nil {
+		code, reason := websocket.CloseStatus(err), "The customer's computer ended the view."
+		var ce websocket.CloseError
+		if errors.As(err, &ce) {
+			reason = ce.Reason
+		}
+		if code == websocket.StatusPolicyViolation {
+			s.audit(ctx, "view_denied", ss.ID, "customer", "", reason)
+		}
+		if code < 0 { // no close frame: the link dropped
+			code = websocket.StatusGoingAway
+		}
+		vc.Close(code, reason)
+		return
+	}
+	if err := vc.Write(ctx, typ, first); err != nil {
+		return
+	}
 	s.viewing(ctx, ss.ID, true, a.user.Name, remoteAddr(r))
 	defer s.viewing(context.WithoutCancel(ctx), ss.ID, false, a.user.Name, remoteAddr(r))
 	pipe(ctx, vc, ac)
 }
 
+// agentStreamLimit bounds one agent→viewer message (VIEW-PROTOCOL).
+const agentStreamLimit = 64 << 20
+
 // pipe copies messages both ways until one side ends, then passes the close
 // reason on (e.g. "The customer denied screen sharing.").
 func pipe(ctx context.Context, viewer, agent *websocket.Conn) {
-	viewer.SetReadLimit(64 << 10)
-	agent.SetReadLimit(64 << 20)
+	viewer.SetReadLimit(stream.MaxViewerMsg) // VIEW-PROTOCOL limit; larger closes the view
+	agent.SetReadLimit(agentStreamLimit)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 2)

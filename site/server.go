@@ -159,7 +159,7 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
-		TLSConfig:         &tls.Config{Certificates: []tls.Certificate{s.cert}, MinVersion: tls.VersionTLS12},
+		TLSConfig:         s.tlsConfig(),
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
@@ -187,6 +187,21 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 		return nil
 	}
 	return err
+}
+
+// tlsConfig allows TLS 1.3 and, for older clients, TLS 1.2 with forward-
+// secret AEAD suites only: no CBC (Lucky13-style padding oracles, SHA-1
+// MACs), no static RSA key exchange.
+func (s *Server) tlsConfig() *tls.Config {
+	return &tls.Config{
+		Certificates: []tls.Certificate{s.cert},
+		MinVersion:   tls.VersionTLS12,
+		CipherSuites: []uint16{
+			tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+			tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+			tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+		},
+	}
 }
 
 // Handler is the site's HTTP handler (routes in routes.go).

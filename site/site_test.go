@@ -2,6 +2,7 @@ package site_test
 
 import (
 	"bytes"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -475,4 +476,81 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
+}
+
+// API tokens can be listed and revoked by their owner or an admin; a
+// revoked token stops working at once.
+func TestTokenRevocation(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	other := s.AddTechnician("other", false)
+	admin := s.AddTechnician("boss", true)
+	var created struct {
+		ID    int64
+		Token string
+	}
+	if st := s.Do(s.Token, "POST", "/api/v1/tokens", map[string]any{"name": "script"}, &created); st != 201 || !strings.HasPrefix(created.Token, "tth_") {
+		t.Fatalf("create: %d %+v", st, created)
+	}
+	var mine struct {
+		Items []struct {
+			ID         int64
+			Name, User string
+		}
+	}
+	s.Do(created.Token, "GET", "/api/v1/tokens", nil, &mine)
+	if len(mine.Items) != 2 || mine.Items[1].Name != "script" || mine.Items[1].User != "tech" {
+		t.Fatalf("own tokens: %+v", mine.Items)
+	}
+	var all struct{ Items []struct{ ID int64 } }
+	if s.Do(admin, "GET", "/api/v1/tokens", nil, &all); len(all.Items) != 4 {
+		t.Fatalf("admin sees %d tokens, want all 4", len(all.Items))
+	}
+	var eb sitetest.ErrorBody
+	path := fmt.Sprintf("/api/v1/tokens/%d", created.ID)
+	if st := s.Do(other, "DELETE", path, nil, &eb); st != 404 || eb.Error.Code != "not_found" {
+		t.Fatalf("another technician revokes: %d %+v", st, eb)
+	}
+	if st := s.Do(s.Token, "DELETE", path, nil, nil); st != 200 {
+		t.Fatalf("owner revokes: %d", st)
+	}
+	if st := s.Do(created.Token, "GET", "/api/v1/sessions", nil, &eb); st != 401 {
+		t.Fatalf("revoked token still works: %d", st)
+	}
+	if st := s.Do(admin, "DELETE", path, nil, &eb); st != 404 {
+		t.Fatalf("revoking twice: %d", st)
+	}
+	var audit struct {
+		Items []struct{ Event, Actor string }
+	}
+	s.Do(admin, "GET", "/api/v1/audit", nil, &audit)
+	if !slices.ContainsFunc(audit.Items, func(e struct{ Event, Actor string }) bool { return e.Event == "token_revoked" && e.Actor == "tech" }) {
+		t.Fatalf("revocation not audited: %+v", audit.Items)
+	}
+}
+
+// TLS 1.2 is offered with forward-secret AEAD suites only; CBC-SHA1 suites
+// and TLS 1.1 are refused.
+func TestTLSSuites(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	host := strings.TrimPrefix(s.URL, "https://")
+	for _, tc := range []struct {
+		name string
+		cfg  *tls.Config
+		ok   bool
+	}{
+		{"TLS 1.3", &tls.Config{MinVersion: tls.VersionTLS13}, true},
+		{"TLS 1.2 GCM", &tls.Config{MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}}, true},
+		{"TLS 1.2 CBC-SHA1", &tls.Config{MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{
+			tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA}}, false},
+		{"TLS 1.1", &tls.Config{MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS11}, false},
+	} {
+		tc.cfg.InsecureSkipVerify = true
+		c, err := tls.Dial("tcp", host, tc.cfg)
+		if err == nil {
+			c.Close()
+		}
+		if (err == nil) != tc.ok {
+			t.Errorf("%s: handshake error %v, want ok=%v", tc.name, err, tc.ok)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -28,21 +29,28 @@ func TestHelpGolden(t *testing.T) {
 		"serve":       {"serve", "--help"},
 		"user-add":    {"user", "add", "--help"},
 		"user-access": {"user", "access", "--help"},
+		"token":       {"token", "--help"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			out, err := run(t, "", args...)
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", name+".golden")
-			if *update {
-				os.WriteFile(golden, []byte(out), 0o644)
-			}
-			want, _ := os.ReadFile(golden)
-			if out != string(want) {
-				t.Fatalf("help changed (run with -update if intended):\n%s", out)
-			}
+			golden(t, name, out)
 		})
+	}
+}
+
+// golden compares out with testdata/name.golden (rewritten with -update).
+func golden(t *testing.T, name, out string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		os.WriteFile(path, []byte(out), 0o644)
+	}
+	want, _ := os.ReadFile(path)
+	if out != string(want) {
+		t.Fatalf("%s changed (run with -update if intended):\n%s", name, out)
 	}
 }
 
@@ -64,6 +72,25 @@ func TestUserAddAndToken(t *testing.T) {
 	}
 	if _, err := run(t, "", "token", "create", "nobody", "--data", data); err == nil {
 		t.Fatal("token for a missing user")
+	}
+	if _, err := run(t, "", "token", "create", "alice", "--data", data); err != nil {
+		t.Fatal(err)
+	}
+	out, err = run(t, "", "token", "list", "alice", "--data", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The creation times vary: compare the rest with the golden file.
+	listing := regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`).ReplaceAllString(out, "<time>")
+	golden(t, "token-list", listing)
+	if out, err = run(t, "", "token", "revoke", "1", "--data", data); err != nil || out != "revoked token 1 (cli) of alice\n" {
+		t.Fatalf("revoke: %q %v", out, err)
+	}
+	if _, err = run(t, "", "token", "revoke", "1", "--data", data); err == nil {
+		t.Fatal("revoking a revoked token succeeded")
+	}
+	if out, _ = run(t, "", "token", "list", "--data", data); strings.Contains(out, "\n1 ") {
+		t.Fatalf("revoked token still listed:\n%s", out)
 	}
 	out, err = run(t, "", "user", "access", "alice", "--team", "servers", "--team", "lab", "--see-personal-groups", "--data", data)
 	if err != nil || out != "user alice: teams [servers lab], sees personal groups: true\n" {

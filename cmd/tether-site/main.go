@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
+	"text/tabwriter"
 	"syscall"
 	"time"
 
@@ -126,6 +128,38 @@ func tokenCmd(dataDir *string) *cobra.Command {
 				return err
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), tok)
+			return nil
+		},
+	}, &cobra.Command{
+		Use:   "list [NAME]",
+		Short: "List API tokens (of user NAME, or everyone's)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			list, err := site.ListTokens(cmd.Context(), *dataDir, strings.Join(args, ""))
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			fmt.Fprintln(w, "ID\tUSER\tNAME\tCREATED")
+			for _, t := range list {
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", t.ID, t.UserName, t.Name, t.CreatedAt.UTC().Format(time.RFC3339))
+			}
+			return w.Flush()
+		},
+	}, &cobra.Command{
+		Use:   "revoke ID",
+		Short: "Revoke an API token (it stops working at once, also on a running site)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil {
+				return fmt.Errorf("token ID %q: want the number that `token list` shows", args[0])
+			}
+			t, err := site.RevokeToken(cmd.Context(), *dataDir, id)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "revoked token %d (%s) of %s\n", t.ID, t.Name, t.UserName)
 			return nil
 		},
 	})
