@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"errors"
@@ -45,6 +46,9 @@ type Support struct {
 	key       ed25519.PrivateKey
 	ownBinary bool // the binary carries the session: remove it at the end
 	log       *slog.Logger
+	// previous is this site's session the computer was bound to, until the
+	// site accepted this one (checkPrevious).
+	previous string
 
 	controls customerControls
 	// With a terminal, one reader takes the customer's commands and
@@ -119,12 +123,21 @@ func newSupport(ctx context.Context, o SupportOptions) (*Support, error) {
 	if err := s.checkPrevious(ctx); err != nil {
 		return nil, err
 	}
-	rec := &SessionRecord{SessionID: s.cfg.SessionID, Config: s.rec}
-	return s, s.state.SaveSession(rec)
+	if s.previous != "" {
+		return s, nil // saved once the site accepted the hello (bound)
+	}
+	return s, s.saveSession()
 }
 
-// checkPrevious refuses while this computer is bound to another session
-// that is still live (A9 previous_session_open); an ended one is forgotten.
+func (s *Support) saveSession() error {
+	return s.state.SaveSession(&SessionRecord{SessionID: s.cfg.SessionID, Config: s.rec})
+}
+
+// checkPrevious applies A9 previous_session_open while this computer is
+// bound to another session that is still live. For a session of the same
+// site the site decides (it knows whose it is: only another technician's
+// blocks), so the previous session goes into the hello; for another site's
+// the app asks that site whether it still lives. An ended one is forgotten.
 func (s *Support) checkPrevious(ctx context.Context) error {
 	prev, err := s.state.Session()
 	if err != nil || prev == nil || prev.SessionID == s.cfg.SessionID {
@@ -133,6 +146,10 @@ func (s *Support) checkPrevious(ctx context.Context) error {
 	prevCfg, _, err := embedcfg.Parse(prev.Config)
 	if err != nil {
 		return s.state.ForgetSession()
+	}
+	if prevCfg.SiteURL == s.cfg.SiteURL && bytes.Equal(prevCfg.SiteKey, s.cfg.SiteKey) {
+		s.previous = prev.SessionID
+		return nil
 	}
 	c, _, err := connect(ctx, prevCfg, s.hello(prev.Config), s.key)
 	if err == nil {
@@ -146,7 +163,7 @@ func (s *Support) checkPrevious(ctx context.Context) error {
 }
 
 func (s *Support) hello(config []byte) wire.Hello {
-	return wire.Hello{Mode: wire.ModeSupport, Config: config, Host: collectHost()}
+	return wire.Hello{Mode: wire.ModeSupport, Config: config, Host: collectHost(), PreviousSession: s.previous}
 }
 
 func (s *Support) say(format string, args ...any) {

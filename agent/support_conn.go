@@ -15,6 +15,12 @@ func (s *Support) connectOnce(ctx context.Context) error {
 		return err
 	}
 	defer c.close()
+	if s.previous != "" { // the site found no conflict with it
+		if err := s.saveSession(); err != nil {
+			return err
+		}
+		s.previous = ""
+	}
 	// Beats start at once: the site expects them while the customer types
 	// the security code too.
 	cctx, cancel := context.WithCancel(ctx)
@@ -69,7 +75,8 @@ func (s *Support) activate(ctx context.Context, c *ctrl) error {
 			if s.o.SecurityCode != "" {
 				return wire.Err(wire.SecurityCodeInvalid)
 			}
-			s.say("%s", note)
+			// The prompter shows note with the next question: saying it
+			// here too printed it twice.
 		}
 	}
 }

@@ -3,6 +3,7 @@ package agent_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/tetherhq/tether/agent"
 	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/site"
 	"github.com/tetherhq/tether/wire"
 )
 
@@ -202,23 +204,55 @@ func TestClosedWhileOfflineThenRun(t *testing.T) {
 	}
 }
 
+// TestWrongSecurityCodeLocks: a computer that types 5 wrong codes is locked
+// out and told so (not "Invalid security code." for the right one), but the
+// session is not: whoever ran a leaked link cannot lock the customer out,
+// and the session binds to the computer that types the right code (A4).
+// Only 20 wrong codes, from any computers, lock the session itself.
 func TestWrongSecurityCodeLocks(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	ss := s.CreateSession(nil)
 	exe := download(t, s, ss.Code)
-	state := t.TempDir()
-	for i := 0; i < 5; i++ {
-		wantCode(t, run(t, exe, state, "WRONG-CODE"), wire.SecurityCodeInvalid)
+	stranger := t.TempDir()
+	for i := 0; i < 4; i++ {
+		wantCode(t, run(t, exe, stranger, "WRONG-CODE"), wire.SecurityCodeInvalid)
 	}
-	g := s.Get(ss.ID)
-	if !g.Locked || g.Status != "downloaded" {
-		t.Fatalf("after 5 failures: %+v", g)
+	wantCode(t, run(t, exe, stranger, "WRONG-CODE"), wire.SessionLocked)
+	err := run(t, exe, stranger, ss.SecurityCode)
+	wantCode(t, err, wire.SessionLocked)
+	if err.Error() != "This support session is locked after too many wrong security codes. Contact your technician." {
+		t.Fatalf("text: %q", err)
 	}
-	// Locked: even the right code is refused now.
-	wantCode(t, run(t, exe, state, ss.SecurityCode), wire.SecurityCodeInvalid)
 	if !exists(exe) {
 		t.Fatal("a refused code must not remove the app")
 	}
+	if g := s.Get(ss.ID); g.Locked || g.Status != "downloaded" || g.Computer != "" {
+		t.Fatalf("after one computer's 5 failures: %+v", g)
+	}
+	// The customer's computer activates and the session is theirs.
+	customer := t.TempDir()
+	a := start(t, exe, customer, ss.SecurityCode)
+	waitStatus(t, s, ss.ID, "activated", true)
+	wantCode(t, run(t, exe, t.TempDir(), ss.SecurityCode), wire.SessionInvalid)
+	a.cancel()
+	a.wait()
+	s.Do(s.Token, "POST", "/api/v1/sessions/"+ss.ID+"/close", nil, nil)
+
+	// Twenty wrong codes from many computers lock a session for good.
+	ss2 := s.CreateSession(map[string]any{"password": "access-pw"})
+	exe2 := download(t, s, ss2.Code)
+	for i := range 20 {
+		state := filepath.Join(t.TempDir(), fmt.Sprint(i/4))
+		err := run(t, exe2, state, "WRONG-CODE")
+		if c := wire.CodeOf(err); c != wire.SecurityCodeInvalid && c != wire.SessionLocked {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+		s.Clock.Advance(time.Minute) // the per-address rate limit is not under test
+	}
+	if g := s.Get(ss2.ID); !g.Locked {
+		t.Fatalf("after 20 failures: %+v", g)
+	}
+	wantCode(t, run(t, exe2, t.TempDir(), ss2.SecurityCode), wire.SessionLocked)
 }
 
 func TestSecurityCodePromptRetries(t *testing.T) {
@@ -365,4 +399,30 @@ func TestNoEmbeddedSession(t *testing.T) {
 	if !errors.Is(err, agent.ErrNoSession) {
 		t.Fatalf("got %v", err)
 	}
+}
+
+// TestPreviousSessionSameTechnician: previous_session_open is only for
+// another technician's session; the same technician's new session on the
+// computer simply goes ahead (and the computer is bound to it).
+func TestPreviousSessionSameTechnician(t *testing.T) {
+	s := sitetest.Start(t, func(o *site.Options) { o.LimitPerTech = -1 })
+	first, _, state, a := activeApp(t, s)
+	a.cancel()
+	a.wait()
+	second := s.CreateSession(nil)
+	b := start(t, download(t, s, second.Code), state, second.SecurityCode)
+	waitStatus(t, s, second.ID, "activated", true)
+	b.cancel()
+	b.wait()
+	if g := s.Get(first.ID); g.Status != "activated" {
+		t.Fatalf("the first session: %s", g.Status)
+	}
+	// The computer is now bound to the second session: another
+	// technician's is refused while it lives.
+	other := s.AddTechnician("other", false)
+	var third sitetest.Session
+	if st := s.Do(other, "POST", "/api/v1/sessions", map[string]any{"password": "access-pw"}, &third); st != 201 {
+		t.Fatalf("create: %d", st)
+	}
+	wantCode(t, run(t, download(t, s, third.Code), state, third.SecurityCode), wire.PreviousSessionOpen)
 }

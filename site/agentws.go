@@ -95,7 +95,7 @@ func (s *Server) serveSupportApp(ctx context.Context, ac *agentConn, h *wire.Hel
 		s.refuse(ctx, ac, err)
 		return
 	}
-	ac.id = ss.ID
+	ac.id, ac.identity, ac.unbound = ss.ID, h.Identity, ss.Identity == nil
 	welcome := wire.Welcome{SessionID: ss.ID, Status: ss.Status, NeedSecurityCode: !ss.Status.Activated(),
 		Technician: ss.Technician, ExpiresAt: ss.ExpiresAt}
 	s.setOnline(ctx, ss.ID, true)
@@ -109,7 +109,7 @@ func (s *Server) serveSupportApp(ctx context.Context, ac *agentConn, h *wire.Hel
 	s.serveConnected(ctx, ac, h, welcome, ended, func(m wire.Msg) bool {
 		switch m := m.(type) {
 		case *wire.Activate:
-			return s.activate(ctx, ac, m.SecurityCode, addr)
+			return s.activate(ctx, ac, h, m.SecurityCode, addr)
 		case *wire.HostUpdate:
 			s.store.UpdateSession(ctx, ac.id, func(x *store.Session) error { x.Host = m.Host; return nil })
 		case *wire.PinAnswer:
@@ -201,8 +201,11 @@ func (s *Server) refuse(ctx context.Context, ac *agentConn, err error) {
 	ac.close(websocket.StatusPolicyViolation, string(we.Code))
 }
 
-// admitSupport checks a support app's hello and binds the session to its
-// identity key on first contact (A4).
+// admitSupport checks a support app's hello: the session must be live and
+// either not bound yet or bound to this computer's identity key. Binding
+// happens with the right security code (activate), not here, so that
+// whoever runs a leaked link first cannot take the session from the
+// customer (A4).
 func (s *Server) admitSupport(ctx context.Context, h *wire.Hello, cfg *embedcfg.Config, addr string) (*store.Session, error) {
 	invalid := wire.Err(wire.SessionInvalid)
 	if cfg.Kind != embedcfg.KindSupport {
@@ -218,25 +221,27 @@ func (s *Server) admitSupport(ctx context.Context, h *wire.Hello, cfg *embedcfg.
 	if err := admissible(ss, h.Identity); err != nil {
 		return nil, err
 	}
-	if ss.Identity != nil {
-		return ss, nil
-	}
-	bound := false
-	ss, err = s.store.UpdateSession(ctx, ss.ID, func(x *store.Session) error {
-		if err := admissible(x, h.Identity); err != nil {
-			return err
-		}
-		if x.Identity == nil {
-			bound = true
-			x.Identity, x.Computer, x.Host = h.Identity, h.Host.Hostname, h.Host
-			x.Platform, x.RemoteAddr = h.Host.OS+"-"+h.Host.Arch, addr
-		}
+	return ss, s.checkPreviousSession(ctx, ss, h)
+}
+
+// checkPreviousSession applies A9 previous_session_open: the computer is
+// still bound to another live session of this site, and it belongs to
+// another technician (a technician's own new session simply takes over).
+func (s *Server) checkPreviousSession(ctx context.Context, ss *store.Session, h *wire.Hello) error {
+	if h.PreviousSession == "" || h.PreviousSession == ss.ID {
 		return nil
-	})
-	if err == nil && bound {
-		s.audit(ctx, "bound", ss.ID, "customer", addr, "computer "+h.Host.Hostname)
 	}
-	return ss, err
+	prev, err := s.loadSession(ctx, h.PreviousSession)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if prev.Live() && bytes.Equal(prev.Identity, h.Identity) && prev.TechnicianID != ss.TechnicianID {
+		return wire.Err(wire.PreviousSessionOpen)
+	}
+	return nil
 }
 
 // admissible orders the A9 answers: deleted and expired win over a foreign
@@ -257,30 +262,42 @@ func admissible(ss *store.Session, identity []byte) error {
 
 var errLocked = errors.New("locked")
 
-// activate checks a security code (rate-limited per address, and the
-// session locks after MaxCodeFailures wrong codes). It reports whether the
-// connection is finished.
-func (s *Server) activate(ctx context.Context, ac *agentConn, code, addr string) bool {
+// activate checks a security code and, when it is right, binds the session
+// to this computer (A4). Wrong codes are limited three ways: per address
+// (rate), per computer (MaxCodeFailures, then this computer is locked out),
+// and per session (sessionLockFactor × MaxCodeFailures from any number of
+// computers lock the session: only the technician can help then, with a
+// new session). It reports whether the connection is finished.
+func (s *Server) activate(ctx context.Context, ac *agentConn, h *wire.Hello, code, addr string) bool {
 	if !s.limits.securityCodes.Allow(addr) {
 		ac.send(ctx, wire.ErrorMsg{Code: wire.TooManyRequests, Message: "Too many attempts. Try again later."})
 		return false
 	}
+	computer := ac.id + "\x00" + string(ac.identity)
 	now := s.clock.Now()
 	var attemptsLeft int
+	var failed, bound bool
 	ss, err := s.store.UpdateSession(ctx, ac.id, func(x *store.Session) error {
+		failed, bound = false, false
 		switch {
 		case !x.Live():
 			return wire.Err(x.Status.EndCode())
+		case x.Identity != nil && !bytes.Equal(x.Identity, ac.identity):
+			return wire.Err(wire.SessionInvalid) // another computer activated it
 		case x.Status.Activated():
 			return nil
-		case x.Locked:
+		case x.Locked || !s.limits.computerCodes.Has(computer):
 			return errLocked
 		case !hmac.Equal(s.securityHash(x.ID, code), x.SecurityHash):
+			failed = true
 			x.FailedCodes++
-			x.Locked = x.FailedCodes >= s.opts.MaxCodeFailures
-			attemptsLeft = s.opts.MaxCodeFailures - x.FailedCodes
+			x.Locked = x.FailedCodes >= sessionLockFactor*s.opts.MaxCodeFailures
+			attemptsLeft = sessionLockFactor*s.opts.MaxCodeFailures - x.FailedCodes
 			return nil
 		}
+		bound = true
+		x.Identity, x.Computer, x.Host = ac.identity, h.Host.Hostname, h.Host
+		x.Platform, x.RemoteAddr = h.Host.OS+"-"+h.Host.Arch, addr
 		x.Status, x.ActivatedAt, x.ExpiresAt = wire.StatusActivated, now, now.Add(s.opts.SessionLifetime)
 		return nil
 	})
@@ -290,25 +307,37 @@ func (s *Server) activate(ctx context.Context, ac *agentConn, code, addr string)
 		ac.send(ctx, wire.End{Code: we.Code})
 		return true
 	case errors.Is(err, errLocked):
-		ac.send(ctx, wire.ErrorMsg{Code: wire.SecurityCodeInvalid, Message: wire.SecurityCodeInvalid.Message()})
-		return false
+		ac.send(ctx, wire.ErrorMsg{Code: wire.SessionLocked, Message: wire.SessionLocked.Message()})
+		return true
 	case err != nil:
 		s.log.Error("activate", "session", ac.id, "err", err)
 		return true
-	case !ss.Status.Activated():
-		s.audit(ctx, "security_code_failed", ss.ID, "customer", addr, "")
+	case failed:
+		s.limits.computerCodes.Spend(computer)
+		s.audit(ctx, "security_code_failed", ss.ID, "customer", addr, "computer "+h.Host.Hostname)
 		if ss.Locked {
 			s.audit(ctx, "locked", ss.ID, "site", addr, "too many wrong security codes")
 		}
-		ac.send(ctx, wire.ErrorMsg{Code: wire.SecurityCodeInvalid, Message: wire.SecurityCodeInvalid.Message(), AttemptsLeft: max(attemptsLeft, 0)})
+		if ss.Locked || !s.limits.computerCodes.Has(computer) {
+			ac.send(ctx, wire.ErrorMsg{Code: wire.SessionLocked, Message: wire.SessionLocked.Message()})
+			return true
+		}
+		left := min(attemptsLeft, s.limits.computerCodes.Tokens(computer))
+		ac.send(ctx, wire.ErrorMsg{Code: wire.SecurityCodeInvalid, Message: wire.SecurityCodeInvalid.Message(), AttemptsLeft: max(left, 0)})
 		return false
 	}
-	if ss.ActivatedAt.Equal(now) {
+	if bound {
+		s.hub.bind(ac)
+		s.audit(ctx, "bound", ss.ID, "customer", addr, "computer "+h.Host.Hostname)
 		s.audit(ctx, "activated", ss.ID, "customer", addr, "ends "+ss.ExpiresAt.Format(time.RFC3339))
 	}
 	ac.send(ctx, wire.Activated{EndsAt: ss.ExpiresAt})
 	return false
 }
+
+// sessionLockFactor × MaxCodeFailures wrong codes, from any computers, lock
+// a session for good.
+const sessionLockFactor = 4
 
 func (s *Server) setOnline(ctx context.Context, id string, online bool) {
 	now := s.clock.Now()

@@ -1,7 +1,9 @@
 package site
 
 import (
+	"bytes"
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -15,6 +17,11 @@ type agentConn struct {
 	id   string // session (or jump client) ID
 	conn *websocket.Conn
 	jump bool     // a jump client's channel (else a support app's)
+	// identity is the agent's key; unbound marks a support app whose
+	// session is not bound to a computer yet (A4: that happens with the
+	// right security code), guarded by the hub's lock.
+	identity []byte
+	unbound  bool
 	link *rawLink // what lies under conn, when it can idle (idle.go)
 	// detached is set when the connection is served by serveIdle: its
 	// conversation's goroutine has returned and finish runs later.
@@ -88,15 +95,38 @@ func (a *agentConn) send(ctx context.Context, m wire.Msg) error {
 type hub struct {
 	mu    sync.Mutex
 	conns map[string]*agentConn
-	jumps int // jump clients among conns (the active limit, C11)
+	// unbound holds, by session, the support apps of sessions that no
+	// computer has activated yet: several may wait for the security code
+	// at once (a leaked link run elsewhere must not lock the customer out).
+	unbound map[string][]*agentConn
+	jumps   int // jump clients among conns (the active limit, C11)
 }
 
-func newHub() *hub { return &hub{conns: map[string]*agentConn{}} }
+func newHub() *hub {
+	return &hub{conns: map[string]*agentConn{}, unbound: map[string][]*agentConn{}}
+}
 
 // add registers a connection, replacing (and closing) an older one for the
-// same ID: a support app that rejoins after a network change wins.
+// same ID: a support app that rejoins after a network change wins. An
+// unbound support app only replaces an older one of the same computer.
 func (h *hub) add(a *agentConn) {
 	h.mu.Lock()
+	if a.unbound {
+		var old *agentConn
+		list := h.unbound[a.id]
+		for i, c := range list {
+			if bytes.Equal(c.identity, a.identity) {
+				old, list = c, slices.Delete(list, i, i+1)
+				break
+			}
+		}
+		h.unbound[a.id] = append(list, a)
+		h.mu.Unlock()
+		if old != nil {
+			old.close(websocket.StatusPolicyViolation, "replaced by a newer connection")
+		}
+		return
+	}
 	old := h.conns[a.id]
 	h.conns[a.id] = a
 	if old == nil && a.jump {
@@ -112,6 +142,10 @@ func (h *hub) add(a *agentConn) {
 func (h *hub) remove(a *agentConn) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if a.unbound {
+		h.dropUnbound(a)
+		return
+	}
 	if h.conns[a.id] == a {
 		delete(h.conns, a.id)
 		if a.jump {
@@ -120,13 +154,53 @@ func (h *hub) remove(a *agentConn) {
 	}
 }
 
+func (h *hub) dropUnbound(a *agentConn) {
+	list := slices.DeleteFunc(h.unbound[a.id], func(c *agentConn) bool { return c == a })
+	if len(list) == 0 {
+		delete(h.unbound, a.id)
+	} else {
+		h.unbound[a.id] = list
+	}
+}
+
+// bind makes a, whose computer just activated the session, the session's
+// connection, and tells every other computer waiting for the code that the
+// session is not theirs (session_invalid).
+func (h *hub) bind(a *agentConn) {
+	h.mu.Lock()
+	if !a.unbound {
+		h.mu.Unlock()
+		return
+	}
+	others := slices.DeleteFunc(h.unbound[a.id], func(c *agentConn) bool { return c == a })
+	delete(h.unbound, a.id)
+	a.unbound = false
+	old := h.conns[a.id]
+	h.conns[a.id] = a
+	h.mu.Unlock()
+	if old != nil {
+		old.close(websocket.StatusPolicyViolation, "replaced by a newer connection")
+	}
+	for _, c := range others {
+		c.send(context.Background(), wire.End{Code: wire.SessionInvalid})
+		c.close(websocket.StatusNormalClosure, string(wire.SessionInvalid))
+	}
+}
+
+// get returns the connection of a jump client or of a support app whose
+// computer activated its session.
 func (h *hub) get(id string) *agentConn {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.conns[id]
 }
 
-func (h *hub) online(id string) bool { return h.get(id) != nil }
+// online reports whether an agent of id is connected, bound or not.
+func (h *hub) online(id string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.conns[id] != nil || len(h.unbound[id]) > 0
+}
 
 // jumpClients returns how many jump clients are connected.
 func (h *hub) jumpClients() int {
@@ -135,14 +209,18 @@ func (h *hub) jumpClients() int {
 	return h.jumps
 }
 
-// end tells a connected agent that its session ended and disconnects it.
+// end tells the agents of a session that it ended and disconnects them.
 func (h *hub) end(id string, code wire.Code) {
-	a := h.get(id)
-	if a == nil {
-		return
+	h.mu.Lock()
+	all := slices.Clone(h.unbound[id])
+	if a := h.conns[id]; a != nil {
+		all = append(all, a)
 	}
-	a.send(context.Background(), wire.End{Code: code})
-	a.close(websocket.StatusNormalClosure, string(code))
+	h.mu.Unlock()
+	for _, a := range all {
+		a.send(context.Background(), wire.End{Code: code})
+		a.close(websocket.StatusNormalClosure, string(code))
+	}
 }
 
 func (h *hub) closeAll() {
@@ -150,6 +228,9 @@ func (h *hub) closeAll() {
 	conns := make([]*agentConn, 0, len(h.conns))
 	for _, a := range h.conns {
 		conns = append(conns, a)
+	}
+	for _, list := range h.unbound {
+		conns = append(conns, list...)
 	}
 	h.mu.Unlock()
 	for _, a := range conns {

@@ -24,6 +24,9 @@ type siteLimits struct {
 	// securityCodes bounds security-code attempts per address; a session
 	// also locks after MaxCodeFailures.
 	securityCodes *limits.Addr
+	// computerCodes bounds wrong security codes per (session, computer):
+	// MaxCodeFailures, then that computer is locked out (one more an hour).
+	computerCodes *limits.Bucket
 	// viewPasswords bounds access-password attempts per session.
 	viewPasswords *limits.Bucket
 }
@@ -37,6 +40,7 @@ func newSiteLimits(c clock.Clock, log *slog.Logger, o Options) siteLimits {
 		installers:    limits.NewAddr(c, burst, 3*time.Second),
 		agents:        limits.NewAddr(c, burst, time.Second),
 		securityCodes: limits.NewAddr(c, max(burst/2, 1), 6*time.Second),
+		computerCodes: limits.NewBucket(c, o.MaxCodeFailures, time.Hour),
 		viewPasswords: limits.NewBucket(c, 10, 6*time.Second),
 	}
 }

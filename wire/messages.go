@@ -66,6 +66,10 @@ type Hello struct {
 	// Beats says the agent sends Beat messages instead of answering
 	// WebSocket pings.
 	Beats bool `json:"beats,omitempty"`
+	// PreviousSession is the session of this site the computer was bound
+	// to before (support app): the site refuses with previous_session_open
+	// while that one is live and another technician's.
+	PreviousSession string `json:"previous_session,omitempty"`
 }
 
 // Enroll is what an admin chose at install time; flags win over the

@@ -55,6 +55,13 @@ func (l *Bucket) Has(key string) bool {
 	return l.refill(key).tokens >= 1
 }
 
+// Tokens is how many whole tokens key has left.
+func (l *Bucket) Tokens(key string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return int(l.refill(key).tokens)
+}
+
 // Spend takes a token for key if there is one.
 func (l *Bucket) Spend(key string) {
 	l.mu.Lock()
