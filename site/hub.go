@@ -16,13 +16,13 @@ import (
 type agentConn struct {
 	id   string // session (or jump client) ID
 	conn *websocket.Conn
-	jump bool     // a jump client's channel (else a support app's)
+	jump bool // a jump client's channel (else a support app's)
 	// identity is the agent's key; unbound marks a support app whose
 	// session is not bound to a computer yet (A4: that happens with the
 	// right security code), guarded by the hub's lock.
 	identity []byte
 	unbound  bool
-	link *rawLink // what lies under conn, when it can idle (idle.go)
+	link     *rawLink // what lies under conn, when it can idle (idle.go)
 	// detached is set when the connection is served by serveIdle: its
 	// conversation's goroutine has returned and finish runs later.
 	detached bool
