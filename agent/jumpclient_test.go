@@ -236,27 +236,6 @@ func startJumpClientAs(t *testing.T, s *sitetest.Site, token, exe, state string)
 	return id, cancel, done
 }
 
-func TestLocalDisable(t *testing.T) {
-	s := sitetest.Start(t, nil)
-	state := t.TempDir()
-	id, stop := startJumpClient(t, s, installerBinary(t, s, "1h"), state)
-	defer stop()
-	if err := agent.SetDisabled(state, true); err != nil {
-		t.Fatal(err)
-	}
-	var eb sitetest.ErrorBody
-	sitetest.WaitFor(t, "jump refused as disabled", func() bool {
-		return s.Do(s.Token, "POST", "/api/v1/jump-clients/"+id+"/jump", nil, &eb) == 409 && eb.Error.Code == "jc_disabled"
-	})
-	if eb.Error.Message != wire.JCDisabled.Message() {
-		t.Fatalf("text %q", eb.Error.Message)
-	}
-	agent.SetDisabled(state, false)
-	sitetest.WaitFor(t, "jump allowed again", func() bool {
-		return s.Do(s.Token, "POST", "/api/v1/jump-clients/"+id+"/jump", nil, nil) == 201
-	})
-}
-
 func TestBulkPropertiesAndRemove(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	exe := installerBinary(t, s, "1h")

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tetherhq/tether/installer"
 	"github.com/tetherhq/tether/internal/sitetest"
 )
 
@@ -109,6 +110,22 @@ func TestInstallerBinAsAdmin(t *testing.T) {
 	if !strings.Contains(string(rec), `"web"`) || !strings.Contains(string(rec), "front door") {
 		t.Fatalf("install record lacks the --jc flags: %s", rec)
 	}
+	// Root's launcher, which boot scripts call, lives where only root
+	// writes and runs the user's (editable) init-script as the user.
+	launcher := "/etc/init.d/tether-" + installer.InstanceID(dir)
+	if fi, err := os.Stat(launcher); err != nil || fi.Sys().(*syscall.Stat_t).Uid != 0 || fi.Mode().Perm()&0o022 != 0 {
+		t.Fatalf("root's launcher %s: %v", launcher, err)
+	}
+	marker := filepath.Join(base, "who-ran-it")
+	os.WriteFile(marker, nil, 0o666)
+	os.Chmod(marker, 0o666)
+	script, _ := os.ReadFile(filepath.Join(dir, "init-script"))
+	os.WriteFile(filepath.Join(dir, "init-script"), []byte(strings.Replace(string(script), "\ncase ${1:-} in",
+		"\nid -u >>'"+marker+"'\ncase ${1:-} in", 1)), 0o755)
+	exec.Command(launcher, "status").Run()
+	if got, _ := os.ReadFile(marker); strings.TrimSpace(string(got)) != strings.TrimSpace(string(uid)) {
+		t.Fatalf("the user's init-script ran as uid %q, want %s only", got, uid)
+	}
 	jumpClientLifecycle(t, s, dir)
 
 	if out, err := exec.Command(filepath.Join(dir, "uninstall")).CombinedOutput(); err != nil {
@@ -116,6 +133,9 @@ func TestInstallerBinAsAdmin(t *testing.T) {
 	}
 	if _, err := os.Stat(dir); err == nil {
 		t.Fatal("uninstall left the install dir")
+	}
+	if _, err := os.Stat(launcher); err == nil {
+		t.Fatal("uninstall left root's launcher")
 	}
 }
 

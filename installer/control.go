@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -83,9 +84,12 @@ func (in *Installer) Control(ctx context.Context, dir string, a Action) (Control
 	if err != nil {
 		return ControlResult{State: StateUnknown}, fmt.Errorf("%s: %w", a, err)
 	}
-	rec, err := ReadRecord(dir)
-	if err != nil {
+	if _, err := os.Stat(RecordPath(dir)); err != nil {
 		return ControlResult{State: StateUnknown}, fmt.Errorf("%w in %s: %w", ErrNotInstalled, dir, err)
+	}
+	rec, err := in.trustedRecord(dir)
+	if err != nil {
+		return ControlResult{State: StateUnknown}, err
 	}
 	in.log().Debug("jump client control", "dir", rec.Dir, "launcher", rec.Launcher, "action", a)
 	switch rec.Launcher {
@@ -149,10 +153,17 @@ func (in *Installer) RunControl(ctx context.Context, dir string, action string, 
 	return 0
 }
 
-// controlInitScript runs DIR/init-script, whose own output and LSB exit
-// status are passed on unchanged.
+// controlInitScript runs DIR/init-script (root: root's launcher, which runs
+// it as the user), whose own output and LSB exit status are passed on
+// unchanged.
 func (in *Installer) controlInitScript(ctx context.Context, rec *Record, a Action) (ControlResult, error) {
-	out, err := in.Env.Run(ctx, "/bin/sh", filepath.Join(rec.Dir, "init-script"), string(a))
+	var out []byte
+	var err error
+	if in.Env.Euid() == 0 && rec.RootLauncher != "" {
+		out, err = in.Env.Run(ctx, "/bin/sh", rec.RootLauncher, string(a))
+	} else {
+		out, err = in.asUser(ctx, rec, "/bin/sh", filepath.Join(rec.Dir, "init-script"), string(a))
+	}
 	text := strings.TrimSpace(string(out))
 	code := exitStatusOf(err)
 	if code < 0 {

@@ -22,6 +22,7 @@ import (
 // ~/.config.
 func userModeEnv(home string) Env {
 	env := SystemEnv()
+	env.SysRoot = filepath.Join(home, ".sysroot")
 	env.Getenv = func(k string) string {
 		switch k {
 		case "HOME":
@@ -157,7 +158,7 @@ func checkAgent(t *testing.T, rec *Record, pid, uid int) {
 	if err != nil {
 		t.Fatalf("pid %d is not running: %v", pid, err)
 	}
-	want := strings.Join(AgentCommand(rec.Dir, rec.Binary), "\x00")
+	want := strings.Join(AgentCommand(rec.BinaryPath(), rec.StateDir()), "\x00")
 	if !bytes.Contains(cmdline, []byte(want)) {
 		t.Errorf("pid %d runs %q, want %q", pid, cmdline, want)
 	}

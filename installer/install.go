@@ -38,14 +38,28 @@ type Record struct {
 	InstallerID string    `json:"installer_id,omitempty"`
 	ExpiresAt   time.Time `json:"expires_at,omitzero"`
 	InstalledAt time.Time `json:"installed_at"`
+	// StateDirPath is set when --state-dir moved the state out of DIR.
+	StateDirPath string `json:"state_dir,omitempty"`
 	// ServiceName is the service, unit or autostart name (tether-<id>).
 	ServiceName string `json:"service_name"`
 	// Files outside Dir created by the install; Uninstall removes them.
 	Files []string `json:"files,omitempty"`
+	// RootRecord and RootLauncher are root's own files of an install root
+	// made for a --user (Linux): root's copy of this record, which root
+	// trusts instead of the one in Dir, and the init-script launcher root
+	// runs (boot scripts) instead of anything in Dir.
+	RootRecord   string `json:"root_record,omitempty"`
+	RootLauncher string `json:"root_launcher,omitempty"`
 }
 
 // StateDir is where the installed agent keeps its identity and state.
-func (r *Record) StateDir() string { return filepath.Join(r.Dir, "state") }
+// It is DIR/state unless --state-dir chose another (StateDirPath).
+func (r *Record) StateDir() string {
+	if r.StateDirPath != "" {
+		return r.StateDirPath
+	}
+	return filepath.Join(r.Dir, "state")
+}
 
 // BinaryPath is the installed agent.
 func (r *Record) BinaryPath() string { return filepath.Join(r.Dir, r.Binary) }
@@ -112,6 +126,11 @@ func BinaryName(goos string) string {
 // embedded config) into a new install dir, writes install.json and
 // registers the launcher. On failure everything created is removed again,
 // so a failed install can simply be retried with the same --install-dir.
+//
+// Root installing for a --user writes the install dir through a tree (an
+// *os.Root: nothing the user swaps in meanwhile redirects a write) and
+// keeps what root will run later — the init-script launcher, its own copy
+// of the install record — outside anything that user can change.
 func (in *Installer) Install(ctx context.Context, opts Options, self string) (res *Result, err error) {
 	p, err := newPlan(opts, in.Env)
 	if err != nil {
@@ -120,36 +139,43 @@ func (in *Installer) Install(ctx context.Context, opts Options, self string) (re
 	rec := p.record(in.Env)
 	log := in.log().With("dir", p.dir, "launcher", p.launcher, "user", rec.User)
 	log.Info("installing jump client")
-	if err := os.Mkdir(p.dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create install dir: %w", err)
+	uid, gid := p.owner()
+	t, err := createTree(p.dir, uid, gid)
+	if err != nil {
+		return nil, err
 	}
+	defer t.close()
 	defer func() {
 		if err != nil {
 			log.Warn("install failed; rolling back", "err", err)
 			in.rollback(ctx, rec)
 		}
 	}()
-	if err := in.own(p, p.dir); err != nil {
+	if err := copyBinary(t, self, rec.Binary); err != nil {
 		return nil, err
 	}
-	if err := in.copyBinary(p, self, rec.BinaryPath()); err != nil {
+	if err := t.mkdir("state", 0o700); err != nil { // install.json lives here whatever --state-dir says
 		return nil, err
 	}
-	if err := os.Mkdir(rec.StateDir(), 0o700); err != nil {
-		return nil, fmt.Errorf("create state dir: %w", err)
-	}
-	if err := in.own(p, rec.StateDir()); err != nil {
+	if err := in.makeStateDir(p, rec); err != nil {
 		return nil, err
 	}
 	// Written before registering so a crash mid-way leaves a dir that
 	// Uninstall (and the uninstall script) recognise.
-	if err := in.writeRecord(p, rec); err != nil {
+	if err := writeRecord(t, rec); err != nil {
 		return nil, err
 	}
-	if err := in.register(ctx, p, rec); err != nil {
+	if err := in.register(ctx, p, rec, t); err != nil {
 		return nil, err
 	}
-	if err := in.writeRecord(p, rec); err != nil {
+	if err := writeRecord(t, rec); err != nil {
+		return nil, err
+	}
+	if err := writeRootRecord(rec); err != nil {
+		return nil, err
+	}
+	// The directory itself goes to the user last.
+	if err := t.own(".", 0o755); err != nil {
 		return nil, err
 	}
 	res = &Result{Record: *rec}
@@ -177,82 +203,75 @@ func (p *plan) record(env Env) *Record {
 		InstalledAt: env.Now().UTC().Truncate(time.Second),
 		ServiceName: "tether-" + p.id,
 	}
+	if p.opts.StateDir != "" {
+		r.StateDirPath = filepath.Clean(p.opts.StateDir)
+	}
 	if p.runAs != nil {
 		r.User = p.runAs.Username
+	}
+	if p.chown && env.GOOS == "linux" {
+		r.RootRecord = env.rootRecordPath(p.id)
+		if p.launcher == LauncherInitScript {
+			r.RootLauncher = env.rootLauncherPath(p.id)
+		}
 	}
 	return r
 }
 
-// own hands path to the --user account when root installs for it (C3: the
-// user must own the directory).
-func (in *Installer) own(p *plan, path string) error {
+// owner is the account new files go to: the --user when root installs for
+// it (C3: the user must own the directory), else nobody changes (-1).
+func (p *plan) owner() (uid, gid int) {
 	if !p.chown {
+		return -1, -1
+	}
+	return p.uid, p.gid
+}
+
+// makeStateDir creates a --state-dir outside DIR for the agent's identity
+// and state (inside DIR it is DIR/state, made with the tree).
+func (in *Installer) makeStateDir(p *plan, rec *Record) error {
+	if rec.StateDirPath == "" || rec.StateDirPath == filepath.Join(rec.Dir, "state") {
 		return nil
 	}
-	if err := in.Env.Chown(path, p.uid, p.gid); err != nil {
-		return fmt.Errorf("give %s to %s: %w", path, p.runAs.Username, err)
+	parent := filepath.Dir(rec.StateDirPath)
+	uid, gid := p.owner()
+	t, err := openTree(parent, uid, gid)
+	if err != nil {
+		return fmt.Errorf("--state-dir: %w", err)
 	}
+	defer t.close()
+	name := filepath.Base(rec.StateDirPath)
+	if t.exists(name) {
+		return nil // an existing state dir: its identity is kept
+	}
+	if err := t.mkdir(name, 0o700); err != nil {
+		return fmt.Errorf("--state-dir: %w", err)
+	}
+	rec.Files = append(rec.Files, rec.StateDirPath)
 	return nil
 }
 
-// writeFile writes data atomically enough for an installer (temp + rename
-// in the same dir) and hands it to the user.
-func (in *Installer) writeFile(p *plan, path string, data []byte, perm fs.FileMode) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, perm); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	// WriteFile's perm is filtered by the umask; scripts must be executable.
-	if err := os.Chmod(tmp, perm); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("chmod %s: %w", path, err)
-	}
-	if err := in.own(p, tmp); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
-}
-
-func (in *Installer) writeRecord(p *plan, rec *Record) error {
+func writeRecord(t *tree, rec *Record) error {
 	b, err := json.MarshalIndent(rec, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode install record: %w", err)
 	}
-	return in.writeFile(p, RecordPath(rec.Dir), append(b, '\n'), 0o600)
+	return t.writeFile(filepath.Join("state", "install.json"), append(b, '\n'), 0o600)
 }
 
-// copyBinary streams self to dst (the binary is ~15 MB; no need to hold it
-// in memory) and syncs it, since a truncated agent after a power cut would
-// be an unreachable jump client.
-func (in *Installer) copyBinary(p *plan, self, dst string) error {
+// copyBinary streams self into the tree as name (the binary is ~15 MB; no
+// need to hold it in memory) and syncs it, since a truncated agent after a
+// power cut would be an unreachable jump client.
+func copyBinary(t *tree, self, name string) error {
 	src, err := os.Open(self)
 	if err != nil {
 		return fmt.Errorf("open agent binary: %w", err)
 	}
 	defer src.Close()
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o755)
-	if err != nil {
-		return fmt.Errorf("create %s: %w", dst, err)
+	if err := t.create(name, 0o755, func(w io.Writer) error { _, err := io.Copy(w, src); return err }); err != nil {
+		return fmt.Errorf("copy agent binary: %w", err)
 	}
-	_, err = io.Copy(out, src)
-	if err == nil {
-		err = out.Sync()
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("copy agent binary to %s: %w", dst, err)
-	}
-	if err := os.Chmod(dst, 0o755); err != nil {
-		return fmt.Errorf("chmod %s: %w", dst, err)
-	}
-	return in.own(p, dst)
+	return nil
 }
 
 // rollback undoes a failed install as far as it got.
@@ -262,6 +281,9 @@ func (in *Installer) rollback(ctx context.Context, rec *Record) {
 	}
 	for _, f := range rec.Files {
 		os.Remove(f)
+	}
+	if err := removeRootFiles(rec); err != nil {
+		in.log().Warn("rollback: remove root's files", "err", err)
 	}
 	if err := os.RemoveAll(rec.Dir); err != nil {
 		in.log().Warn("rollback: remove install dir", "err", err)
@@ -276,7 +298,10 @@ func (in *Installer) Uninstall(ctx context.Context, dir string) error {
 	if err != nil {
 		return fmt.Errorf("uninstall: %w", err)
 	}
-	rec, err := ReadRecord(dir)
+	if _, err := os.Stat(RecordPath(dir)); err != nil {
+		return fmt.Errorf("%s is not a Tether jump client: %w", dir, err)
+	}
+	rec, err := in.trustedRecord(dir)
 	if err != nil {
 		return fmt.Errorf("%s is not a Tether jump client: %w", dir, err)
 	}
@@ -292,6 +317,9 @@ func (in *Installer) Uninstall(ctx context.Context, dir string) error {
 		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}
+	}
+	if err := removeRootFiles(rec); err != nil {
+		errs = append(errs, err)
 	}
 	if err := os.RemoveAll(dir); err != nil {
 		// On Windows the running agent cannot delete its own exe.

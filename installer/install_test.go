@@ -29,7 +29,7 @@ import (
 // that and returns, like the real one.
 const fakeAgent = `#!/bin/sh
 if [ "$1" = uninstall ]; then
-	printf '%s\n' "$@" >"$(dirname "$0")/../uninstall-report"
+	printf '%s\n' "$@" >"${TETHER_TEST_REPORT:-$(dirname "$0")/../uninstall-report}"
 	exit 0
 fi
 printf '%s\n' "$@" >"$(dirname "$0")/agent-args"
@@ -39,6 +39,14 @@ sleep 300 &
 child=$!
 wait
 `
+
+// testSystemEnv is the real OS with root's own paths (/etc/init.d,
+// /var/lib/tether) moved into a temp dir.
+func testSystemEnv(t *testing.T) Env {
+	env := SystemEnv()
+	env.SysRoot = t.TempDir()
+	return env
+}
 
 // testUser creates a throwaway account when running as root (the C3 case
 // "root installs with --user"); otherwise the current user is used.
@@ -94,6 +102,17 @@ func worldReadableTemp(t *testing.T) string {
 	return d
 }
 
+// worldWritableTemp is a temp dir anyone may write to (a test user's
+// reports).
+func worldWritableTemp(t *testing.T) string {
+	t.Helper()
+	d := worldReadableTemp(t)
+	if err := os.Chmod(d, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
 func writeFakeAgent(t *testing.T, dir string) string {
 	t.Helper()
 	p := filepath.Join(dir, "fake-tether")
@@ -143,7 +162,7 @@ func TestInstallInitScriptEndToEnd(t *testing.T) {
 	base := worldReadableTemp(t)
 	self := writeFakeAgent(t, base)
 	dir := filepath.Join(base, "jump client's dir") // spaces and quotes on purpose
-	env := SystemEnv()
+	env := testSystemEnv(t)
 	env.Getenv = func(k string) string {
 		if k == EnvPackage {
 			return "bin" // as set by the .bin header
@@ -202,11 +221,14 @@ func TestInstallInitScriptEndToEnd(t *testing.T) {
 	}
 	checkRunning(t, dir, uid)
 	// The uninstall script tells the site, stops the agent and removes
-	// everything.
+	// everything. (It runs as the user: the report goes where they may
+	// write.)
+	reports := worldWritableTemp(t)
+	t.Setenv("TETHER_TEST_REPORT", filepath.Join(reports, "uninstall-report"))
 	if code, out := shStatus(t, filepath.Join(dir, "uninstall"), ""); code != 0 {
 		t.Fatalf("uninstall = %d: %s", code, out)
 	}
-	if got := readFile(filepath.Dir(dir), "uninstall-report"); got != "uninstall\n--report-only\n" {
+	if got := readFile(reports, "uninstall-report"); got != "uninstall\n--report-only\n" {
 		t.Errorf("uninstall script told the site with %q", got)
 	}
 	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
@@ -286,7 +308,7 @@ func TestUninstallGo(t *testing.T) {
 	if root {
 		opts.User = name
 	}
-	in := &Installer{Env: SystemEnv()}
+	in := &Installer{Env: testSystemEnv(t)}
 	if _, err := in.Install(context.Background(), opts, writeFakeAgent(t, base)); err != nil {
 		t.Fatal(err)
 	}
@@ -394,7 +416,7 @@ func TestInitScriptSuFallback(t *testing.T) {
 	}
 	base := worldReadableTemp(t)
 	dir := filepath.Join(base, "it's jc")
-	in := &Installer{Env: SystemEnv()}
+	in := &Installer{Env: testSystemEnv(t)}
 	opts := Options{InstallDir: dir, User: name, Launcher: LauncherInitScript, Mode: ModeService}
 	if _, err := in.Install(context.Background(), opts, writeFakeAgent(t, base)); err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,17 +11,21 @@ import (
 
 // register makes the OS start the jump client (except for the init-script,
 // which the admin starts, SPEC C5). Files created outside the install dir
-// are added to rec.Files for Uninstall.
-func (in *Installer) register(ctx context.Context, p *plan, rec *Record) error {
-	d := newFileData(rec.Dir, rec.ID, rec.User, rec.Binary)
+// are added to rec.Files for Uninstall. t is the install dir.
+func (in *Installer) register(ctx context.Context, p *plan, rec *Record, t *tree) error {
+	d := newFileDataState(rec.Dir, rec.ID, rec.User, rec.Binary, rec.StateDir())
+	d.RootLauncher, d.RootRecord = rec.RootLauncher, rec.RootRecord
+	if err := in.writeRootLauncher(rec, d); err != nil {
+		return err
+	}
 	switch rec.Launcher {
 	case LauncherInitScript:
-		return in.writeScripts(p, d)
+		return writeScripts(t, d)
 	case LauncherService:
 		return installService(rec)
 	case LauncherSystemdUser:
 		return in.writeUserFile(p, rec, systemdUserUnit(p.home(in.Env), rec.ServiceName), tmplSystemdUser, d,
-			func(unit string) error { return in.enableUserUnit(p, rec, unit) })
+			func(home *tree, unit string) error { return enableUserUnit(home, rec, unit) })
 	case LauncherXDGAutostart:
 		return in.writeUserFile(p, rec, xdgAutostartFile(p.home(in.Env), rec.ServiceName), tmplDesktop, d, nil)
 	case LauncherLaunchAgent:
@@ -33,7 +36,7 @@ func (in *Installer) register(ctx context.Context, p *plan, rec *Record) error {
 	return fmt.Errorf("%w: unknown launcher %q", ErrInvalid, rec.Launcher)
 }
 
-func (in *Installer) writeScripts(p *plan, d fileData) error {
+func writeScripts(t *tree, d fileData) error {
 	for _, f := range []struct{ name, tmpl string }{
 		{"init-script", tmplInitScript},
 		{"uninstall", tmplUninstall},
@@ -42,7 +45,7 @@ func (in *Installer) writeScripts(p *plan, d fileData) error {
 		if err != nil {
 			return err
 		}
-		if err := in.writeFile(p, filepath.Join(d.Dir, f.name), b, 0o755); err != nil {
+		if err := t.writeFile(f.name, b, 0o755); err != nil {
 			return err
 		}
 	}
@@ -69,59 +72,58 @@ func launchAgentFile(home, label string) string {
 }
 
 // writeUserFile renders tmpl to path in the user's home, creating (and
-// handing over) missing parent dirs, then runs after (if any).
-func (in *Installer) writeUserFile(p *plan, rec *Record, path, tmpl string, d fileData, after func(string) error) error {
+// handing over) missing parent dirs, then runs after (if any). The home is
+// the user's to change: everything goes through a tree opened on it.
+func (in *Installer) writeUserFile(p *plan, rec *Record, path, tmpl string, d fileData, after func(*tree, string) error) error {
 	b, err := render(tmpl, d)
 	if err != nil {
 		return err
 	}
-	if err := in.mkdirAllOwned(p, filepath.Dir(path)); err != nil {
+	uid, gid := p.owner()
+	home, err := openTree(p.home(in.Env), uid, gid)
+	if err != nil {
 		return err
 	}
-	if _, err := os.Lstat(path); err == nil {
+	defer home.close()
+	name, err := home.rel(path)
+	if err != nil {
+		return err
+	}
+	if err := home.mkdirAll(filepath.Dir(name), 0o755); err != nil {
+		return err
+	}
+	if home.exists(name) {
 		return fmt.Errorf("%w: %s already exists", ErrInvalid, path)
 	}
-	if err := in.writeFile(p, path, b, 0o644); err != nil {
+	if err := home.writeFile(name, b, 0o644); err != nil {
 		return err
 	}
 	rec.Files = append(rec.Files, path)
 	if after != nil {
-		return after(path)
+		return after(home, path)
 	}
 	return nil
 }
 
-// mkdirAllOwned is os.MkdirAll that gives every dir it creates to the
-// user: root creating ~/.config for --user must not leave it root-owned.
-func (in *Installer) mkdirAllOwned(p *plan, dir string) error {
-	if _, err := os.Stat(dir); err == nil {
-		return nil
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("stat %s: %w", dir, err)
-	}
-	if err := in.mkdirAllOwned(p, filepath.Dir(dir)); err != nil {
-		return err
-	}
-	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("create %s: %w", dir, err)
-	}
-	return in.own(p, dir)
-}
-
 // enableUserUnit does what `systemctl --user enable` does (a symlink in
 // default.target.wants) so it works even when root installs for a user
-// whose user manager is not running.
-func (in *Installer) enableUserUnit(p *plan, rec *Record, unit string) error {
+// whose user manager is not running. The link is relative, so it stays
+// inside the home.
+func enableUserUnit(home *tree, rec *Record, unit string) error {
 	wants := filepath.Join(filepath.Dir(unit), "default.target.wants")
-	if err := in.mkdirAllOwned(p, wants); err != nil {
+	name, err := home.rel(wants)
+	if err != nil {
+		return err
+	}
+	if err := home.mkdirAll(name, 0o755); err != nil {
 		return err
 	}
 	link := filepath.Join(wants, filepath.Base(unit))
-	if err := os.Symlink(unit, link); err != nil {
+	if err := home.symlink(filepath.Join("..", filepath.Base(unit)), filepath.Join(name, filepath.Base(unit))); err != nil {
 		return fmt.Errorf("enable %s: %w", filepath.Base(unit), err)
 	}
 	rec.Files = append(rec.Files, link)
-	return in.own(p, link)
+	return nil
 }
 
 // start starts a freshly registered jump client where that is possible
@@ -135,9 +137,12 @@ func (in *Installer) start(ctx context.Context, p *plan, res *Result) {
 	}
 	switch rec.Launcher {
 	case LauncherInitScript:
-		res.Next = fmt.Sprintf("Start the jump client with: %s start\n"+
-			"(call it from rc.local or a boot script to start it at boot; remove it with %s)",
-			filepath.Join(rec.Dir, "init-script"), filepath.Join(rec.Dir, "uninstall"))
+		start, remove := filepath.Join(rec.Dir, "init-script")+" start", filepath.Join(rec.Dir, "uninstall")
+		if rec.RootLauncher != "" { // root's own launcher: the one boot scripts call
+			start, remove = rec.RootLauncher+" start", rec.RootLauncher+" uninstall"
+		}
+		res.Next = fmt.Sprintf("Start the jump client with: %s\n"+
+			"(call it from rc.local or a boot script to start it at boot; remove it with %s)", start, remove)
 	case LauncherService:
 		if err := startService(rec); err != nil {
 			warn("start service", err)
@@ -194,7 +199,8 @@ func (in *Installer) unregister(ctx context.Context, rec *Record) error {
 		if _, err := os.Stat(script); err != nil {
 			return nil
 		}
-		if out, err := in.Env.Run(ctx, "/bin/sh", script, "stop"); err != nil {
+		// The script is the user's: root runs it as the user.
+		if out, err := in.asUser(ctx, rec, "/bin/sh", script, "stop"); err != nil {
 			return fmt.Errorf("stop jump client: %w: %s", err, strings.TrimSpace(string(out)))
 		}
 	case LauncherService:

@@ -58,6 +58,7 @@ type Options struct {
 	Silent     bool     // --silent: no UI, failures go to the OS log
 	Launcher   Launcher // --launcher; normally empty (auto)
 	KeyInfo    string   // --key-info / KEY_INFO; or from the config
+	StateDir   string   // --state-dir: the agent's identity and state (default DIR/state)
 
 	// From the embedded config (ApplyConfig); no flags.
 	SiteURL     string
@@ -80,6 +81,7 @@ const Usage = `Usage: tether install [flags]
   --jc-name NAME           jump client name (at most 128 characters)
   --mode service|user      system service or per-user autostart
   --user USERNAME          Linux: run as this user (required when root)
+  --state-dir DIR          the agent's identity and state (default DIR/state)
   --silent                 no UI; failures go to the OS log and exit status
 `
 
@@ -109,6 +111,7 @@ var flagSpecs = []flagSpec{
 	strFlag("jc-name", func(o *Options) *string { return &o.Name }),
 	strFlag("user", func(o *Options) *string { return &o.User }),
 	strFlag("key-info", func(o *Options) *string { return &o.KeyInfo }),
+	strFlag("state-dir", func(o *Options) *string { return &o.StateDir }),
 	{
 		name: "mode",
 		set: func(o *Options, v string) error {

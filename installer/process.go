@@ -49,7 +49,7 @@ func agentPID(rec *Record) (int, bool) {
 // DIR/tether.log, records its pid and waits startGrace to see it stay up.
 // Root starting a jump client runs it as rec.User (SPEC C1).
 func (in *Installer) startAgent(ctx context.Context, rec *Record) (int, error) {
-	argv := AgentCommand(rec.Dir, rec.Binary)
+	argv := AgentCommand(rec.BinaryPath(), rec.StateDir())
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = rec.Dir
 	detach(cmd)

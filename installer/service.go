@@ -24,7 +24,7 @@ func serviceConfig(rec *Record, goos string) *service.Config {
 		DisplayName:      "Tether jump client " + rec.ID,
 		Description:      "Tether remote support jump client installed in " + rec.Dir,
 		Executable:       rec.BinaryPath(),
-		Arguments:        AgentCommand(rec.Dir, rec.Binary)[1:],
+		Arguments:        AgentCommand(rec.BinaryPath(), rec.StateDir())[1:],
 		WorkingDirectory: rec.Dir,
 		Option: service.KeyValue{
 			// launchd daemon: start at boot and restart when it exits.

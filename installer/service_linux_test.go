@@ -22,6 +22,7 @@ import (
 // service must report kardianos' failure instead of panicking.
 func TestServiceModeOnThisMachine(t *testing.T) {
 	env := SystemEnv()
+	env.SysRoot = t.TempDir()
 	if env.HasSystemd() {
 		t.Skip("systemd runs here; registering a real system service is left to a VM/CI job with systemd")
 	}

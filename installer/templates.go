@@ -31,6 +31,7 @@ const (
 	tmplSystemdUser = "systemd-user.service.tmpl"
 	tmplDesktop     = "autostart.desktop.tmpl"
 	tmplLaunchAgent = "launchagent.plist.tmpl"
+	tmplRootLauncher = "root-launcher.sh.tmpl"
 )
 
 // fileData is what every template sees.
@@ -40,6 +41,7 @@ type fileData struct {
 	RunAs      string   // account name the agent runs as
 	InitScript string   // DIR/init-script
 	LogFile    string   // DIR/tether.log
+	StateDir   string   // the agent's state: DIR/state unless --state-dir
 	Label      string   // launchd label
 	Command    []string // agent argv: DIR/tether service run --state-dir DIR/state
 	// StartCommand is what login autostart entries run (XDG, Run key):
@@ -47,9 +49,17 @@ type fileData struct {
 	// `tether service status|stop` find it and a second login does not
 	// start a second agent.
 	StartCommand []string
+	// RootLauncher and RootRecord are root's own files when root installed
+	// for a --user (rootside.go); empty otherwise.
+	RootLauncher string
+	RootRecord   string
 }
 
 func newFileData(dir, id, runAs, binary string) fileData {
+	return newFileDataState(dir, id, runAs, binary, filepath.Join(dir, "state"))
+}
+
+func newFileDataState(dir, id, runAs, binary, state string) fileData {
 	return fileData{
 		ID:           id,
 		Dir:          dir,
@@ -57,14 +67,15 @@ func newFileData(dir, id, runAs, binary string) fileData {
 		InitScript:   filepath.Join(dir, "init-script"),
 		LogFile:      filepath.Join(dir, "tether.log"),
 		Label:        launchdLabel(id),
-		Command:      AgentCommand(dir, binary),
+		StateDir:     state,
+		Command:      AgentCommand(filepath.Join(dir, binary), state),
 		StartCommand: []string{filepath.Join(dir, binary), "service", "start"},
 	}
 }
 
 // AgentCommand is the argv of an installed jump client (persistent mode).
-func AgentCommand(dir, binary string) []string {
-	return []string{filepath.Join(dir, binary), "service", "run", "--state-dir", filepath.Join(dir, "state")}
+func AgentCommand(binary, stateDir string) []string {
+	return []string{binary, "service", "run", "--state-dir", stateDir}
 }
 
 func render(name string, d fileData) ([]byte, error) {

@@ -18,7 +18,13 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
 // goldenData uses a dir with a space, a quote, % and $ so every quoting
 // function is exercised by the golden files.
-var goldenData = newFileData(`/opt/jump client's 100%$x`, "0123456789", "jcuser", "tether")
+// It is the root-for-a-user case, so root's launcher and the scripts'
+// branches for it are rendered too.
+var goldenData = func() fileData {
+	d := newFileData(`/opt/jump client's 100%$x`, "0123456789", "jcuser", "tether")
+	d.RootLauncher, d.RootRecord = "/etc/init.d/tether-0123456789", "/var/lib/tether/installs/0123456789.json"
+	return d
+}()
 
 var goldenFiles = []struct {
 	tmpl, golden string
@@ -26,6 +32,7 @@ var goldenFiles = []struct {
 }{
 	{tmplInitScript, "init-script.golden", checkShell},
 	{tmplUninstall, "uninstall.golden", checkShell},
+	{tmplRootLauncher, "root-launcher.golden", checkShell},
 	{tmplSystemdUser, "systemd-user.service.golden", checkSystemdUnit},
 	{tmplDesktop, "autostart.desktop.golden", checkDesktop},
 	{tmplLaunchAgent, "launchagent.plist.golden", checkPlist},

@@ -46,6 +46,9 @@ type Env struct {
 	// HasSystemd reports whether systemd is the running init (so unit files
 	// would actually be used).
 	HasSystemd func() bool
+	// SysRoot prefixes root's own paths (/etc/init.d, /var/lib/tether);
+	// empty is /. Tests point it at a temp dir.
+	SysRoot string
 }
 
 // SystemEnv is the real OS.
@@ -104,6 +107,9 @@ func newPlan(opts Options, env Env) (*plan, error) {
 	}
 	if !opts.ExpiresAt.IsZero() && env.Now().After(opts.ExpiresAt) {
 		return nil, ErrExpired
+	}
+	if sd := opts.StateDir; sd != "" && (!filepath.IsAbs(sd) || strings.IndexFunc(sd, unicode.IsControl) >= 0) {
+		return nil, invalid("--state-dir %q must be an absolute path without control characters", sd)
 	}
 	p := &plan{opts: opts}
 	if err := p.resolveUser(env); err != nil {

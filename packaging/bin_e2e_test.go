@@ -64,7 +64,7 @@ func TestBinInstallsJumpClient(t *testing.T) {
 	}
 	if out, err := exec.Command("dash", args...).CombinedOutput(); err != nil {
 		t.Fatalf("install: %v\n%s", err, out)
-	} else if !strings.Contains(string(out), "init-script start") {
+	} else if !strings.Contains(string(out), "Start the jump client with:") {
 		t.Errorf("install output does not say how to start: %s", out)
 	}
 	rec, err := installer.ReadRecord(dir)

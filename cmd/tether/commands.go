@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -46,7 +47,7 @@ func rootCmd() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.stateDir, "state-dir", "", "directory of the agent's identity key and state (env TETHER_STATE_DIR)")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log details to stderr")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(supportCmd(g), installCmd(), uninstallCmd(), serviceCmd(g), versionCmd())
+	root.AddCommand(supportCmd(g), installCmd(), uninstallCmd(g), serviceCmd(g), versionCmd())
 	return root
 }
 
@@ -137,7 +138,7 @@ func runInstall(cmd *cobra.Command, cfg *embedcfg.Config, exe string, args []str
 	return nil
 }
 
-func uninstallCmd() *cobra.Command {
+func uninstallCmd(g *globals) *cobra.Command {
 	var reportOnly bool
 	cmd := &cobra.Command{
 		Use:   "uninstall",
@@ -148,10 +149,13 @@ func uninstallCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if reportOnly {
-				return reportUninstalled(cmd.Context(), exe)
+			if err := installer.RefuseUserBinaryAsRoot(exe); err != nil {
+				return err
 			}
-			return uninstall(cmd.Context(), exe)
+			if reportOnly {
+				return reportUninstalled(cmd.Context(), exe, g.stateDir)
+			}
+			return uninstall(cmd.Context(), exe, g.stateDir)
 		},
 	}
 	cmd.Flags().BoolVar(&reportOnly, "report-only", false,
@@ -196,12 +200,12 @@ func serviceCmd(g *globals) *cobra.Command {
 			Short: c.short,
 			Args:  cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				if dir == "" {
-					exe, err := os.Executable()
-					if err != nil {
-						return err
-					}
-					dir = filepath.Dir(exe)
+				if err := refuseUserBinaryAsRoot(); err != nil {
+					return err
+				}
+				dir, err := installDir(dir)
+				if err != nil {
+					return err
 				}
 				if code := installer.RunControl(cmd.Context(), dir, c.use, cmd.OutOrStdout(), cmd.ErrOrStderr()); code != 0 {
 					return exitCode(code)
@@ -215,38 +219,97 @@ func serviceCmd(g *globals) *cobra.Command {
 	for _, c := range []struct {
 		use      string
 		disabled bool
-	}{{"disable", true}, {"enable", false}} {
-		svc.AddCommand(&cobra.Command{
+		done     string
+	}{{"disable", true, "disabled: technicians cannot start sessions until you run `tether service enable`"},
+		{"enable", false, "enabled: technicians can start sessions again"}} {
+		var dir string
+		sub := &cobra.Command{
 			Use:   c.use,
-			Short: "Let the local user " + c.use + " sessions to this jump client",
+			Short: "Let the local user " + c.use + " sessions to the installed jump client",
 			Args:  cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				st, err := agent.ResolveState(g.stateDir)
+				if err := refuseUserBinaryAsRoot(); err != nil {
+					return err
+				}
+				state, err := installedState(g, dir)
 				if err != nil {
 					return err
 				}
-				return agent.SetDisabled(st.Dir, c.disabled)
+				if err := agent.SetDisabled(state, c.disabled); err != nil {
+					return fmt.Errorf("%s the jump client (state in %s): %w; run this as the jump client's user or as an administrator", c.use, state, err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "Tether jump client %s.\n", c.done)
+				return nil
 			},
-		})
+		}
+		sub.Flags().StringVar(&dir, "install-dir", "", "the jump client's install directory (default: the directory of this program)")
+		svc.AddCommand(sub)
 	}
 	return svc
 }
 
+// refuseUserBinaryAsRoot stops root from going on in a tether binary that a
+// jump client's user could have replaced (see installer.RefuseUserBinaryAsRoot).
+func refuseUserBinaryAsRoot() error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	return installer.RefuseUserBinaryAsRoot(exe)
+}
+
+// installDir is the jump client's install dir: the flag, else the
+// directory of this program.
+func installDir(flag string) (string, error) {
+	if flag != "" {
+		return filepath.Abs(flag)
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Dir(exe), nil
+}
+
+// installedState is the state dir of the jump client installed in dir
+// (--install-dir or this program's): --state-dir when given, else what its
+// install record says.
+func installedState(g *globals, dir string) (string, error) {
+	if g.stateDir != "" {
+		return g.stateDir, nil
+	}
+	if env := os.Getenv(agent.EnvStateDir); env != "" {
+		return env, nil
+	}
+	dir, err := installDir(dir)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(installer.RecordPath(dir)); err != nil {
+		return "", fmt.Errorf("no Tether jump client is installed in %s (pass --install-dir): %w", dir, err)
+	}
+	rec, err := installer.ReadRecord(dir)
+	if err != nil { // readable only by its owner: the state is in the usual place
+		return filepath.Join(dir, "state"), nil
+	}
+	return rec.StateDir(), nil
+}
+
 // uninstall tells the site (best effort, so the console lists the client as
 // uninstalled, C8) and removes the install the binary exe belongs to.
-func uninstall(ctx context.Context, exe string) error {
-	if err := reportUninstalled(ctx, exe); err != nil {
+func uninstall(ctx context.Context, exe, stateDir string) error {
+	if err := reportUninstalled(ctx, exe, stateDir); err != nil {
 		slog.Warn("could not tell the site about the uninstall", "err", err)
 	}
 	return installer.Uninstall(ctx, filepath.Dir(exe))
 }
 
 // reportUninstalled tells the site that the install exe belongs to is
-// being removed.
-func reportUninstalled(ctx context.Context, exe string) error {
+// being removed; stateDir (--state-dir) overrides the recorded state.
+func reportUninstalled(ctx context.Context, exe, stateDir string) error {
 	rec, err := installer.ReadRecord(filepath.Dir(exe))
 	if err != nil {
 		return err
 	}
-	return agent.ReportUninstalled(ctx, exe, rec.StateDir())
+	return agent.ReportUninstalled(ctx, exe, cmp.Or(stateDir, os.Getenv(agent.EnvStateDir), rec.StateDir()))
 }
