@@ -26,11 +26,11 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 
 // Template names.
 const (
-	tmplInitScript  = "init-script.sh.tmpl"
-	tmplUninstall   = "uninstall.sh.tmpl"
-	tmplSystemdUser = "systemd-user.service.tmpl"
-	tmplDesktop     = "autostart.desktop.tmpl"
-	tmplLaunchAgent = "launchagent.plist.tmpl"
+	tmplInitScript   = "init-script.sh.tmpl"
+	tmplUninstall    = "uninstall.sh.tmpl"
+	tmplSystemdUser  = "systemd-user.service.tmpl"
+	tmplDesktop      = "autostart.desktop.tmpl"
+	tmplLaunchAgent  = "launchagent.plist.tmpl"
 	tmplRootLauncher = "root-launcher.sh.tmpl"
 )
 
