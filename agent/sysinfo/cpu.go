@@ -22,10 +22,15 @@ func cpuInfo(ctx context.Context, sample time.Duration) (CPU, error) {
 	if err != nil || len(before) == 0 {
 		errs = append(errs, fmt.Errorf("times: %w", orEmpty(err)))
 	}
-	if infos, err := cpu.InfoWithContext(ctx); err != nil {
-		errs = append(errs, fmt.Errorf("model: %w", err))
-	} else if len(infos) > 0 {
+	infos, err := cpu.InfoWithContext(ctx)
+	if err == nil && len(infos) > 0 {
 		c.Model = strings.TrimSpace(infos[0].ModelName)
+	}
+	if c.Model == "" {
+		c.Model = cpuModelFallback()
+	}
+	if err != nil && c.Model == "" {
+		errs = append(errs, fmt.Errorf("model: %w", err))
 	}
 	if n, err := cpu.CountsWithContext(ctx, true); err == nil {
 		c.Cores = n
