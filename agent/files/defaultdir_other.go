@@ -1,0 +1,5 @@
+//go:build !windows
+
+package files
+
+func knownDownloads() (string, bool) { return "", false }

@@ -1,0 +1,7 @@
+//go:build unix
+
+package shell
+
+import "testing"
+
+func skipUnderWine(*testing.T) {}

@@ -1,0 +1,5 @@
+//go:build !windows
+
+package sysinfo
+
+func cpuModelFallback() string { return "" }
