@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs what the tests need on a fresh Debian machine: an X server and X
-# clients for capture/input tests, Chromium for the console tests, and the
-# npm packages of the browser tests. Safe to run again.
+# clients for capture/input tests, Chromium for the console tests,
+# PostgreSQL for the store tests, and the npm packages of the browser tests.
+# Safe to run again.
 set -eu
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,9 @@ for pair in Xvfb:xvfb xterm:xterm xdotool:xdotool xwininfo:x11-utils chromium:ch
 	cmd=${pair%%:*}; pkg=${pair#*:}
 	command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
 done
+# The store tests run a private PostgreSQL server (internal/pgtest); Debian
+# keeps its binaries off PATH, under /usr/lib/postgresql/VERSION/bin.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
 if [ -n "$missing" ]; then
 	echo "installing:$missing"
 	$SUDO apt-get update -qq

@@ -1,14 +1,15 @@
 #!/bin/sh
 # Runs every test: static checks, all Go tests (with a real site, SQLite,
-# Xvfb, Chromium), short fuzzing of every parser, and one pass of every
-# benchmark so they cannot rot. Installs missing packages first.
+# PostgreSQL, Xvfb, Chromium), short fuzzing of every parser, and one pass
+# of every benchmark so they cannot rot. Installs missing packages first.
 set -eu
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
 ./scripts/check.sh
 
-# Tests that need X, node or Chromium skip only when these are unset.
-export TETHER_REQUIRE_X=1 TETHER_REQUIRE_NODE=1 TETHER_REQUIRE_BROWSER=1 TETHER_NO_DIALOG=1
+# Tests that need X, node, Chromium or PostgreSQL skip only when these are
+# unset.
+export TETHER_REQUIRE_X=1 TETHER_REQUIRE_NODE=1 TETHER_REQUIRE_BROWSER=1 TETHER_REQUIRE_PG=1 TETHER_NO_DIALOG=1
 go test -count=1 -timeout 15m ./...
 # The concurrent core again under the race detector.
 go test -race -count=1 -timeout 10m ./agent/ ./site/... ./stream/ ./wire/ ./embedcfg/ ./internal/...

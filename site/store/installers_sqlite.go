@@ -40,13 +40,13 @@ func (s *SQLite) Installer(ctx context.Context, id string) (*Installer, error) {
 // PinInstaller returns the newest pin installer made for a session.
 func (s *SQLite) PinInstaller(ctx context.Context, sessionID string) (*Installer, error) {
 	return scanInstaller(s.db.QueryRowContext(ctx, `SELECT `+installerCols+` FROM installers
-		WHERE pin_session = ? ORDER BY created_at DESC LIMIT 1`, sessionID))
+		WHERE pin_session = ? ORDER BY created_at DESC, id DESC LIMIT 1`, sessionID))
 }
 
 // InstallerJumpClients lists the jump clients (removed ones too) enrolled
 // with an installer.
 func (s *SQLite) InstallerJumpClients(ctx context.Context, installerID string) ([]string, error) {
-	return s.ids(ctx, `SELECT id FROM jump_clients WHERE installer_id = ? ORDER BY created_at`, installerID)
+	return s.ids(ctx, `SELECT id FROM jump_clients WHERE installer_id = ? ORDER BY created_at, id`, installerID)
 }
 
 // SetUserAccess replaces a user's teams and personal-group permission.

@@ -94,7 +94,7 @@ func (s *SQLite) Session(ctx context.Context, id string) (*Session, error) {
 // SessionByCode prefers the live session with the code.
 func (s *SQLite) SessionByCode(ctx context.Context, code string) (*Session, error) {
 	return scanSession(s.db.QueryRowContext(ctx, `SELECT `+sessionCols+sessionFrom+
-		`WHERE s.code = ? ORDER BY s.live DESC, s.created_at DESC LIMIT 1`, code))
+		`WHERE s.code = ? ORDER BY s.live DESC, s.created_at DESC, s.id DESC LIMIT 1`, code))
 }
 
 // ListSessions lists a technician's sessions (all technicians when
@@ -104,7 +104,7 @@ func (s *SQLite) ListSessions(ctx context.Context, technicianID int64, includeEn
 	if !includeEnded {
 		q += ` AND s.live = 1`
 	}
-	rows, err := s.db.QueryContext(ctx, q+` ORDER BY s.created_at DESC LIMIT 500`, technicianID, technicianID)
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY s.created_at DESC, s.id DESC LIMIT 500`, technicianID, technicianID)
 	if err != nil {
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}

@@ -41,6 +41,9 @@ func (s *SQLite) migrate(ctx context.Context) error {
 	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
+	if v > len(migrations) {
+		return fmt.Errorf("%w: version %d, this build knows %d; upgrade tether-site", ErrSchemaTooNew, v, len(migrations))
+	}
 	for i := v; i < len(migrations); i++ {
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {

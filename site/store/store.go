@@ -1,7 +1,8 @@
 // Package store keeps the site's state. Store is the interface the site
 // codes against; SQLite (modernc.org/sqlite, pure Go) implements it so that
-// `tether-site serve` needs no other service, and PostgreSQL can implement
-// it later.
+// `tether-site serve` needs no other service, and PostgreSQL (pgx, pure Go)
+// implements it for sites that share one database. Both pass the same
+// conformance suite (storetest), and Copy moves a site between them.
 package store
 
 import (
@@ -18,6 +19,11 @@ var ErrNotFound = errors.New("store: not found")
 // ErrConflict is returned when a unique value is taken (user name, live
 // session code).
 var ErrConflict = errors.New("store: conflict")
+
+// ErrSchemaTooNew is returned by the Open functions when the database was
+// migrated by a newer build: running an older build against it could lose
+// or misread data, so it refuses to start.
+var ErrSchemaTooNew = errors.New("store: database schema is newer than this build")
 
 // User is a technician or admin.
 type User struct {
@@ -148,6 +154,12 @@ type AuditQuery struct {
 type SessionUpdate func(s *Session) error
 
 // Store is everything the site persists.
+//
+// Adding a method means: the SQLite method (*_sqlite.go), the PostgreSQL
+// one (*_postgres.go), and a case in storetest that both must pass. A new
+// column also goes into both migration lists (migrations.go,
+// migrations_postgres.go) and copyTables (migrate.go); TestCopyCoversSchema
+// fails until it does.
 type Store interface {
 	AddUser(ctx context.Context, u *User) error
 	UserByName(ctx context.Context, name string) (*User, error)
