@@ -88,6 +88,16 @@ func (p *Postgres) CountJumpClients(ctx context.Context) (int, error) {
 	return n, nil
 }
 
+// CountActiveJumpClients counts the deployed jump clients that stay
+// connected (not passive).
+func (p *Postgres) CountActiveJumpClients(ctx context.Context) (int, error) {
+	var n int
+	if err := p.pool.QueryRow(ctx, `SELECT count(*) FROM jump_clients WHERE NOT removed AND NOT passive`).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count active jump clients: %w", err)
+	}
+	return n, nil
+}
+
 // StaleJumpClients lists jump clients last seen before the given time.
 func (p *Postgres) StaleJumpClients(ctx context.Context, before time.Time) ([]string, error) {
 	return p.ids(ctx, `SELECT id FROM jump_clients WHERE NOT removed AND last_seen < $1`, ts(before))

@@ -187,6 +187,47 @@ func (p *Postgres) UserByTokenHash(ctx context.Context, hash []byte) (*User, err
 		u.see_personal_groups FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = $1`, hash)
 }
 
+// ListTokens lists tokens with their users' names.
+func (p *Postgres) ListTokens(ctx context.Context, userID int64) ([]*Token, error) {
+	rows, err := p.pool.Query(ctx, `SELECT t.id, t.user_id, t.name, t.created_at, u.name
+		FROM tokens t JOIN users u ON u.id = t.user_id WHERE $1 = 0 OR t.user_id = $1 ORDER BY t.id`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []*Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// Token returns one token without its hash.
+func (p *Postgres) Token(ctx context.Context, id int64) (*Token, error) {
+	t, err := scanToken(p.pool.QueryRow(ctx, `SELECT t.id, t.user_id, t.name, t.created_at, u.name
+		FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return t, err
+}
+
+// DeleteToken revokes a token.
+func (p *Postgres) DeleteToken(ctx context.Context, id int64) error {
+	tag, err := p.pool.Exec(ctx, `DELETE FROM tokens WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("delete token: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
 // AddLogin stores a console login.
 func (p *Postgres) AddLogin(ctx context.Context, l *Login) error {
 	_, err := p.pool.Exec(ctx, `INSERT INTO logins(hash, user_id, csrf, expires_at) VALUES($1,$2,$3,$4)`,

@@ -58,6 +58,9 @@ func testJumpClients(t *testing.T, s store.Store) {
 	if n, err := s.CountJumpClients(ctx); err != nil || n != 3 {
 		t.Errorf("CountJumpClients = %d, %v; want 3", n, err)
 	}
+	if n, err := s.CountActiveJumpClients(ctx); err != nil || n != 2 { // a is passive, j4 removed
+		t.Errorf("CountActiveJumpClients = %d, %v; want 2", n, err)
+	}
 
 	dup := newJumpClient("j5", "i1", 5)
 	dup.Identity = a.Identity

@@ -67,6 +67,30 @@ func testTokens(t *testing.T, s store.Store) {
 	if err := s.AddToken(ctx, &store.Token{UserID: bob.ID, Name: "dup", Hash: t1.Hash}); err == nil {
 		t.Error("a token hash was stored twice")
 	}
+
+	// Listed without hashes, with the user's name, oldest first.
+	view := func(tk *store.Token, user string) *store.Token {
+		return &store.Token{ID: tk.ID, UserID: tk.UserID, Name: tk.Name, CreatedAt: tk.CreatedAt, UserName: user}
+	}
+	all, err := s.ListTokens(ctx, 0)
+	must(t, err)
+	equal(t, "ListTokens(all)", all, []*store.Token{view(t1, "alice"), view(t2, "bob")})
+	mine, err := s.ListTokens(ctx, bob.ID)
+	must(t, err)
+	equal(t, "ListTokens(bob)", mine, []*store.Token{view(t2, "bob")})
+	one, err := s.Token(ctx, t1.ID)
+	must(t, err)
+	equal(t, "Token", one, view(t1, "alice"))
+	must(t, s.DeleteToken(ctx, t1.ID))
+	if _, err := s.UserByTokenHash(ctx, t1.Hash); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a revoked token still resolves: %v", err)
+	}
+	if err := s.DeleteToken(ctx, t1.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("revoking twice: %v, want ErrNotFound", err)
+	}
+	if _, err := s.Token(ctx, t1.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a revoked token: %v, want ErrNotFound", err)
+	}
 }
 
 func testLogins(t *testing.T, s store.Store) {
