@@ -12,18 +12,20 @@ import (
 	"github.com/tetherhq/tether/wire"
 )
 
-// ErrDamaged is the refusal for a download whose embedded config was edited.
+// ErrDamaged is the refusal for a download that was edited — its program or
+// its config — or whose config another site signed.
 var ErrDamaged = errors.New("This support app has been modified and cannot be trusted. Download it again from your technician's link.")
 
 // ErrNoSession means the binary carries no session and none was given.
 var ErrNoSession = errors.New("This program carries no support session. Run the support app downloaded from your technician's link, or pass --site and --code.")
 
-// EmbeddedConfig reads the signed config of the executable at path.
+// EmbeddedConfig reads the signed config of the executable at path and
+// checks that the signature covers the whole file (embedcfg.Parse).
 func EmbeddedConfig(path string) (*embedcfg.Config, []byte, error) {
 	cfg, rec, err := embedcfg.ReadFile(path)
 	switch {
-	case errors.Is(err, embedcfg.ErrTampered):
-		return nil, nil, ErrDamaged
+	case errors.Is(err, embedcfg.ErrTampered), errors.Is(err, embedcfg.ErrForeignKey):
+		return nil, nil, fmt.Errorf("%w (%w)", ErrDamaged, err)
 	case errors.Is(err, embedcfg.ErrNotFound):
 		return nil, nil, ErrNoSession
 	case err != nil:
@@ -58,7 +60,8 @@ func fetchConfig(ctx context.Context, site, pin, code string) (*embedcfg.Config,
 		}
 		return nil, nil, fmt.Errorf("site answered %s", res.Status)
 	}
-	cfg, rec, err := embedcfg.Parse(body)
+	// A bare record: the program running it is not a download of the site.
+	cfg, rec, err := embedcfg.ParseRecord(body)
 	if err != nil {
 		return nil, nil, fmt.Errorf("site config: %w", err)
 	}

@@ -54,6 +54,9 @@ func RunJumpClient(ctx context.Context, o JumpOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := st.pinSiteKey(cfg.SiteKey); err != nil {
+		return err
+	}
 	key, err := st.Identity()
 	if err != nil {
 		return err

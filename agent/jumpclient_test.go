@@ -3,6 +3,7 @@ package agent_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tetherhq/tether/agent"
+	"github.com/tetherhq/tether/embedcfg"
 	"github.com/tetherhq/tether/installer"
 	"github.com/tetherhq/tether/internal/sitetest"
 	"github.com/tetherhq/tether/site"
@@ -398,4 +400,18 @@ func installedBinary(t *testing.T, exe string, rec installer.Record) string {
 	p := filepath.Join(dir, "tether")
 	os.WriteFile(p, data, 0o755)
 	return p
+}
+
+// TestJumpClientPinsSiteKey: once enrolled, a jump client only runs a
+// program whose config its own site signed: another site's (valid)
+// download put in its place is refused.
+func TestJumpClientPinsSiteKey(t *testing.T) {
+	s, other := sitetest.Start(t, nil), sitetest.Start(t, nil)
+	state := t.TempDir()
+	_, stop := startJumpClient(t, s, installerBinary(t, s, "1h"), state)
+	stop()
+	err := runUntilRefused(t, installerBinary(t, other, "1h"), state)
+	if !errors.Is(err, agent.ErrDamaged) || !errors.Is(err, embedcfg.ErrForeignKey) {
+		t.Fatalf("another site's program on a pinned client: %v", err)
+	}
 }

@@ -60,15 +60,22 @@ func (s *Support) pinInstall(ctx context.Context, record []byte) (*installer.Res
 	if err != nil {
 		return nil, fmt.Errorf("read own program: %w", err)
 	}
-	// The last config record in a binary wins, so appending the pin's
-	// record turns this support app into that jump client's program.
+	// The pin's record in place of the session's turns this support app
+	// into that jump client's program; its signature covers this program.
+	prog, err := embedcfg.Restamp(self, record)
+	if err == nil {
+		_, _, err = embedcfg.Parse(prog)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("this support app cannot become a jump client (it must be the site's download): %w", err)
+	}
 	dir, err := os.MkdirTemp("", "tether-pin-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, installer.BinaryName(runtime.GOOS))
-	if err := os.WriteFile(bin, append(self, record...), 0o700); err != nil {
+	if err := os.WriteFile(bin, prog, 0o700); err != nil {
 		return nil, fmt.Errorf("write jump client program: %w", err)
 	}
 	opts := installer.Options{Mode: installer.ModeUser, Silent: true}

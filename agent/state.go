@@ -1,9 +1,11 @@
 package agent
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -12,6 +14,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
+
+	"github.com/tetherhq/tether/embedcfg"
 )
 
 // EnvStateDir moves the agent's identity key and state (SPEC F); two state
@@ -107,6 +112,30 @@ func (s *State) Identity() (ed25519.PrivateKey, error) {
 		return nil, err
 	}
 	return priv, nil
+}
+
+// siteKeyFile pins the key of the site a jump client belongs to: a program
+// put in its place later (an update, or an attacker's copy) must carry a
+// config signed by that same key.
+const siteKeyFile = "site.key.pin"
+
+// pinSiteKey pins key on first use and refuses any other key afterwards.
+func (s *State) pinSiteKey(key ed25519.PublicKey) error {
+	b, err := os.ReadFile(s.path(siteKeyFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := s.ensure(); err != nil {
+			return err
+		}
+		return writeSecret(s.path(siteKeyFile), []byte(base64.StdEncoding.EncodeToString(key)+"\n"))
+	}
+	if err != nil {
+		return fmt.Errorf("pinned site key: %w", err)
+	}
+	pinned, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || !bytes.Equal(pinned, key) {
+		return fmt.Errorf("%w (%w: %s)", ErrDamaged, embedcfg.ErrForeignKey, s.path(siteKeyFile))
+	}
+	return nil
 }
 
 // SessionRecord remembers the session this computer is bound to, so that a

@@ -143,7 +143,7 @@ func (s *Support) checkPrevious(ctx context.Context) error {
 	if err != nil || prev == nil || prev.SessionID == s.cfg.SessionID {
 		return err
 	}
-	prevCfg, _, err := embedcfg.Parse(prev.Config)
+	prevCfg, _, err := embedcfg.ParseRecord(prev.Config)
 	if err != nil {
 		return s.state.ForgetSession()
 	}

@@ -2,6 +2,7 @@ package agent_test
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tetherhq/tether/agent"
+	"github.com/tetherhq/tether/embedcfg"
 	"github.com/tetherhq/tether/internal/sitetest"
 	"github.com/tetherhq/tether/site"
 	"github.com/tetherhq/tether/wire"
@@ -425,4 +427,37 @@ func TestPreviousSessionSameTechnician(t *testing.T) {
 		t.Fatalf("create: %d", st)
 	}
 	wantCode(t, run(t, download(t, s, third.Code), state, third.SecurityCode), wire.PreviousSessionOpen)
+}
+
+// TestEditedProgramIsRefused: the site's signature covers the whole
+// download, so an edit of the program (not only of the config) is refused.
+func TestEditedProgramIsRefused(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	ss := s.CreateSession(nil)
+	exe := download(t, s, ss.Code)
+	b, _ := os.ReadFile(exe)
+	b[3] ^= 0x01 // inside the stand-in program, before the config
+	os.WriteFile(exe, b, 0o755)
+	err := run(t, exe, t.TempDir(), ss.SecurityCode)
+	if !errors.Is(err, agent.ErrDamaged) {
+		t.Fatalf("got %v", err)
+	}
+	if g := s.Get(ss.ID); g.Status != "downloaded" {
+		t.Fatalf("an edited program reached the site: %s", g.Status)
+	}
+}
+
+// TestConfigOfAnotherSiteIsRefused: an agent built for a site's key
+// refuses a download whose config another key signed, even when that
+// signature holds over the whole file.
+func TestConfigOfAnotherSiteIsRefused(t *testing.T) {
+	a, b := sitetest.Start(t, nil), sitetest.Start(t, nil)
+	ss := b.CreateSession(nil)
+	exe := download(t, b, ss.Code)
+	embedcfg.BuildSiteKey = base64.StdEncoding.EncodeToString(a.Server.SiteKey())
+	defer func() { embedcfg.BuildSiteKey = "" }()
+	err := run(t, exe, t.TempDir(), ss.SecurityCode)
+	if !errors.Is(err, agent.ErrDamaged) || !errors.Is(err, embedcfg.ErrForeignKey) {
+		t.Fatalf("got %v", err)
+	}
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/tetherhq/tether/embedcfg"
 	"github.com/tetherhq/tether/wire"
 )
 
@@ -205,20 +206,25 @@ func (u *updater) fetch(ctx context.Context, m *wire.Update) (string, error) {
 	return f.Name(), nil
 }
 
-// writeBuild copies at most m.Size+1 bytes (so an overlong answer is
-// noticed), checks them, appends the config and closes f.
+// writeBuild reads at most m.Size+1 bytes (so an overlong answer is
+// noticed), checks them, stamps the re-issued config into the build and
+// writes it to f, which it closes.
 func (u *updater) writeBuild(f *os.File, body io.Reader, m *wire.Update) error {
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(body, m.Size+1))
+	build, err := io.ReadAll(io.LimitReader(body, m.Size+1))
+	sum := sha256.Sum256(build)
 	switch {
 	case err != nil:
 		return fmt.Errorf("update: download: %w", err)
-	case n != m.Size:
-		return fmt.Errorf("update: got %d bytes, offer says %d: %w", n, m.Size, errUpdateHash)
-	case !bytes.Equal(h.Sum(nil), m.SHA256):
+	case int64(len(build)) != m.Size:
+		return fmt.Errorf("update: got %d bytes, offer says %d: %w", len(build), m.Size, errUpdateHash)
+	case !bytes.Equal(sum[:], m.SHA256):
 		return errUpdateHash
 	}
-	if _, err := f.Write(u.rec); err != nil {
+	prog, err := u.stamp(build, m.Config)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(prog); err != nil {
 		return fmt.Errorf("update: %w", err)
 	}
 	if err := f.Chmod(executableMode(u.exe)); err != nil {
@@ -232,6 +238,35 @@ func (u *updater) writeBuild(f *os.File, body io.Reader, m *wire.Update) error {
 	}
 	matchOwner(f.Name(), u.exe)
 	return nil
+}
+
+// stamp puts the config the site re-issued for the new build into it. It
+// must be this same jump client's installer config, signed by our site, and
+// its signature must cover the new program — or the new build would refuse
+// to run (and could not be trusted).
+func (u *updater) stamp(build, rec []byte) ([]byte, error) {
+	if len(rec) == 0 {
+		return nil, errors.New("update: the site sent no config for the new build")
+	}
+	cfg, err := embedcfg.Verify(rec, u.siteKey)
+	if err != nil {
+		return nil, fmt.Errorf("update: config: %w", err)
+	}
+	own, _, err := embedcfg.ParseRecord(u.rec)
+	if err != nil {
+		return nil, fmt.Errorf("update: own config: %w", err)
+	}
+	if cfg.Kind != own.Kind || cfg.InstallerID != own.InstallerID || cfg.KeyInfo != own.KeyInfo || cfg.SiteURL != own.SiteURL {
+		return nil, errors.New("update: the re-issued config is not this jump client's")
+	}
+	prog, err := embedcfg.Restamp(build, rec)
+	if err == nil {
+		_, _, err = embedcfg.Parse(prog)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("update: the config does not cover the new build: %w", err)
+	}
+	return prog, nil
 }
 
 // executableMode keeps the installed file's permissions (0755 if unknown).

@@ -59,20 +59,32 @@ func newUpdateFixture(t *testing.T, build []byte) *updateFixture {
 	return f
 }
 
+// installerConfig is the jump client's config, issued for build.
+func (f *updateFixture) installerConfig(installerID string, build []byte) []byte {
+	f.t.Helper()
+	rec, err := embedcfg.Record(&embedcfg.Config{Kind: embedcfg.KindInstaller, SiteURL: f.srv.URL, KeyInfo: "key-" + installerID,
+		InstallerID: installerID, BinarySHA256: embedcfg.Digest(build, len(build), 0)}, f.key)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return rec
+}
+
 func (f *updateFixture) updater() *updater {
 	sum := sha256.Sum256(f.srv.Certificate().RawSubjectPublicKeyInfo)
-	return &updater{exe: f.exe, rec: []byte("<signed config record>"), siteURL: f.srv.URL,
+	return &updater{exe: f.exe, rec: f.installerConfig("i1", []byte("old build")), siteURL: f.srv.URL,
 		pin: base64.StdEncoding.EncodeToString(sum[:]), siteKey: f.key.Public().(ed25519.PublicKey),
 		platform: "linux-amd64", log: slog.New(slog.DiscardHandler),
 		probe:   func(context.Context, string) (string, error) { return f.probed, nil },
 		restart: func(exe string) error { f.restarts = append(f.restarts, exe); return nil }}
 }
 
-// offer is what the site would send for build as version on platform.
+// offer is what the site would send for build as version on platform,
+// with the client's config re-issued for the build.
 func (f *updateFixture) offer(build []byte, version, platform string) *wire.Update {
 	sum := sha256.Sum256(build)
 	return &wire.Update{Version: version, URL: "/agent/v1/update/build", SHA256: sum[:], Size: int64(len(build)),
-		Sig: ed25519.Sign(f.key, wire.UpdateMessage(version, platform, sum[:]))}
+		Sig: ed25519.Sign(f.key, wire.UpdateMessage(version, platform, sum[:])), Config: f.installerConfig("i1", build)}
 }
 
 // untouched fails unless the executable is as before, nothing was left
@@ -98,8 +110,11 @@ func TestUpdateReplacesAndRestarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := os.ReadFile(f.exe)
-	if want := append(append([]byte{}, build...), u.rec...); !bytes.Equal(got, want) {
-		t.Fatalf("executable is %q, want the build with our config appended %q", got, want)
+	if !bytes.HasPrefix(got, build) {
+		t.Fatalf("executable is %q, want the build with the re-issued config", got)
+	}
+	if cfg, _, err := embedcfg.Parse(got); err != nil || cfg.InstallerID != "i1" {
+		t.Fatalf("the new executable's config: %v", err)
 	}
 	if st, _ := os.Stat(f.exe); runtime.GOOS != "windows" && st.Mode().Perm() != 0o755 {
 		t.Fatalf("mode %v", st.Mode())
@@ -147,6 +162,31 @@ func TestUpdateRefusesTamperedOrUnsigned(t *testing.T) {
 				o := f.offer(build, "2.0", "linux-amd64")
 				sum := sha256.Sum256(tampered)
 				o.SHA256 = sum[:]
+				return o
+			}},
+		{name: "no config for the new build", served: build, download: true, text: "no config",
+			offer: func(f *updateFixture) *wire.Update {
+				o := f.offer(build, "2.0", "linux-amd64")
+				o.Config = nil
+				return o
+			}},
+		{name: "another jump client's config", served: build, download: true, text: "not this jump client's",
+			offer: func(f *updateFixture) *wire.Update {
+				o := f.offer(build, "2.0", "linux-amd64")
+				o.Config = f.installerConfig("i2", build)
+				return o
+			}},
+		{name: "config for another build", served: build, download: true, text: "does not cover the new build",
+			offer: func(f *updateFixture) *wire.Update {
+				o := f.offer(build, "2.0", "linux-amd64")
+				o.Config = f.installerConfig("i1", tampered)
+				return o
+			}},
+		{name: "config signed by another key", served: build, download: true, want: embedcfg.ErrTampered,
+			offer: func(f *updateFixture) *wire.Update {
+				o := f.offer(build, "2.0", "linux-amd64")
+				o.Config, _ = embedcfg.Record(&embedcfg.Config{Kind: embedcfg.KindInstaller, SiteURL: f.srv.URL, KeyInfo: "key-i1",
+					InstallerID: "i1", BinarySHA256: embedcfg.Digest(build, len(build), 0)}, otherKey)
 				return o
 			}},
 		{name: "URL on another host", served: build, text: "not a path on the site",

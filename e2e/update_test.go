@@ -45,12 +45,12 @@ func TestJumpClientSelfUpdate(t *testing.T) {
 	agents := filepath.Join(dir, "agents")
 	// One after the other: the second build reuses the first's compiled
 	// packages and only links again.
-	v1 := buildAgent(t, "1.0", filepath.Join(dir, "v1", "tether"))
-	v2 := buildAgent(t, "2.0", filepath.Join(agents, "tether-"+platform))
+	served := filepath.Join(agents, "tether-"+platform)
+	buildAgent(t, "1.0", served)
 	s := sitetest.Start(t, func(o *site.Options) { o.Version, o.AgentsDir = "2.0", agents })
-
 	exe := filepath.Join(dir, "jumpclient", "tether")
-	installOld(t, s, platform, v1, exe)
+	installOld(t, s, platform, exe)
+	v2 := buildAgent(t, "2.0", served) // the site is upgraded
 	var logs syncBuffer
 	cmd := exec.Command(exe, "service", "run", "--state-dir", filepath.Join(dir, "state"))
 	cmd.Stdout, cmd.Stderr = &logs, &logs
@@ -96,10 +96,10 @@ func TestJumpClientSelfUpdate(t *testing.T) {
 	}
 }
 
-// installOld writes a jump client of build old to exe: the raw installer
-// the site serves carries the site's own build, so its signed config goes
-// onto old, as if the computer got it before the site was upgraded.
-func installOld(t *testing.T, s *sitetest.Site, platform string, old []byte, exe string) {
+// installOld writes to exe the raw installer the site serves now (the old
+// build with its signed config), as a computer got it before the site was
+// upgraded.
+func installOld(t *testing.T, s *sitetest.Site, platform string, exe string) {
 	t.Helper()
 	var in map[string]any
 	if st := s.Do(s.Token, "POST", "/api/v1/installers", map[string]any{"platform": platform, "valid_for": "1h"}, &in); st != 201 {
@@ -111,12 +111,11 @@ func installOld(t *testing.T, s *sitetest.Site, platform string, old []byte, exe
 	}
 	raw, _ := io.ReadAll(res.Body)
 	res.Body.Close()
-	_, rec, err := embedcfg.Parse(raw)
-	if err != nil {
+	if _, _, err := embedcfg.Parse(raw); err != nil {
 		t.Fatalf("installer download: %v", err)
 	}
 	os.MkdirAll(filepath.Dir(exe), 0o755)
-	if err := os.WriteFile(exe, append(old, rec...), 0o755); err != nil {
+	if err := os.WriteFile(exe, raw, 0o755); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -2,6 +2,8 @@ package site
 
 import (
 	"context"
+	"crypto/ed25519"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"os"
@@ -21,6 +23,20 @@ func openStore(ctx context.Context, dataDir string) (*store.SQLite, error) {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	return store.OpenSQLite(ctx, filepath.Join(dataDir, "tether.db"))
+}
+
+// SiteKey returns the base64 public key of the site in dataDir, creating
+// the key on a fresh data dir: agents built with it
+// (-X …/embedcfg.BuildSiteKey=…) accept only configs this site signed.
+func SiteKey(dataDir string) (string, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return "", fmt.Errorf("data dir: %w", err)
+	}
+	k, err := loadOrCreateSiteKey(dataDir)
+	if err != nil {
+		return "", err
+	}
+	return base64.StdEncoding.EncodeToString(k.Public().(ed25519.PublicKey)), nil
 }
 
 // MinPasswordLen applies to technician passwords and session access

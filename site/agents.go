@@ -9,50 +9,63 @@ import (
 	"strings"
 )
 
-// agentBuilds maps "os-arch" to the agent binary the site serves for it.
+// agentBuilds finds the agent binary the site serves for each platform:
+// tether-<os>-<arch>[.exe] in its dir, and for the site's own platform a
+// `tether` next to the site binary, so that `go build` of the two commands
+// is enough to serve downloads. The dir is read on every lookup (a handful
+// of entries): builds that finish after the site started — `make run`
+// builds the host's first and the rest in the background — are served as
+// soon as they are there.
 type agentBuilds struct {
-	paths map[string]string
+	dir  string
+	self string // the fallback for the site's own platform ("" if none)
+	log  *slog.Logger
 }
 
-// findAgentBuilds looks in dir for tether-<os>-<arch>[.exe] and, for the
-// site's own platform, falls back to a `tether` next to the site binary, so
-// that `go build` of the two commands is enough to serve downloads.
 func findAgentBuilds(dir string, log *slog.Logger) *agentBuilds {
-	a := &agentBuilds{paths: map[string]string{}}
+	a := &agentBuilds{dir: dir, log: log}
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), "tether")
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			a.self = p
+		}
+	}
 	if dir != "" {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
+		if _, err := os.ReadDir(dir); err != nil {
 			log.Warn("agents dir", "dir", dir, "err", err)
 		}
+	}
+	if ps := a.platforms(); len(ps) == 0 {
+		log.Warn("no agent builds found yet: downloads fail until there are; build them with `make build` or pass --agents DIR")
+	} else {
+		log.Info("serving agent downloads", "platforms", strings.Join(ps, ", "))
+	}
+	return a
+}
+
+// paths maps "os-arch" to the build the site serves for it now.
+func (a *agentBuilds) paths() map[string]string {
+	m := map[string]string{}
+	if a.dir != "" {
+		entries, _ := os.ReadDir(a.dir)
 		for _, e := range entries {
 			name := strings.TrimSuffix(e.Name(), ".exe")
 			plat, ok := strings.CutPrefix(name, "tether-")
 			if !ok || e.IsDir() || strings.Count(plat, "-") != 1 {
 				continue
 			}
-			a.paths[plat] = filepath.Join(dir, e.Name())
+			m[plat] = filepath.Join(a.dir, e.Name())
 		}
 	}
-	self := runtime.GOOS + "-" + runtime.GOARCH
-	if _, ok := a.paths[self]; !ok {
-		if exe, err := os.Executable(); err == nil {
-			p := filepath.Join(filepath.Dir(exe), "tether")
-			if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-				a.paths[self] = p
-			}
-		}
+	if self := runtime.GOOS + "-" + runtime.GOARCH; m[self] == "" && a.self != "" {
+		m[self] = a.self
 	}
-	if len(a.paths) == 0 {
-		log.Warn("no agent builds found: downloads will fail; build them with `make build` or pass --agents DIR")
-	} else {
-		log.Info("serving agent downloads", "platforms", strings.Join(a.platforms(), ", "))
-	}
-	return a
+	return m
 }
 
 func (a *agentBuilds) platforms() []string {
 	var out []string
-	for p := range a.paths {
+	for p := range a.paths() {
 		out = append(out, p)
 	}
 	slices.Sort(out)
@@ -60,7 +73,7 @@ func (a *agentBuilds) platforms() []string {
 }
 
 func (a *agentBuilds) path(platform string) (string, bool) {
-	p, ok := a.paths[platform]
+	p, ok := a.paths()[platform]
 	return p, ok
 }
 

@@ -1,13 +1,10 @@
 package site
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
 	"html/template"
 	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 
@@ -100,23 +97,26 @@ func (s *Server) supportConfig(ss *store.Session, platform string) *embedcfg.Con
 	}
 }
 
-// signedAgent opens the agent build at path and returns it followed by the
-// signed record of cfg, with the total size.
+// signedAgent opens the agent build at path and returns it with the signed
+// record of cfg in its slot, and the total size. The record names the
+// build's digest, so the signature covers the whole download.
 func (s *Server) signedAgent(path string, cfg *embedcfg.Config) (io.Reader, int64, io.Closer, error) {
-	rec, err := embedcfg.Record(cfg, s.siteKey)
+	f, info, err := openBuild(path)
 	if err != nil {
 		return nil, 0, nil, err
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, nil, fmt.Errorf("agent build: %w", err)
-	}
-	st, err := f.Stat()
+	cfg.BinarySHA256 = info.layout.Digest
+	rec, err := embedcfg.Record(cfg, s.siteKey)
 	if err != nil {
 		f.Close()
-		return nil, 0, nil, fmt.Errorf("agent build: %w", err)
+		return nil, 0, nil, err
 	}
-	return io.MultiReader(f, bytes.NewReader(rec)), st.Size() + int64(len(rec)), f, nil
+	r, n, err := info.layout.Stamped(f, rec)
+	if err != nil {
+		f.Close()
+		return nil, 0, nil, err
+	}
+	return r, n, f, nil
 }
 
 // serveAgentBinary streams the agent binary with a signed config record

@@ -205,10 +205,23 @@ func (s *Server) pinInstaller(ctx context.Context, ss *store.Session, st *pinSta
 		JumpGroup: st.req.JumpGroup, Tag: st.req.Tag, Comments: st.req.Comments, Mode: wire.ModeUser,
 		CreatedBy: st.technician.user.ID, CreatedAt: now, ExpiresAt: now.Add(pinRequestTimeout), Passive: st.req.Passive,
 		PinSession: ss.ID, PinName: st.req.Name}
+	path, ok := s.agents.path(ss.Platform)
+	if !ok {
+		return nil, fmt.Errorf("no agent build for the customer's platform %q", ss.Platform)
+	}
+	f, info, err := openBuild(path)
+	if err != nil {
+		return nil, err
+	}
+	f.Close()
 	if err := s.store.CreateInstaller(ctx, in); err != nil {
 		return nil, err
 	}
-	return embedcfg.Record(s.installerConfig(in, key), s.siteKey)
+	// The support app restamps its own program with this record: it names
+	// the digest of the build the customer downloaded.
+	cfg := s.installerConfig(in, key)
+	cfg.BinarySHA256 = info.layout.Digest
+	return embedcfg.Record(cfg, s.siteKey)
 }
 
 // pinEnrolled is called when a pin installer's client enrolled.

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tetherhq/tether/embedcfg"
 	"github.com/tetherhq/tether/site/store"
 	"github.com/tetherhq/tether/wire"
 )
@@ -67,16 +68,39 @@ func (s *Server) checkInUpdate(ctx context.Context, jc *store.JumpClient, h *wir
 	}
 	platform := updatePlatform(h.Host)
 	path, _ := s.agents.path(platform)
-	sum, size, err := buildDigest(path)
+	f, info, err := openBuild(path)
+	var rec []byte
+	if err == nil {
+		f.Close()
+		rec, err = s.updateConfig(h, platform, info)
+	}
 	if err != nil {
 		s.log.Warn("update offer", "jump_client", jc.ID, "platform", platform, "err", err)
 		return nil
 	}
+	sum := info.sha256
 	u := &wire.Update{Version: s.opts.Version, URL: s.updateURL(jc.ID, platform, s.clock.Now().Add(updateURLTTL)),
-		SHA256: sum, Size: size, Sig: ed25519.Sign(s.siteKey, wire.UpdateMessage(s.opts.Version, platform, sum))}
+		SHA256: sum, Size: info.layout.Size, Config: rec,
+		Sig: ed25519.Sign(s.siteKey, wire.UpdateMessage(s.opts.Version, platform, sum))}
 	s.audit(ctx, "jump_client_update_offered", "", "site", addr,
 		fmt.Sprintf("jump client %s from %s to %s (%s)", jc.ID, h.Version, s.opts.Version, platform))
 	return u
+}
+
+// updateConfig re-issues the client's own installer config (from its
+// hello, which the handshake verified) for the new build: the signed
+// record names each build's digest, so the new program needs its own.
+func (s *Server) updateConfig(h *wire.Hello, platform string, info *buildInfo) ([]byte, error) {
+	cfg, err := embedcfg.Verify(h.Config, s.SiteKey())
+	if err != nil {
+		return nil, fmt.Errorf("client config: %w", err)
+	}
+	cfg.Platform, cfg.IssuedAt, cfg.BinarySHA256 = platform, s.clock.Now(), info.layout.Digest
+	rec, err := embedcfg.Record(cfg, s.siteKey)
+	if err == nil {
+		err = info.layout.Fits(rec)
+	}
+	return rec, err
 }
 
 // offerAfterWelcome wraps the check that serveConnected runs once the client
@@ -160,45 +184,3 @@ func serveBuild(w http.ResponseWriter, path string) error {
 	return nil
 }
 
-// buildDigests caches the SHA-256 of agent builds by path, size and
-// modification time: after a site upgrade every jump client checks in at
-// once, and each would otherwise hash a build of tens of megabytes. The key
-// names the file's content, so sharing it between servers is harmless.
-var buildDigests = struct {
-	sync.Mutex
-	m map[string][]byte
-}{m: map[string][]byte{}}
-
-func buildDigest(path string) ([]byte, int64, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, 0, fmt.Errorf("agent build: %w", err)
-	}
-	key := fmt.Sprintf("%s\x00%d\x00%d", path, st.Size(), st.ModTime().UnixNano())
-	buildDigests.Lock()
-	sum, ok := buildDigests.m[key]
-	buildDigests.Unlock()
-	if ok {
-		return sum, st.Size(), nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, fmt.Errorf("agent build: %w", err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	n, err := io.Copy(h, f)
-	if err != nil {
-		return nil, 0, fmt.Errorf("hash agent build: %w", err)
-	}
-	sum = h.Sum(nil)
-	if n == st.Size() { // else it changed while hashing: do not cache
-		buildDigests.Lock()
-		if len(buildDigests.m) >= 64 { // replaced builds leave stale keys
-			clear(buildDigests.m)
-		}
-		buildDigests.m[key] = sum
-		buildDigests.Unlock()
-	}
-	return sum, n, nil
-}

@@ -164,6 +164,10 @@ type Update struct {
 	SHA256 []byte `json:"sha256"` // of exactly the bytes URL serves
 	Size   int64  `json:"size"`
 	Sig    []byte `json:"sig"` // site key over UpdateMessage
+	// Config is the client's own installer config re-issued for the new
+	// build (its signature covers the new program's digest): the agent
+	// stamps it into the build instead of its current one.
+	Config []byte `json:"config,omitempty"`
 }
 
 // HostUpdate reports changed statistics.

@@ -35,7 +35,7 @@ func root() *cobra.Command {
 	var dataDir string
 	cmd := &cobra.Command{Use: "tether-site", Short: "Tether remote-support site", SilenceUsage: true, SilenceErrors: true}
 	cmd.PersistentFlags().StringVar(&dataDir, "data", "tether-data", "data directory (database, keys, certificate)")
-	cmd.AddCommand(serveCmd(&dataDir), userCmd(&dataDir), tokenCmd(&dataDir), versionCmd())
+	cmd.AddCommand(serveCmd(&dataDir), userCmd(&dataDir), tokenCmd(&dataDir), keyCmd(&dataDir), versionCmd())
 	return cmd
 }
 
@@ -164,6 +164,25 @@ func tokenCmd(dataDir *string) *cobra.Command {
 		},
 	})
 	return token
+}
+
+func keyCmd(dataDir *string) *cobra.Command {
+	return &cobra.Command{
+		Use:   "key",
+		Short: "Print the site's public signing key (created on a fresh data dir) for agent builds",
+		Long: "Print the site's public ed25519 key. Agents built with\n" +
+			"  go build -ldflags \"-X github.com/tetherhq/tether/embedcfg.BuildSiteKey=<key>\" ./cmd/tether\n" +
+			"accept only downloads this site signed (`make run` does this).",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			k, err := site.SiteKey(*dataDir)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), k)
+			return nil
+		},
+	}
 }
 
 func versionCmd() *cobra.Command {
