@@ -183,4 +183,3 @@ func serveBuild(w http.ResponseWriter, path string) error {
 	}
 	return nil
 }
-
