@@ -51,7 +51,11 @@ func handshake(ctx context.Context, c *ctrl, hello wire.Hello, key ed25519.Priva
 		}
 		return m, nil
 	case *wire.ErrorMsg:
-		return nil, msgError(m.Code, m.Message)
+		err := msgError(m.Code, m.Message)
+		if len(m.SiteProof) > 0 && ed25519.Verify(siteKey, wire.RefusalMessage(nonce, m.Code), m.SiteProof) {
+			return nil, siteRefusal{err}
+		}
+		return nil, err
 	}
 	return nil, fmt.Errorf("handshake: unexpected %T", m)
 }
@@ -72,6 +76,14 @@ func connect(ctx context.Context, cfg *embedcfg.Config, hello wire.Hello, key ed
 	}
 	return c, w, nil
 }
+
+// siteRefusal is a refusal our own site signed over our nonce: acting on it
+// (a removed jump client uninstalls itself) cannot be triggered by whoever
+// sits on the network path.
+type siteRefusal struct{ err *wire.Error }
+
+func (r siteRefusal) Error() string { return r.err.Error() }
+func (r siteRefusal) Unwrap() error { return r.err }
 
 func msgError(code wire.Code, text string) *wire.Error {
 	if code.Known() && !wire.Generic(code) {

@@ -83,6 +83,11 @@ func RunJumpClient(ctx context.Context, o JumpOptions) error {
 			}
 			continue
 		}
+		var signed siteRefusal
+		if wire.CodeOf(err) == wire.JCNotFound && errors.As(err, &signed) {
+			// Removed while offline, or after 180 days offline (C8).
+			j.uninstallSelf(ctx)
+		}
 		switch wire.CodeOf(err) {
 		case wire.JCNotFound, wire.InstallerExpired, wire.InstallerInvalid, wire.JCLimitTotal, wire.JCLimitActive,
 			wire.Forbidden, wire.BadRequest: // the site refuses this client (or its enrolment) for good

@@ -267,10 +267,12 @@ func TestBulkPropertiesAndRemove(t *testing.T) {
 	}
 }
 
+// TestOfflineFor180DaysIsRemoved: a jump client offline for 180 days is
+// removed from the list and, when it comes back, uninstalls itself (C8).
 func TestOfflineFor180DaysIsRemoved(t *testing.T) {
 	s := sitetest.Start(t, nil)
-	exe := installerBinary(t, s, "1h")
-	state := t.TempDir()
+	exe := installedBinary(t, installerBinary(t, s, "1h"), installer.Record{Launcher: installer.LauncherXDGAutostart})
+	state := filepath.Join(filepath.Dir(exe), "state")
 	_, stop := startJumpClient(t, s, exe, state)
 	stop()
 	var off struct{ Items []struct{ Status string } }
@@ -278,20 +280,52 @@ func TestOfflineFor180DaysIsRemoved(t *testing.T) {
 		s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &off)
 		return len(off.Items) == 1 && off.Items[0].Status == "offline"
 	})
-	s.Clock.Advance(179 * 24 * time.Hour)
 	var l struct{ Items []any }
-	time.Sleep(100 * time.Millisecond)
+	s.Clock.Advance(179 * 24 * time.Hour)
+	s.Server.Reap(t.Context())
 	if s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l); len(l.Items) != 1 {
 		t.Fatalf("after 179 days: %d", len(l.Items))
 	}
 	s.Clock.Advance(2 * 24 * time.Hour)
-	sitetest.WaitFor(t, "removed after 180 days", func() bool {
-		s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l)
-		return len(l.Items) == 0
-	})
+	s.Server.Reap(t.Context())
+	if s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l); len(l.Items) != 0 {
+		t.Fatalf("after 181 days: %d", len(l.Items))
+	}
 	err := runUntilRefused(t, exe, state)
 	if wire.CodeOf(err) != wire.JCNotFound {
 		t.Fatalf("returning client: %v", err)
+	}
+	if _, err := os.Stat(filepath.Dir(exe)); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("the returning client did not uninstall itself: %v", err)
+	}
+}
+
+// TestRemovedWhileOfflineUninstalls: removed in the console while it was
+// offline, a jump client uninstalls itself when it comes back (C8); a
+// headless .bin install keeps its files for its uninstall script.
+func TestRemovedWhileOfflineUninstalls(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	for _, tc := range []struct {
+		launcher installer.Launcher
+		gone     bool
+	}{{installer.LauncherXDGAutostart, true}, {installer.LauncherInitScript, false}} {
+		t.Run(string(tc.launcher), func(t *testing.T) {
+			exe := installedBinary(t, installerBinary(t, s, "1h"), installer.Record{Launcher: tc.launcher})
+			state := filepath.Join(filepath.Dir(exe), "state")
+			id, stop := startJumpClient(t, s, exe, state)
+			stop()
+			waitOffline(t, s, id)
+			if st := s.Do(s.Token, "DELETE", "/api/v1/jump-clients/"+id, nil, nil); st != 200 {
+				t.Fatalf("remove: %d", st)
+			}
+			if err := runUntilRefused(t, exe, state); wire.CodeOf(err) != wire.JCNotFound {
+				t.Fatalf("returning client: %v", err)
+			}
+			_, err := os.Stat(exe)
+			if gone := errors.Is(err, os.ErrNotExist); gone != tc.gone {
+				t.Fatalf("files gone: %v, want %v", gone, tc.gone)
+			}
+		})
 	}
 }
 

@@ -64,6 +64,7 @@ func (s *Server) agentConversation(ctx context.Context, ac *agentConn, addr stri
 		s.refuse(ctx, ac, err)
 		return
 	}
+	ac.helloNonce = hello.Nonce
 	if cfg.Kind == embedcfg.KindInstaller {
 		s.serveJumpClient(ctx, ac, hello, cfg, addr)
 		return
@@ -190,14 +191,19 @@ func (s *Server) readHello(ctx context.Context, ac *agentConn) (*wire.Hello, []b
 	return hello, nonce, nil
 }
 
-// refuse sends an error message with the A9/C11 code and closes.
+// refuse sends an error message with the A9/C11 code and closes. Once the
+// agent's hello is verified, the refusal is signed over its nonce.
 func (s *Server) refuse(ctx context.Context, ac *agentConn, err error) {
 	var we *wire.Error
 	if !errors.As(err, &we) {
 		s.log.Error("agent handshake", "err", err)
 		we = wire.Err(wire.Internal)
 	}
-	ac.send(ctx, wire.ErrorMsg{Code: we.Code, Message: we.Message})
+	m := wire.ErrorMsg{Code: we.Code, Message: we.Message}
+	if ac.helloNonce != nil {
+		m.SiteProof = ed25519.Sign(s.siteKey, wire.RefusalMessage(ac.helloNonce, we.Code))
+	}
+	ac.send(ctx, m)
 	ac.close(websocket.StatusPolicyViolation, string(we.Code))
 }
 

@@ -119,6 +119,15 @@ func (s *Server) runReaper(ctx context.Context) {
 	}
 }
 
+// Reap runs the reapers once, now: sessions past their time end and jump
+// clients offline for 180 days are removed. The site runs them by itself
+// every second (sessions) and minute (jump clients); tests call Reap to
+// know they ran.
+func (s *Server) Reap(ctx context.Context) {
+	s.reap(ctx)
+	s.reapJumpClients(ctx)
+}
+
 func (s *Server) reap(ctx context.Context) {
 	ids, err := s.store.DueSessions(ctx, s.clock.Now())
 	if err != nil {

@@ -132,6 +132,8 @@ type ErrorMsg struct {
 	Message string `json:"message"`
 	// Attempts left before the session locks (security code), when known.
 	AttemptsLeft int `json:"attempts_left,omitempty"`
+	// SiteProof signs RefusalMessage when this refuses a hello.
+	SiteProof []byte `json:"site_proof,omitempty"`
 }
 
 // End tells the agent the session is over; the support app removes itself,
@@ -311,6 +313,14 @@ func ProofMessage(nonce, config []byte) []byte {
 // nonce.
 func SiteProofMessage(nonce []byte) []byte {
 	return append([]byte("tether-site-proof-v1\x00"), nonce...)
+}
+
+// RefusalMessage is what the site signs (ErrorMsg.SiteProof) when it
+// refuses an agent's hello: the agent's nonce and the code, so that a
+// refusal with consequences (a removed jump client uninstalls itself) is
+// known to come from the agent's own site.
+func RefusalMessage(nonce []byte, code Code) []byte {
+	return append(append([]byte("tether-refusal-v1\x00"), nonce...), code...)
 }
 
 // UpdateMessage is what the site signs to vouch for an agent build (C12):
