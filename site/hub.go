@@ -25,7 +25,7 @@ type agentConn struct {
 	// helloNonce is the agent's nonce from its verified hello; refusals
 	// are signed over it.
 	helloNonce []byte
-	link     *rawLink // what lies under conn, when it can idle (idle.go)
+	link       *rawLink // what lies under conn, when it can idle (idle.go)
 	// detached is set when the connection is served by serveIdle: its
 	// conversation's goroutine has returned and finish runs later.
 	detached bool
