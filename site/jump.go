@@ -53,11 +53,11 @@ func (s *Server) jump(ctx context.Context, a *authed, id string) (*store.Session
 			return nil, wire.Err(wire.JumpInternal)
 		}
 	}
-	switch {
-	case jc.Disabled:
+	if jc.Disabled {
 		return nil, wire.Err(wire.JCDisabled)
-	case s.updateDue(jc):
-		return nil, wire.Err(wire.JCVersionMismatch)
+	}
+	if err := s.versionCheck(jc); err != nil {
+		return nil, err
 	}
 	now := s.clock.Now()
 	ss := &store.Session{ID: newID(), TechnicianID: a.user.ID, Technician: a.user.Name,

@@ -35,6 +35,7 @@ type Server struct {
 	hub     *hub
 	relay   *relay
 	passive *passiveClients
+	updates updateOffers
 	pins    *pinRequests
 	// jumpSlots bounds concurrent session starts (server_busy, C11).
 	jumpSlots chan struct{}

@@ -42,6 +42,52 @@ const updatePath = "/agent/v1/update/"
 // updatePlatform is the build a jump client with host h runs.
 func updatePlatform(h wire.HostInfo) string { return h.OS + "-" + h.Arch }
 
+// updateOffers remembers when each jump client was last offered an update:
+// until the offer's link expires, or the client comes back on the site's
+// version, it is updating (jumps get jc_updating, a wait message); after
+// that a client still on another version is not attempting to update
+// (jc_version_mismatch).
+type updateOffers struct {
+	mu sync.Mutex
+	m  map[string]time.Time
+}
+
+func (o *updateOffers) offered(id string, at time.Time) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.m == nil {
+		o.m = map[string]time.Time{}
+	}
+	o.m[id] = at
+}
+
+func (o *updateOffers) done(id string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.m, id)
+}
+
+func (o *updateOffers) updating(id string, now time.Time) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	at, ok := o.m[id]
+	return ok && now.Sub(at) < updateURLTTL
+}
+
+// versionCheck applies C11 to a jump: a client on the site's version is
+// fine; one that is updating gets a wait message (jc_updating); one on
+// another version that is not updating — the site has no build for it, or
+// its update did not happen in time — is refused (jc_version_mismatch).
+func (s *Server) versionCheck(jc *store.JumpClient) error {
+	switch {
+	case jc.Version == s.opts.Version:
+		return nil
+	case s.updates.updating(jc.ID, s.clock.Now()):
+		return wire.Err(wire.JCUpdating)
+	}
+	return wire.Err(wire.JCVersionMismatch)
+}
+
 // updateDue reports whether jc should run another build than it reports:
 // its version differs from the site's and the site has a build for it. A
 // site without such a build lets the old version carry on (and be jumped to).
@@ -57,6 +103,9 @@ func (s *Server) updateDue(jc *store.JumpClient) bool {
 // stored: it audits a finished update and returns the offer for a client
 // that still needs one (nil when none is due or it cannot be made).
 func (s *Server) checkInUpdate(ctx context.Context, jc *store.JumpClient, h *wire.Hello, addr string) *wire.Update {
+	if h.Version == s.opts.Version {
+		s.updates.done(jc.ID)
+	}
 	if jc.Version != h.Version && h.Version == s.opts.Version {
 		s.audit(ctx, "jump_client_updated", "", "jump client", addr,
 			fmt.Sprintf("jump client %s updated from %s to %s", jc.ID, jc.Version, h.Version))
@@ -82,6 +131,7 @@ func (s *Server) checkInUpdate(ctx context.Context, jc *store.JumpClient, h *wir
 	u := &wire.Update{Version: s.opts.Version, URL: s.updateURL(jc.ID, platform, s.clock.Now().Add(updateURLTTL)),
 		SHA256: sum, Size: info.layout.Size, Config: rec,
 		Sig: ed25519.Sign(s.siteKey, wire.UpdateMessage(s.opts.Version, platform, sum))}
+	s.updates.offered(jc.ID, s.clock.Now())
 	s.audit(ctx, "jump_client_update_offered", "", "site", addr,
 		fmt.Sprintf("jump client %s from %s to %s (%s)", jc.ID, h.Version, s.opts.Version, platform))
 	return u

@@ -178,8 +178,10 @@ func auditEvents(s *sitetest.Site, admin string) map[string]int {
 
 // TestJumpClientOfferedSignedUpdate: a jump client checking in with an old
 // version is offered the site's build for its platform, signed by the site
-// key; jumps are refused with jc_version_mismatch until it comes back with
-// the site's version (C11, C12).
+// key; while it updates, jumps get the wait message jc_updating; if it is
+// still on the old version when the offer expires it is not attempting to
+// update (jc_version_mismatch); back on the site's version, jumps work
+// (C11, C12).
 func TestJumpClientOfferedSignedUpdate(t *testing.T) {
 	s := sitetest.Start(t, func(o *site.Options) { o.Version = "2.0" })
 	admin := s.AddTechnician("boss", true)
@@ -197,7 +199,7 @@ func TestJumpClientOfferedSignedUpdate(t *testing.T) {
 	if sum := sha256.Sum256(got); st != 200 || !bytes.Equal(got, build) || !bytes.Equal(sum[:], u.SHA256) || u.Size != int64(len(got)) {
 		t.Fatalf("download %d: %d bytes, want the build of %d bytes with the offered hash", st, len(got), len(build))
 	}
-	if st, code := jump(s, c.id); st != http.StatusConflict || code != string(wire.JCVersionMismatch) {
+	if st, code := jump(s, c.id); st != http.StatusConflict || code != string(wire.JCUpdating) {
 		t.Fatalf("jump to an updating client: %d %s", st, code)
 	}
 
@@ -211,6 +213,9 @@ func TestJumpClientOfferedSignedUpdate(t *testing.T) {
 	s.Clock.Advance(16 * time.Minute)
 	if st, _ := get(s, s.URL+u.URL); st != http.StatusForbidden {
 		t.Fatalf("expired link: %d", st)
+	}
+	if st, code := jump(s, c.id); st != http.StatusConflict || code != string(wire.JCVersionMismatch) {
+		t.Fatalf("jump to a client whose update did not happen: %d %s", st, code)
 	}
 
 	// Back with the new version: no offer, jumps work, the update is audited.
@@ -227,14 +232,17 @@ func TestJumpClientOfferedSignedUpdate(t *testing.T) {
 	}
 }
 
-// A site without a build for the client's platform cannot update it, so
-// the old version keeps working.
+// A site without a build for the client's platform cannot update it: the
+// client is on another version and not attempting to update, so jumps are
+// refused with jc_version_mismatch (its seed text).
 func TestJumpClientWithoutBuildKeepsItsVersion(t *testing.T) {
 	s := sitetest.Start(t, func(o *site.Options) { o.Version = "2.0" })
 	c := newRawJumpClient(t, s, false)
 	c.connect("1.0", "riscv64")
-	if st, code := jump(s, c.id); st != http.StatusCreated {
-		t.Fatalf("jump: %d %s", st, code)
+	var eb sitetest.ErrorBody
+	if st := s.Do(s.Token, "POST", "/api/v1/jump-clients/"+c.id+"/jump", nil, &eb); st != http.StatusConflict ||
+		eb.Error.Code != string(wire.JCVersionMismatch) || eb.Error.Message != wire.JCVersionMismatch.Message() {
+		t.Fatalf("jump: %d %+v", st, eb)
 	}
 	if u := c.update(300 * time.Millisecond); u != nil {
 		t.Fatalf("offered %s without a build", u.Version)
