@@ -25,7 +25,7 @@ func TestRunInstall(t *testing.T) {
 	}{
 		{"help", []string{"--help"}, ExitOK, "Usage: tether install", ""},
 		{"bad flag", []string{"--bogus"}, ExitUsage, "", "unknown flag --bogus"},
-		{"stray word", []string{"--jc-comments", "a", "b"}, ExitUsage, "", "quote values"},
+		{"stray word", []string{"--jc-tag", "a", "b"}, ExitUsage, "", "quote values"},
 		{"MSI properties", []string{"INSTALLDIR=relative", "jc_tag=x", "/quiet"}, ExitInvalid, "", ""},
 		{"MSI unknown property", []string{"ALLUSERS=1"}, ExitUsage, "", "unknown MSI property"},
 		{"relative dir", []string{"--install-dir", "rel"}, ExitInvalid, "", "absolute"},

@@ -178,7 +178,11 @@ func TestInstallInitScriptEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Launcher != LauncherInitScript || res.Started || !strings.Contains(res.Next, "init-script start") {
+	wantStart := filepath.Join(dir, "init-script") + " start"
+	if root {
+		wantStart = res.RootLauncher + " start"
+	}
+	if res.Launcher != LauncherInitScript || res.Started || !strings.Contains(res.Next, wantStart) {
 		t.Fatalf("result %+v", res)
 	}
 	checkInstalledFiles(t, dir, uid, name)
@@ -369,13 +373,19 @@ func TestUserModeLaunchers(t *testing.T) {
 			home := t.TempDir()
 			f.users["me"].HomeDir = home
 			dir := filepath.Join(t.TempDir(), "jc")
+			opts := Options{InstallDir: dir, Mode: ModeUser, Launcher: c.launcher}
+			if c.goos == "darwin" { // macOS takes no --install-dir (C3)
+				opts.InstallDir, f.vars["HOME"] = "", home
+				os.MkdirAll(filepath.Join(home, "Library", "Application Support"), 0o755) // there on every Mac
+			}
 			// The XDG launcher starts the agent at once; Uninstall stops it.
 			self := writeFakeAgent(t, t.TempDir())
 			in := &Installer{Env: f.env()}
-			res, err := in.Install(context.Background(), Options{InstallDir: dir, Mode: ModeUser, Launcher: c.launcher}, self)
+			res, err := in.Install(context.Background(), opts, self)
 			if err != nil {
 				t.Fatal(err)
 			}
+			dir = res.Dir
 			id := InstanceID(dir)
 			file := filepath.Join(home, strings.ReplaceAll(c.file, "%s", id))
 			if _, err := os.Stat(file); err != nil {

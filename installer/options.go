@@ -77,7 +77,7 @@ const Usage = `Usage: tether install [flags]
   --install-dir DIR        new directory to install into (must not exist)
   --jc-jump-group GROUP    user:<username> or a team jump group
   --jc-tag TAG             tag shown in the jump list
-  --jc-comments TEXT       comments (quote text with spaces)
+  --jc-comments TEXT…      comments: the words up to the next --flag
   --jc-name NAME           jump client name (at most 128 characters)
   --mode service|user      system service or per-user autostart
   --user USERNAME          Linux: run as this user (required when root)
@@ -91,8 +91,16 @@ const Usage = `Usage: tether install [flags]
 type flagSpec struct {
 	name   string // without dashes
 	isBool bool
+	// rest: the value is every following word up to the next --flag
+	// (C3: --jc-comments <text…>).
+	rest bool
 	set    func(o *Options, v string) error
 	get    func(o *Options) (string, bool)
+}
+
+func restFlag(f flagSpec) flagSpec {
+	f.rest = true
+	return f
 }
 
 func strFlag(name string, p func(o *Options) *string) flagSpec {
@@ -107,7 +115,7 @@ var flagSpecs = []flagSpec{
 	strFlag("install-dir", func(o *Options) *string { return &o.InstallDir }),
 	strFlag("jc-jump-group", func(o *Options) *string { return &o.JumpGroup }),
 	strFlag("jc-tag", func(o *Options) *string { return &o.Tag }),
-	strFlag("jc-comments", func(o *Options) *string { return &o.Comments }),
+	restFlag(strFlag("jc-comments", func(o *Options) *string { return &o.Comments })),
 	strFlag("jc-name", func(o *Options) *string { return &o.Name }),
 	strFlag("user", func(o *Options) *string { return &o.User }),
 	strFlag("key-info", func(o *Options) *string { return &o.KeyInfo }),
@@ -154,10 +162,11 @@ func lookupFlag(name string) (flagSpec, bool) {
 }
 
 // ParseFlags parses the exe/.bin installer flags (SPEC C3): `--flag value`
-// or `--flag=value`; --silent takes no value. Every value is exactly one
-// argument, so comments with spaces must be quoted; a stray word is an
-// error rather than silently dropped. A later flag overrides an earlier
-// one, so wrappers can append overrides.
+// or `--flag=value`; --silent takes no value; --jc-comments takes all the
+// words up to the next --flag (`--jc-comments web server, rack 4`). Any
+// other value is exactly one argument, and a stray word is an error rather
+// than silently dropped. A later flag overrides an earlier one, so wrappers
+// can append overrides.
 func ParseFlags(args []string) (Options, error) {
 	var o Options
 	err := scanFlags(args, func(f flagSpec, val string) error { return f.set(&o, val) })
@@ -185,6 +194,13 @@ func scanFlags(args []string, use func(f flagSpec, val string) error) error {
 		case hasVal:
 		case f.isBool:
 			val = "true"
+		case f.rest && i+1 < len(args) && !strings.HasPrefix(args[i+1], "--"):
+			var words []string
+			for i+1 < len(args) && !strings.HasPrefix(args[i+1], "--") {
+				i++
+				words = append(words, args[i])
+			}
+			val = strings.Join(words, " ")
 		case i+1 < len(args):
 			i++
 			val = args[i]

@@ -29,7 +29,8 @@ func TestParseFlags(t *testing.T) {
 		{[]string{"--silent=false"}, Options{}, nil},
 		{[]string{"--jc-comments=", "--key-info", "K"}, Options{KeyInfo: "K"}, nil},
 		{[]string{"--mode=user", "--mode="}, Options{}, nil}, // empty means unset (MSI)
-		{[]string{"--jc-comments", "web", "server"}, Options{}, ErrUsage},
+		{[]string{"--jc-comments", "web", "server,", "rack", "4", "--jc-tag", "t"}, Options{Comments: "web server, rack 4", Tag: "t"}, nil},
+		{[]string{"--jc-tag", "web", "server"}, Options{}, ErrUsage},
 		{[]string{"--jc-tag"}, Options{}, ErrUsage},
 		{[]string{"--mode", "daemon"}, Options{}, ErrUsage},
 		{[]string{"--silent=maybe"}, Options{}, ErrUsage},

@@ -194,6 +194,11 @@ func (p *plan) resolveUser(env Env) error {
 // because the path is written into shell scripts and unit files.
 func (p *plan) resolveDir(env Env) error {
 	dir := p.opts.InstallDir
+	if dir != "" && env.GOOS == "darwin" {
+		// C3: --install-dir is for Windows and Linux; macOS installs go
+		// where launchd and Gatekeeper expect them.
+		return invalid("--install-dir is not supported on macOS; the jump client goes to %s", DefaultInstallDir(p.opts, env, p.runAs))
+	}
 	if dir == "" {
 		dir = DefaultInstallDir(p.opts, env, p.runAs)
 	}
