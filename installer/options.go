@@ -94,8 +94,8 @@ type flagSpec struct {
 	// rest: the value is every following word up to the next --flag
 	// (C3: --jc-comments <text…>).
 	rest bool
-	set    func(o *Options, v string) error
-	get    func(o *Options) (string, bool)
+	set  func(o *Options, v string) error
+	get  func(o *Options) (string, bool)
 }
 
 func restFlag(f flagSpec) flagSpec {
