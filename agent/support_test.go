@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/tetherhq/tether/agent"
 	"github.com/tetherhq/tether/embedcfg"
+	"github.com/tetherhq/tether/installer"
 	"github.com/tetherhq/tether/internal/sitetest"
 	"github.com/tetherhq/tether/site"
 	"github.com/tetherhq/tether/wire"
@@ -356,16 +358,73 @@ func TestPreviousSessionOpen(t *testing.T) {
 	b.wait()
 }
 
+// TestHostInstalled: a support app run by a customer (no --state-dir) on a
+// computer where a jump client is really installed — here a user-mode one,
+// registered as an XDG autostart entry by the real installer — refuses
+// with host_installed (A9) and binds nothing.
 func TestHostInstalled(t *testing.T) {
 	s := sitetest.Start(t, nil)
+	home, user := customerHome(t)
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_STATE_HOME", "")
+	t.Setenv(agent.EnvStateDir, "")
 	ss := s.CreateSession(nil)
 	exe := download(t, s, ss.Code)
-	state := t.TempDir()
-	os.WriteFile(filepath.Join(state, agent.JumpClientFile), []byte("{}"), 0o600)
-	wantCode(t, run(t, exe, state, ss.SecurityCode), wire.HostInstalled)
-	if g := s.Get(ss.ID); g.Status != "downloaded" || g.Computer != "" {
+	// Before the install the app runs (and binds on the right code).
+	a := startDefaultState(t, exe, ss.SecurityCode)
+	waitStatus(t, s, ss.ID, "activated", true)
+	a.cancel()
+	a.wait()
+	in := &installer.Installer{Env: installer.SystemEnv()}
+	res, err := in.Install(t.Context(), installer.Options{InstallDir: filepath.Join(home, "jc"), Mode: installer.ModeUser,
+		Launcher: installer.LauncherXDGAutostart, User: user}, installerBinary(t, s, "1h"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Uninstall(context.Background(), res.Dir)
+	if regs := installer.Installed(home); len(regs) == 0 || regs[len(regs)-1].Kind != "xdg-autostart" {
+		t.Fatalf("the install is not found by its registration: %+v", regs)
+	}
+	s.Do(s.Token, "POST", "/api/v1/sessions/"+ss.ID+"/close", nil, nil)
+	ss2 := s.CreateSession(nil)
+	err = startDefaultState(t, download(t, s, ss2.Code), ss2.SecurityCode).wait()
+	wantCode(t, err, wire.HostInstalled)
+	if err.Error() != "Host software is installed on this computer." {
+		t.Fatalf("text %q", err)
+	}
+	if g := s.Get(ss2.ID); g.Status != "downloaded" || g.Computer != "" {
 		t.Fatalf("a refused computer must not bind: %+v", g)
 	}
+}
+
+// customerHome is a home dir for a jump client's user: the test user's
+// own (a temp dir) normally; as root (CI), a new account's, since root
+// installs only for a --user (C3).
+func customerHome(t *testing.T) (home, user string) {
+	t.Helper()
+	home = t.TempDir()
+	for p := home; p != os.TempDir() && p != "/"; p = filepath.Dir(p) {
+		os.Chmod(p, 0o755)
+	}
+	if os.Geteuid() != 0 {
+		return home, ""
+	}
+	user = fmt.Sprintf("tcu%d", time.Now().UnixNano()%1e6)
+	if out, err := exec.Command("useradd", "-M", "-N", "-d", home, "-s", "/usr/sbin/nologin", user).CombinedOutput(); err != nil {
+		t.Skipf("useradd: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("userdel", user).Run() })
+	if out, err := exec.Command("chown", user, home).CombinedOutput(); err != nil {
+		t.Fatalf("chown: %v %s", err, out)
+	}
+	return home, user
+}
+
+// startDefaultState runs the support app as a customer does: the state in
+// the user's default place.
+func startDefaultState(t *testing.T, exe, secCode string) *app {
+	t.Helper()
+	return start(t, exe, "", secCode)
 }
 
 func TestSupportBySiteAndCode(t *testing.T) {
