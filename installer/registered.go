@@ -168,7 +168,7 @@ func firstWord(s, esc string) string {
 	return ""
 }
 
-// shellWord undoes shellQuote: 'a'\''b' → a'b.
+// shellWord undoes shellQuote: 'a'\”b' → a'b.
 func shellWord(s string) string {
 	var b strings.Builder
 	for len(s) > 0 {
