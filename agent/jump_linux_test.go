@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/tls"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/tetherhq/tether/agent"
+	"github.com/tetherhq/tether/agent/desktop"
 	"github.com/tetherhq/tether/internal/sitetest"
 	"github.com/tetherhq/tether/internal/xvfbtest"
 	"github.com/tetherhq/tether/stream"
@@ -63,6 +66,47 @@ func TestJumpStreamsScreen(t *testing.T) {
 	}
 }
 
+// TestJumpFindsTheSessionWithoutDisplay: a jump client started without
+// $DISPLAY (a service or rc.local) on a machine with a graphical session
+// finds it — here through the X server socket and the session's programs —
+// reports a display and streams that screen.
+func TestJumpFindsTheSessionWithoutDisplay(t *testing.T) {
+	x := xvfbtest.Start(t, 800, 600)
+	t.Setenv("DISPLAY", "")
+	only := t.TempDir() // this machine's X sockets, narrowed to our server
+	os.WriteFile(filepath.Join(only, "X"+strings.TrimPrefix(x.Display, ":")), nil, 0o644)
+	f := desktop.DefaultFinder()
+	f.SessionsDir, f.SocketDir = t.TempDir(), only
+	defer desktop.Override(f.Find)()
+	s := sitetest.Start(t, nil)
+	id, stop := startJumpClient(t, s, installerBinary(t, s, "1h"), t.TempDir())
+	defer stop()
+	var d struct {
+		HasDisplay bool `json:"has_display"`
+	}
+	if s.Do(s.Token, "GET", "/api/v1/jump-clients/"+id, nil, &d); !d.HasDisplay {
+		t.Fatal("the jump client did not find the graphical session")
+	}
+	_, conn := openJumpStream(t, s, id)
+	defer conn.CloseNow()
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancel()
+	for {
+		_, b, err := conn.Read(ctx)
+		if err != nil {
+			t.Fatalf("no screen: %v", err)
+		}
+		if m, err := stream.DecodeAgentMessage(b); err == nil {
+			if sc, ok := m.(*stream.Screen); ok {
+				if sc.Width != 800 || sc.Height != 600 {
+					t.Fatalf("screen %dx%d", sc.Width, sc.Height)
+				}
+				return
+			}
+		}
+	}
+}
+
 // openJumpStream jumps to a jump client and opens the viewer's side of a
 // view, as the console does.
 func openJumpStream(t *testing.T, s *sitetest.Site, id string) (jump struct {
@@ -94,6 +138,11 @@ func openJumpStream(t *testing.T, s *sitetest.Site, id string) (jump struct {
 func TestHeadlessJumpSaysNoDisplay(t *testing.T) {
 	t.Setenv("DISPLAY", "")
 	t.Setenv("WAYLAND_DISPLAY", "")
+	// A headless host: no logind sessions, no X sockets (this machine's
+	// Xvfb servers of other tests are not there).
+	headless := desktop.DefaultFinder()
+	headless.SessionsDir, headless.SocketDir = t.TempDir(), t.TempDir()
+	defer desktop.Override(headless.Find)()
 	s := sitetest.Start(t, nil)
 	id, stop := startJumpClient(t, s, installerBinary(t, s, "1h"), t.TempDir())
 	defer stop()

@@ -165,7 +165,7 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) er
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go c.keepAlive(cctx, w.Heartbeat, w.Beats)
-	go j.watchDisabled(cctx, c, h.Disabled)
+	go j.watchLocal(cctx, c, h.Disabled, h.Host.HasDisplay)
 	for {
 		m, err := c.recv(cctx)
 		if err != nil {
@@ -212,19 +212,32 @@ func SetDisabled(stateDir string, disabled bool) error {
 	return os.WriteFile(p, nil, 0o644)
 }
 
-// watchDisabled reports changes of the local disable switch to the site.
-func (j *jumpClient) watchDisabled(ctx context.Context, c *ctrl, was bool) {
+// watchLocal reports changes on this computer to the site: the local
+// disable switch (checked every 2 s) and whether a graphical session is
+// there (logon, logoff; every 10 s).
+func (j *jumpClient) watchLocal(ctx context.Context, c *ctrl, disabled, display bool) {
 	t := time.NewTicker(2 * time.Second)
 	defer t.Stop()
-	for {
+	for tick := 1; ; tick++ {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if now := Disabled(j.st.Dir); now != was {
-			was = now
-			c.send(ctx, wire.HostUpdate{Host: collectHost(), Disabled: now})
+		nowDisabled := Disabled(j.st.Dir)
+		var host *wire.HostInfo
+		if tick%5 == 0 {
+			h := collectHost()
+			host = &h
 		}
+		if nowDisabled == disabled && (host == nil || host.HasDisplay == display) {
+			continue
+		}
+		if host == nil {
+			h := collectHost()
+			host = &h
+		}
+		disabled, display = nowDisabled, host.HasDisplay
+		c.send(ctx, wire.HostUpdate{Host: *host, Disabled: disabled})
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/tetherhq/tether/agent/desktop"
 	"github.com/tetherhq/tether/capture"
 	"github.com/tetherhq/tether/input"
 	"github.com/tetherhq/tether/stream"
@@ -44,16 +45,22 @@ func ServeView(ctx context.Context, v *wire.View, s *Support) {
 }
 
 func runStream(ctx context.Context, conn *websocket.Conn, control bool, cc *customerControls, log *slog.Logger) error {
-	cap, err := capture.Open(capture.WithLogger(log))
+	// Found afresh for every view: the user may have logged on or off.
+	sess, err := desktop.Find()
+	var cap capture.Capturer
+	if err == nil {
+		cap, err = capture.Open(capture.WithLogger(log), capture.WithX11Display(sess.Display), capture.WithXAuthority(sess.XAuthority))
+	}
 	if err != nil {
 		conn.Write(ctx, websocket.MessageBinary, (stream.State{NoDisplay: true}).Append(nil))
 		conn.Close(websocket.StatusNormalClosure, "no display")
 		return fmt.Errorf("capture: %w", err)
 	}
 	defer cap.Close()
+	log.Info("view: streaming", "display", sess.Display, "session_user", sess.User, "found_by", sess.Source)
 	var in stream.Input
 	if control {
-		if inj, err := input.Open(input.WithLogger(log)); err != nil {
+		if inj, err := input.Open(input.WithLogger(log), input.WithX11Display(sess.Display), input.WithXAuthority(sess.XAuthority)); err != nil {
 			log.Warn("input unavailable: view only", "err", err)
 		} else {
 			defer inj.Close()

@@ -140,6 +140,9 @@ func WithBackend(name string) Option { return backends.WithBackend(name) }
 // use $DISPLAY (its library has no parameter) and refuses other values.
 func WithX11Display(name string) Option { return backends.WithX11Display(name) }
 
+// WithXAuthority selects the X11 authority file instead of $XAUTHORITY.
+func WithXAuthority(path string) Option { return backends.WithXAuthority(path) }
+
 // WithLogger sets the logger for backend selection and runtime warnings
 // (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return backends.WithLogger(l) }

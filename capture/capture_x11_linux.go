@@ -12,6 +12,8 @@ import (
 	"github.com/jezek/xgb/shm"
 	"github.com/jezek/xgb/xproto"
 	"golang.org/x/sys/unix"
+
+	"github.com/tetherhq/tether/internal/x11"
 )
 
 func init() {
@@ -56,9 +58,9 @@ type xshmCapturer struct {
 // openXShm connects to the X server and sets everything up; any failure is
 // returned so that Open can fall back to the portable backend.
 func openXShm(cfg *config) (_ *xshmCapturer, err error) {
-	conn, err := xgb.NewConnDisplay(cfg.Display)
+	conn, err := x11.Dial(cfg.Display, cfg.XAuthority)
 	if err != nil {
-		return nil, fmt.Errorf("connect to X display %q: %w", cfg.Display, err)
+		return nil, err
 	}
 	screen := xproto.Setup(conn).DefaultScreen(conn)
 	x := &xshmCapturer{

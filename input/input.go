@@ -132,6 +132,9 @@ func WithBackend(name string) Option { return backends.WithBackend(name) }
 // $DISPLAY.
 func WithX11Display(name string) Option { return backends.WithX11Display(name) }
 
+// WithXAuthority selects the X11 authority file instead of $XAUTHORITY.
+func WithXAuthority(path string) Option { return backends.WithXAuthority(path) }
+
 // WithLogger sets the logger for backend selection and asynchronous
 // errors; the default is slog.Default().
 func WithLogger(l *slog.Logger) Option { return backends.WithLogger(l) }

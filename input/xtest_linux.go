@@ -12,6 +12,8 @@ import (
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
 	"github.com/jezek/xgb/xtest"
+
+	"github.com/tetherhq/tether/internal/x11"
 )
 
 func init() { register(BackendXTest, 100, openXTest) }
@@ -67,9 +69,9 @@ type keyPress struct {
 }
 
 func openXTest(cfg *config) (Injector, error) {
-	conn, err := xgb.NewConnDisplay(cfg.Display)
+	conn, err := x11.Dial(cfg.Display, cfg.XAuthority)
 	if err != nil {
-		return nil, fmt.Errorf("connect to X display %q: %w", cfg.Display, err)
+		return nil, err
 	}
 	if err := xtest.Init(conn); err != nil {
 		conn.Close()

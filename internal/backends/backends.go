@@ -87,7 +87,10 @@ func (r *Registry[T, C]) Open(forced string, cfg C, log *slog.Logger) (T, error)
 type Config struct {
 	Backend string // forced backend; "" = automatic
 	Display string // X11 display name; "" = $DISPLAY
-	Logger  *slog.Logger
+	// XAuthority is the X11 authority file; "" = $XAUTHORITY or
+	// ~/.Xauthority.
+	XAuthority string
+	Logger     *slog.Logger
 }
 
 // Option configures a Config.
@@ -98,6 +101,10 @@ func WithBackend(name string) Option { return func(c *Config) { c.Backend = name
 
 // WithX11Display selects the X11 display instead of $DISPLAY.
 func WithX11Display(name string) Option { return func(c *Config) { c.Display = name } }
+
+// WithXAuthority selects the X11 authority file (the cookie of a session
+// found without $XAUTHORITY).
+func WithXAuthority(path string) Option { return func(c *Config) { c.XAuthority = path } }
 
 // WithLogger sets the logger (nil keeps slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(c *Config) { c.Logger = l } }
