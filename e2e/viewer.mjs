@@ -77,6 +77,15 @@ try {
     throw new Error("no visible #view-password access-password prompt on the viewer page (viewer relay not built yet?)");
   });
 
+  step = "pin panel hides";
+  // `hidden` must win over the form's own display rule: the panel starts
+  // closed, opens, and closes again (it covered the screen before).
+  if (await page.locator("#pin").isVisible()) throw new Error("the Pin panel is visible before it was opened");
+  await page.click("#pin-open");
+  await page.waitForSelector("#pin", { state: "visible", timeout: 5000 });
+  await page.click("#pin-close");
+  await page.waitForSelector("#pin", { state: "hidden", timeout: 5000 });
+
   step = "enter access password";
   await page.fill("#view-password", accessPassword);
   await page.click("#view-connect");

@@ -1,3 +1,5 @@
+//go:build linux
+
 package site_test
 
 // The load generator of BenchmarkIdleJumpClients. It runs in a child

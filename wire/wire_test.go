@@ -61,24 +61,55 @@ func TestSecurityCode(t *testing.T) {
 	}
 }
 
+// seedTexts are SPEC A9 and C11, copied literally: all 26 codes and texts
+// scripts and outside tests depend on.
+var seedTexts = map[Code]string{
+	SessionInvalid:      "This support session is invalid.",
+	SessionExpired:      "This support session has expired. Inform your support technician.",
+	SessionClosed:       "The support session has been closed.",
+	SessionDeleted:      "This support session is invalid. Contact your technician.",
+	AppNotAvailable:     "App not available",
+	SecurityCodeInvalid: "Invalid security code.",
+	PreviousSessionOpen: "A previous session has not yet been closed completely.",
+	HostInstalled:       "Host software is installed on this computer.",
+	LimitTechnician:     "Only one ad hoc support session can be active per technician.",
+	LimitSite:           "The maximum number of concurrent support sessions has been reached. Try again later.",
+	JCLimitTotal:        "The total number of deployable Jump Clients for this site has been reached.",
+	JCLimitActive:       "The total number of active Jump Clients for this site has been reached.",
+	PinPending:          "There is already a pin request pending for this support session.",
+	AlreadyPinned:       "The support client is already pinned.",
+	NoCustomer:          "No customer was found in the support session.",
+	CustomerOffline:     "The customer in the support session is not online.",
+	JCNotFound:          "The Jump Client does not exist.",
+	JCOffline:           "The Jump Client is offline.",
+	JCUninstalled:       "The specified Jump Client has been uninstalled.",
+	ServerBusy:          "The server is currently too busy. Please try again later.",
+	JumpInternal:        "An internal error occurred while starting the support session.",
+	JumpTimeout:         "An internal operation took too long while creating the support session.",
+	JCNotConnected:      "The active Jump Client is not connected.",
+	JCConnectTimeout:    "Timed out while trying to connect to the Jump Client.",
+	JCDisabled:          "The Jump Client has been disabled by the user and does not currently allow sessions to start.",
+	JCVersionMismatch:   "The Jump Client is running a different version and is not attempting to update. Please try again after the update has finished.",
+}
+
 func TestEveryCodeHasTextAndStatus(t *testing.T) {
 	for _, c := range Codes() {
 		if c.Message() == "" || c.HTTPStatus() < 400 {
 			t.Errorf("%s: text %q status %d", c, c.Message(), c.HTTPStatus())
 		}
 	}
-	// Exact texts scripts depend on (SPEC A9/C11), spot-checked literally.
-	want := map[Code]string{
-		SessionInvalid:  "This support session is invalid.",
-		SessionExpired:  "This support session has expired. Inform your support technician.",
-		SessionDeleted:  "This support session is invalid. Contact your technician.",
-		AppNotAvailable: "App not available",
-		LimitSite:       "The maximum number of concurrent support sessions has been reached. Try again later.",
-		JCDisabled:      "The Jump Client has been disabled by the user and does not currently allow sessions to start.",
+	if len(seedTexts) != 26 {
+		t.Fatalf("the seed table lists %d codes, SPEC A9 and C11 have 26", len(seedTexts))
 	}
-	for c, text := range want {
+	for c, text := range seedTexts {
 		if c.Message() != text {
-			t.Errorf("%s = %q", c, c.Message())
+			t.Errorf("%s = %q, want the seed text %q", c, c.Message(), text)
+		}
+		if Generic(c) {
+			t.Errorf("%s is a seed code with a fixed text, not a generic one", c)
+		}
+		if got := Errorf(c, "detail %d", 1); got.Error() != text || got.Detail != "detail 1" {
+			t.Errorf("Errorf(%s) = %q / %q: the seed text must stay, the detail go aside", c, got.Error(), got.Detail)
 		}
 	}
 	err := error(Errorf(SessionClosed, "id %d", 3))

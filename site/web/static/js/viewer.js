@@ -18,6 +18,7 @@ let view = null;
 let password = "";
 let userClosed = false;
 let retries = 0;
+let noDisplay = false; // the computer said it has no display: do not retry
 
 async function start() {
   setState("connecting…");
@@ -46,6 +47,7 @@ async function start() {
       canvas.focus();
     },
     onState: (st) => {
+      noDisplay = st.noDisplay;
       $("control").textContent = st.noDisplay ? "This computer has no display."
         : st.paused ? "The customer paused control."
         : st.controlAllowed ? "control allowed" : "view only";
@@ -62,6 +64,11 @@ async function start() {
     // A dropped link (not the technician's click, not the customer's
     // refusal) reconnects by itself with growing delays.
     const refused = ev.code === 1008;
+    if (noDisplay) {
+      setState("no display — nobody is logged in to a desktop on this computer");
+      $("auth").hidden = false;
+      return;
+    }
     if (!userClosed && !refused && retries < 5) {
       const wait = 1000 * 2 ** retries++;
       setState(`connection lost${ev.reason ? " (" + ev.reason + ")" : ""} — reconnecting in ${wait / 1000} s…`);
