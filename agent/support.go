@@ -178,6 +178,7 @@ func (s *Support) say(format string, args ...any) {
 func (s *Support) run(ctx context.Context) error {
 	bo := backoff.New(time.Second, 30*time.Second)
 	s.say("Tether remote support — session %s with %s", wire.FormatSessionCode(s.cfg.SessionCode), s.cfg.SiteURL)
+	lost := false // told the customer about an interruption, not yet back
 	for {
 		start := time.Now()
 		err := s.connectOnce(ctx)
@@ -194,10 +195,16 @@ func (s *Support) run(ctx context.Context) error {
 		if errors.Is(err, ErrPinMismatch) || errors.Is(err, errSiteProof) {
 			s.log.Error("site identity check failed", "err", err)
 		}
-		if time.Since(start) > time.Minute {
+		if time.Since(start) > time.Minute { // it was back meanwhile
 			bo.Reset()
+			lost = false
 		}
-		s.say("Connection to the site lost (%v); reconnecting…", err)
+		// The customer reads this; the cause is for the log.
+		s.log.Info("connection to the site lost; reconnecting", "err", err)
+		if !lost {
+			s.say("The connection to your technician's site was interrupted. Reconnecting…")
+		}
+		lost = true
 		if err := bo.Wait(ctx); err != nil {
 			return nil
 		}

@@ -63,7 +63,13 @@ async function refresh() {
     tr.dataset.id = s.id;
     cell(tr, s.code);
     cell(tr, s.customer_name || "—");
-    cell(tr, s.status + (s.locked ? " (locked)" : ""), "status status-" + s.status);
+    const st = cell(tr, s.status + (s.locked ? " — locked" : ""), "status status-" + s.status);
+    if (s.locked) {
+      // The customer's app says the session is locked and to contact us.
+      st.title = "Too many wrong security codes were typed: nobody can activate this session any more. " +
+        "End it and create a new session for the customer.";
+      st.classList.add("locked");
+    }
     cell(tr, s.computer || "—");
     cell(tr, s.online ? "online since " + fmtTime(s.online_since)
       : (s.last_online ? "last online " + fmtTime(s.last_online) : "—"));
