@@ -73,6 +73,15 @@ try {
   await page.click("#search button[type=submit]");
   await until("rows back", async () => (await rows().count()) === 2);
 
+  step = "installer form";
+  // The platform defaults to the browser's OS, and the answer is the line
+  // to paste on the target computer.
+  if (!(await page.locator("#platform").inputValue()).startsWith("linux-")) fail("the platform does not default to this browser's OS");
+  await page.fill("#tag", "from-console");
+  await page.click("#installer button[type=submit]");
+  await until("install line", async () => /^curl -fsSLo tether-\w+\.bin 'https:\/\/[^']+\/download\/installer\/\w+\/[\w-]+' && sudo sh \.\/tether-\w+\.bin --user USER --install-dir \/opt\/tether-\w+$/
+    .test(await page.locator("#install_line").textContent()));
+
   step = "remove one";
   await page.uncheck("#all").catch(() => {});
   await rows().first().locator("input[type=checkbox]").check();

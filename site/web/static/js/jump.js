@@ -2,6 +2,7 @@
 // C7 fields, select one or many for Jump, Properties or Remove, a details
 // pane, and the installer form (C2).
 import { api, requireLogin, fmtTime } from "./api.js";
+import { browserPlatform, installLine } from "./installlines.js";
 
 const me = await requireLogin();
 const $ = (s) => document.getElementById(s);
@@ -152,10 +153,13 @@ $("properties").addEventListener("submit", async (ev) => {
   } catch (e) { err(e); }
 });
 
+$("copy_install_line").onclick = () => navigator.clipboard.writeText($("install_line").textContent);
+
 $("search").addEventListener("submit", (ev) => { ev.preventDefault(); refresh().catch(err); });
 
 const { platforms } = await api("GET", "/platforms");
 $("platform").replaceChildren(...platforms.map((p) => Object.assign(document.createElement("option"), { textContent: p })));
+$("platform").value = browserPlatform(platforms);
 $("installer").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   try {
@@ -169,6 +173,8 @@ $("installer").addEventListener("submit", async (ev) => {
     const failed = Object.entries(r.email_errors || {}).map(([to, e]) => `${to}: ${e}`);
     $("installer_out").replaceChildren("Download (valid until " + fmtTime(r.expires_at) + "): ", a, ` — KEY_INFO=${r.key_info}`,
       emailTo.length ? ` — e-mailed to ${emailTo.length - failed.length} of ${emailTo.length}` + (failed.length ? ` (${failed.join("; ")})` : "") : "");
+    $("install_line").textContent = installLine(r.platform, r.download_url, r.mode);
+    $("install_how").hidden = false;
   } catch (e) { err(e); }
 });
 
