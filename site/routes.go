@@ -11,47 +11,71 @@ import (
 //go:embed web
 var webFS embed.FS
 
+// route is one pattern of the site's mux.
+type route struct {
+	pattern string
+	handler http.Handler
+}
+
+// apiRoutes are the HTTP API and the agents' endpoints; docs/API.md
+// documents every pattern (TestAPIDocumented keeps them in step).
+func (s *Server) apiRoutes() []route {
+	const api = "/api/v1"
+	h := func(pattern string, f http.HandlerFunc) route { return route{pattern, f} }
+	return []route{
+		h("POST "+api+"/login", s.handleLogin),
+		h("POST "+api+"/logout", s.api(s.handleLogout)),
+		h("GET "+api+"/me", s.api(s.handleMe)),
+		h("PUT "+api+"/users/{name}/access", s.api(s.handleSetAccess)),
+		h("GET "+api+"/teams", s.api(s.handleTeams)),
+		h("POST "+api+"/sessions", s.api(s.handleCreateSession)),
+		h("GET "+api+"/sessions", s.api(s.handleListSessions)),
+		h("GET "+api+"/sessions/{id}", s.api(s.handleGetSession)),
+		h("POST "+api+"/sessions/{id}/close", s.api(s.handleEndSession(wire.StatusClosed))),
+		h("DELETE "+api+"/sessions/{id}", s.api(s.handleEndSession(wire.StatusDeleted))),
+		h("POST "+api+"/sessions/{id}/email", s.api(s.handleEmailSession)),
+		h("POST "+api+"/sessions/{id}/view", s.api(s.handleStartView)),
+		h("POST "+api+"/sessions/{id}/pin", s.api(s.handlePin)),
+		h("GET "+api+"/sessions/{id}/stream/{stream}", s.api(s.handleViewerStream)),
+		h("GET "+api+"/audit", s.api(s.handleAudit)),
+		h("GET "+api+"/tokens", s.api(s.handleListTokens)),
+		h("POST "+api+"/tokens", s.api(s.handleCreateToken)),
+		h("DELETE "+api+"/tokens/{id}", s.api(s.handleDeleteToken)),
+		h("GET "+api+"/platforms", s.handlePlatforms),
+		h("POST "+api+"/installers", s.api(s.handleCreateInstaller)),
+		h("GET "+api+"/jump-clients", s.api(s.handleListJumpClients)),
+		h("GET "+api+"/jump-clients/{id}", s.api(s.handleGetJumpClient)),
+		h("PATCH "+api+"/jump-clients/{id}", s.api(s.handlePatchJumpClient)),
+		h("DELETE "+api+"/jump-clients/{id}", s.api(s.handleDeleteJumpClient)),
+		h("POST "+api+"/jump-clients/{id}/jump", s.api(s.handleJump)),
+		h("PATCH "+api+"/jump-clients", s.api(s.handleBulkJumpClients)),
+		h("DELETE "+api+"/jump-clients", s.api(s.handleBulkJumpClients)),
+		h("GET /download/{code}", s.handleDownload),
+		h("GET /download/installer/{id}/{key}", s.handleInstallerDownload),
+		h("GET /agent/v1/connect", s.handleAgentConnect),
+		h("GET /agent/v1/config/{code}", s.handleAgentConfig),
+		h("GET /agent/v1/stream/{stream}", s.handleAgentStream),
+		h("GET "+updatePath+"{platform}/{jc}/{exp}/{mac}", s.handleUpdateDownload),
+	}
+}
+
+// APIPatterns lists the patterns of the API and agent endpoints (docs).
+func (s *Server) APIPatterns() []string {
+	var out []string
+	for _, r := range s.apiRoutes() {
+		out = append(out, r.pattern)
+	}
+	return out
+}
+
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	api := "/api/v1"
-	mux.HandleFunc("POST "+api+"/login", s.handleLogin)
-	mux.HandleFunc("POST "+api+"/logout", s.api(s.handleLogout))
-	mux.HandleFunc("GET "+api+"/me", s.api(s.handleMe))
-	mux.HandleFunc("PUT "+api+"/users/{name}/access", s.api(s.handleSetAccess))
-	mux.HandleFunc("GET "+api+"/teams", s.api(s.handleTeams))
-	mux.HandleFunc("POST "+api+"/sessions", s.api(s.handleCreateSession))
-	mux.HandleFunc("GET "+api+"/sessions", s.api(s.handleListSessions))
-	mux.HandleFunc("GET "+api+"/sessions/{id}", s.api(s.handleGetSession))
-	mux.HandleFunc("POST "+api+"/sessions/{id}/close", s.api(s.handleEndSession(wire.StatusClosed)))
-	mux.HandleFunc("DELETE "+api+"/sessions/{id}", s.api(s.handleEndSession(wire.StatusDeleted)))
-	mux.HandleFunc("POST "+api+"/sessions/{id}/email", s.api(s.handleEmailSession))
-	mux.HandleFunc("POST "+api+"/sessions/{id}/view", s.api(s.handleStartView))
-	mux.HandleFunc("POST "+api+"/sessions/{id}/pin", s.api(s.handlePin))
-	mux.HandleFunc("GET "+api+"/sessions/{id}/stream/{stream}", s.api(s.handleViewerStream))
-	mux.HandleFunc("GET /agent/v1/stream/{stream}", s.handleAgentStream)
-	mux.HandleFunc("GET "+api+"/audit", s.api(s.handleAudit))
-	mux.HandleFunc("GET "+api+"/tokens", s.api(s.handleListTokens))
-	mux.HandleFunc("POST "+api+"/tokens", s.api(s.handleCreateToken))
-	mux.HandleFunc("DELETE "+api+"/tokens/{id}", s.api(s.handleDeleteToken))
-	mux.HandleFunc("GET "+api+"/platforms", s.handlePlatforms)
+	for _, r := range s.apiRoutes() {
+		mux.Handle(r.pattern, r.handler)
+	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, wire.Errorf(wire.NotFound, "No such API call."))
 	})
-
-	mux.HandleFunc("GET /download/{code}", s.handleDownload)
-	mux.HandleFunc("POST "+api+"/installers", s.api(s.handleCreateInstaller))
-	mux.HandleFunc("GET /download/installer/{id}/{key}", s.handleInstallerDownload)
-	mux.HandleFunc("GET "+api+"/jump-clients", s.api(s.handleListJumpClients))
-	mux.HandleFunc("GET "+api+"/jump-clients/{id}", s.api(s.handleGetJumpClient))
-	mux.HandleFunc("PATCH "+api+"/jump-clients/{id}", s.api(s.handlePatchJumpClient))
-	mux.HandleFunc("DELETE "+api+"/jump-clients/{id}", s.api(s.handleDeleteJumpClient))
-	mux.HandleFunc("POST "+api+"/jump-clients/{id}/jump", s.api(s.handleJump))
-	mux.HandleFunc("PATCH "+api+"/jump-clients", s.api(s.handleBulkJumpClients))
-	mux.HandleFunc("DELETE "+api+"/jump-clients", s.api(s.handleBulkJumpClients))
-	mux.HandleFunc("GET /agent/v1/connect", s.handleAgentConnect)
-	mux.HandleFunc("GET /agent/v1/config/{code}", s.handleAgentConfig)
-	mux.HandleFunc("GET "+updatePath+"{platform}/{jc}/{exp}/{mac}", s.handleUpdateDownload)
-
 	static, _ := fs.Sub(webFS, "web/static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /console/login", s.page("login.html"))
