@@ -111,8 +111,8 @@ func versionCmd() *cobra.Command {
 // arguments pass through untouched.
 func installCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:                "install [--install-dir DIR] [--jc-jump-group G] [--jc-tag T] [--jc-comments C…] [--jc-name N] [--mode service|user] [--user U] [--silent]",
-		Short:              "Install this agent as a jump client",
+		Use:   "install [--install-dir DIR] [--jc-jump-group G] [--jc-tag T] [--jc-comments C…] [--jc-name N] [--mode service|user] [--user U] [--silent]",
+		Short: "Install this agent as a jump client",
 		Long: "Install this agent as a jump client. MSI-style KEY=value properties (INSTALLDIR=…, JC_TAG=…) are accepted too.\n\n" +
 			installer.Usage,
 		DisableFlagParsing: true,
