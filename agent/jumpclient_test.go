@@ -449,3 +449,46 @@ func TestJumpClientPinsSiteKey(t *testing.T) {
 		t.Fatalf("another site's program on a pinned client: %v", err)
 	}
 }
+
+// TestJumpClientsReturnAfterRestart: 30 jump clients behind one address (a
+// NAT) all come back within 10 s of a site restart — agent connections have
+// their own bucket, sized by --address-burst.
+func TestJumpClientsReturnAfterRestart(t *testing.T) {
+	const n = 30
+	s := sitetest.Start(t, func(o *site.Options) { o.AddressBurst = 64 })
+	exe := installerBinary(t, s, "1h")
+	online := func() int {
+		var l struct{ Items []struct{ Status string } }
+		s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l)
+		c := 0
+		for _, it := range l.Items {
+			if it.Status == "online" {
+				c++
+			}
+		}
+		return c
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, n)
+	for range n {
+		state := t.TempDir()
+		go func() { done <- agent.RunJumpClient(ctx, agent.JumpOptions{Executable: exe, StateDir: state}) }()
+	}
+	defer func() {
+		cancel()
+		for range n {
+			<-done
+		}
+	}()
+	sitetest.WaitFor(t, "30 clients online", func() bool { return online() == n })
+	s.Restart()
+	start := time.Now()
+	deadline := start.Add(10 * time.Second)
+	for online() != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d jump clients back 10 s after the restart", online(), n)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("%d jump clients back %v after the restart", n, time.Since(start).Round(10*time.Millisecond))
+}

@@ -32,6 +32,9 @@ type Site struct {
 	Agents string
 	Token  string // bearer token of technician "tech"
 	Client *http.Client
+
+	opts site.Options
+	stop func() // stops the running server
 }
 
 // Start runs a site; mod may adjust options before start.
@@ -62,23 +65,42 @@ func Start(t testing.TB, mod func(*site.Options)) *Site {
 	if mod != nil {
 		mod(&o)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := site.New(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { defer close(done); srv.ServeListener(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done; srv.Close() })
-	s := &Site{T: t, Server: srv, URL: o.PublicURL, Clock: fc, Data: o.DataDir, Agents: agents,
+	s := &Site{T: t, URL: o.PublicURL, Clock: fc, Data: o.DataDir, Agents: agents, opts: o,
 		Client: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}}
-	if err := site.AddUser(ctx, o.DataDir, "tech", "tech-password", false); err != nil {
+	s.serve(ln)
+	t.Cleanup(func() { s.stop() })
+	if err := site.AddUser(context.Background(), o.DataDir, "tech", "tech-password", false); err != nil {
 		t.Fatal(err)
 	}
-	if s.Token, err = site.CreateToken(ctx, o.DataDir, "tech"); err != nil {
+	if s.Token, err = site.CreateToken(context.Background(), o.DataDir, "tech"); err != nil {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// serve starts a server on ln with s's options.
+func (s *Site) serve(ln net.Listener) {
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := site.New(ctx, s.opts)
+	if err != nil {
+		s.T.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); srv.ServeListener(ctx, ln) }()
+	s.Server = srv
+	s.stop = func() { cancel(); <-done; srv.Close() }
+}
+
+// Restart stops the site — every connection drops — and starts it again on
+// the same address and data, as an operator's restart does.
+func (s *Site) Restart() {
+	s.T.Helper()
+	s.stop()
+	ln, err := net.Listen("tcp", s.opts.Listen)
+	if err != nil {
+		s.T.Fatal(err)
+	}
+	s.serve(ln)
 }
 
 // AddTechnician creates another technician and returns their token.
