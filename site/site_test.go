@@ -68,6 +68,9 @@ func TestCreateSessionValidation(t *testing.T) {
 		"negative expiry": {"password": "access-pw", "expires_in": "-1h"},
 		"too long":        {"password": "access-pw", "expires_in": "9000h"},
 		"bad e-mail":      {"password": "access-pw", "customer_email": "not-an-address"},
+		"1ns expiry":      {"password": "access-pw", "expires_in": "1ns"},
+		"sub-second":      {"password": "access-pw", "expires_in": "999ms"},
+		"201 characters":  {"password": "access-pw", "customer_name": strings.Repeat("é", 201)},
 	} {
 		t.Run(name, func(t *testing.T) {
 			var eb sitetest.ErrorBody
@@ -552,5 +555,25 @@ func TestTLSSuites(t *testing.T) {
 		if (err == nil) != tc.ok {
 			t.Errorf("%s: handshake error %v, want ok=%v", tc.name, err, tc.ok)
 		}
+	}
+}
+
+// Text limits count characters, not bytes: 128 "é" (256 bytes) is a valid
+// jump-client name and 129 is not; the customer name takes 200 "é".
+func TestLengthsAreCharacters(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	var ss sitetest.Session
+	if st := s.Do(s.Token, "POST", "/api/v1/sessions", map[string]any{"password": "access-pw",
+		"customer_name": strings.Repeat("é", 200)}, &ss); st != 201 {
+		t.Fatalf("200-character customer name: %d", st)
+	}
+	var eb sitetest.ErrorBody
+	body := map[string]any{"valid_for": "1h", "tag": strings.Repeat("é", 64), "comments": strings.Repeat("ü", 1024)}
+	if st := s.Do(s.Token, "POST", "/api/v1/installers", body, &eb); st != 201 {
+		t.Fatalf("64-character tag, 1024-character comments: %d %+v", st, eb)
+	}
+	body["tag"] = strings.Repeat("é", 65)
+	if st := s.Do(s.Token, "POST", "/api/v1/installers", body, &eb); st != 400 || !strings.Contains(eb.Error.Message, "65 characters") {
+		t.Fatalf("65-character tag: %d %+v", st, eb)
 	}
 }
