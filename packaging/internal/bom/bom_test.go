@@ -221,3 +221,29 @@ func FuzzRead(f *testing.F) {
 		Read(b) // must not panic, hang or allocate without bound
 	})
 }
+
+// TestCksumSlicing compares the 8-byte-at-a-time CRC with the plain
+// byte-at-a-time definition on every length and alignment.
+func TestCksumSlicing(t *testing.T) {
+	slow := func(p []byte) uint32 {
+		var c uint32
+		for _, b := range p {
+			c = c<<8 ^ cksumTable[byte(c>>24)^b]
+		}
+		for n := uint64(len(p)); n > 0; n >>= 8 {
+			c = c<<8 ^ cksumTable[byte(c>>24)^byte(n)]
+		}
+		return ^c
+	}
+	data := make([]byte, 100)
+	for i := range data {
+		data[i] = byte(i*131 + 7)
+	}
+	for i := 0; i < len(data); i++ {
+		for j := i; j <= len(data); j++ {
+			if Cksum(data[i:j]) != slow(data[i:j]) {
+				t.Fatalf("Cksum(data[%d:%d]) differs", i, j)
+			}
+		}
+	}
+}
