@@ -323,10 +323,7 @@ func TestBuildMacAppRejects(t *testing.T) {
 }
 
 func BenchmarkBuildMacApp(b *testing.B) {
-	agent := make([]byte, 30<<20) // a universal agent is ~30 MB
-	for i := range agent {
-		agent[i] = byte(i * 7 >> 5)
-	}
+	agent := benchAgent(b)
 	rec := testRecord(b)
 	b.SetBytes(int64(len(agent)))
 	for b.Loop() {

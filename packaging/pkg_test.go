@@ -253,7 +253,7 @@ func TestPkgRejects(t *testing.T) {
 }
 
 func BenchmarkNewPkgPayload(b *testing.B) {
-	agent := syntheticAgent(30 << 20)
+	agent := benchAgent(b)
 	b.SetBytes(int64(len(agent)))
 	for b.Loop() {
 		if _, err := NewPkgPayload(bytes.NewReader(agent), int64(len(agent)), pkgTime); err != nil {
@@ -265,7 +265,7 @@ func BenchmarkNewPkgPayload(b *testing.B) {
 // BenchmarkBuildPkgPerDownload is what the site pays per download once the
 // payload of the agent build is cached.
 func BenchmarkBuildPkgPerDownload(b *testing.B) {
-	agent := syntheticAgent(30 << 20)
+	agent := benchAgent(b)
 	p, err := NewPkgPayload(bytes.NewReader(agent), int64(len(agent)), pkgTime)
 	if err != nil {
 		b.Fatal(err)
