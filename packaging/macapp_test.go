@@ -259,6 +259,26 @@ func checkUnzipped(t *testing.T, zipBytes, rec []byte) {
 	}
 }
 
+func TestBuildMacAppCachedBinary(t *testing.T) {
+	agent := universalHello(t)
+	rec := testRecord(t)
+	bin, err := NewMacAppBinary(bytes.NewReader(agent), int64(len(agent)), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 { // reusable across downloads
+		var b bytes.Buffer
+		if err := BuildMacApp(&b, MacAppOptions{Config: rec, Binary: bin}); err != nil {
+			t.Fatal(err)
+		}
+		e := readZip(t, b.Bytes())["Tether Support/Tether Support.app/Contents/MacOS/tether"]
+		if !bytes.Equal(e.data, agent) || e.mode != 0o755 { // archive/zip checks the CRC
+			t.Fatalf("cached binary: mode %v, same bytes %v", e.mode, bytes.Equal(e.data, agent))
+		}
+		checkUnzipped(t, b.Bytes(), rec)
+	}
+}
+
 func TestBuildMacAppPrebuilt(t *testing.T) {
 	rec := testRecord(t)
 	// A notarized bundle must come out byte for byte, whatever it holds.
@@ -319,6 +339,22 @@ func TestBuildMacAppRejects(t *testing.T) {
 	err = BuildMacApp(io.Discard, MacAppOptions{Config: rec, Agent: bytes.NewReader(agent), AgentSize: 4})
 	if err == nil {
 		t.Error("long agent accepted")
+	}
+}
+
+// BenchmarkBuildMacAppCached is a download once the deflated binary of
+// the agent build is cached.
+func BenchmarkBuildMacAppCached(b *testing.B) {
+	agent := benchAgent(b)
+	bin, err := NewMacAppBinary(bytes.NewReader(agent), int64(len(agent)), 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := testRecord(b)
+	for b.Loop() {
+		if err := BuildMacApp(io.Discard, MacAppOptions{Config: rec, Binary: bin}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
 
