@@ -72,6 +72,8 @@ var (
 	_ = template.Must(linuxTemplates.New("preremove").Parse(linuxPreremoveText))
 
 	unixUserPattern = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
+	// Debian's rule for package names, which rpm also accepts.
+	packageNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
 )
 
 // linuxPkgData is what the script templates see.
@@ -183,7 +185,7 @@ func (o *LinuxPkgOptions) check() error {
 	if o.Name == "" {
 		o.Name = "tether-jump-client-" + o.InstallerID
 	}
-	if !regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`).MatchString(o.Name) {
+	if !packageNamePattern.MatchString(o.Name) {
 		return fmt.Errorf("%w: package name %q", ErrLinuxPkgOptions, o.Name)
 	}
 	if o.Version == "" {

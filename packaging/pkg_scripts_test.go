@@ -21,9 +21,17 @@ var macFakes = map[string]string{
 	"dscl":      `echo "NFSHomeDirectory: $FAKE_HOME"`,
 	"id":        `if [ "$1" = -u ] && [ -n "$2" ]; then echo 501; elif [ "$1" = -u ]; then echo 0; fi`,
 	"launchctl": `log launchctl "$@"; if [ "$1" = asuser ]; then shift 2; exec "$@"; fi`,
-	"sudo":      `log sudo "$@"; if [ "$1" = -u ]; then shift 2; fi; exec "$@"`,
-	"chown":     `log chown "$@"`,
-	"pkgutil":   `log pkgutil "$@"`,
+	"sudo": `log sudo "$@"
+while :; do
+	case $1 in
+	-H) shift ;;
+	-u) shift 2 ;;
+	*) break ;;
+	esac
+done
+exec "$@"`,
+	"chown":   `log chown "$@"`,
+	"pkgutil": `log pkgutil "$@"`,
 }
 
 // fakeMacAgent records its arguments; `install` makes the install dir the
@@ -170,7 +178,7 @@ func TestPkgPostinstallUser(t *testing.T) {
 			// private copy of the agent and config.
 			var install string
 			for _, c := range calls {
-				if strings.HasPrefix(c, "launchctl|asuser|501|sudo|-u|alice|/tmp/tether-install.") && strings.Contains(c, "/tether|install|") {
+				if strings.HasPrefix(c, "launchctl|asuser|501|sudo|-H|-u|alice|/tmp/tether-install.") && strings.Contains(c, "/tether|install|") {
 					install = c
 				}
 			}
@@ -183,7 +191,7 @@ func TestPkgPostinstallUser(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(dir, macapp.ConfigFileName)); err != nil {
 				t.Errorf("installed config: %v", err)
 			}
-			if tmp := strings.Split(install, "|")[6]; tmp != "" {
+			if tmp := strings.Split(install, "|")[7]; tmp != "" {
 				if _, err := os.Stat(filepath.Dir(tmp)); !os.IsNotExist(err) {
 					t.Errorf("temporary copy %s left behind", filepath.Dir(tmp))
 				}
@@ -196,7 +204,7 @@ func TestPkgPostinstallUser(t *testing.T) {
 			if code, out := e.run(t, sh, filepath.Join(e.stage, "uninstall")); code != 0 {
 				t.Fatalf("uninstall exit %d:\n%s", code, out)
 			}
-			if c := e.calls(); len(c) < 3 || c[0] != "launchctl|asuser|501|sudo|-u|alice|"+dir+"/tether|uninstall" {
+			if c := e.calls(); len(c) < 3 || c[0] != "launchctl|asuser|501|sudo|-H|-u|alice|"+dir+"/tether|uninstall" {
 				t.Errorf("uninstall calls:\n%s", strings.Join(c, "\n"))
 			}
 		})

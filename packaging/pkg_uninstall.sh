@@ -18,7 +18,7 @@ status=0
 if [ -n "$DIR" ] && [ -x "$DIR/tether" ]; then
 	if [ "$MODE" = user ] && [ -n "$RUN_AS" ]; then
 		# The user's jump client, removed as that user in their session.
-		launchctl asuser "$(id -u "$RUN_AS")" sudo -u "$RUN_AS" "$DIR/tether" uninstall || status=$?
+		launchctl asuser "$(id -u "$RUN_AS")" sudo -H -u "$RUN_AS" "$DIR/tether" uninstall || status=$?
 	else
 		"$DIR/tether" uninstall || status=$?
 	fi
