@@ -5,7 +5,8 @@
 //
 //   - an OS-independent [Capturer] interface, implemented by backends that
 //     register themselves from per-OS files (capture_x11_linux.go for the
-//     X11 MIT-SHM backend, screenshot.go for the portable fallback);
+//     X11 MIT-SHM backend, coregraphics_darwin.go for macOS without cgo,
+//     screenshot.go for the portable fallback);
 //   - [Open], which picks the best backend available at run time and falls
 //     back to a slower portable one when the fast path is not usable;
 //   - a pure-Go [Differ] that compares consecutive frames and reports the
@@ -161,7 +162,9 @@ func Backends() []string { return registry.Names() }
 // Open returns a Capturer using the best working backend: on Linux the X11
 // MIT-SHM backend, falling back (with a warning log) to the portable
 // screenshot backend when SHM cannot be used (remote X, extension missing,
-// attach refused); on Windows and cgo-enabled macOS the screenshot backend.
+// attach refused); on macOS CoreGraphics (failing with
+// [ErrScreenRecordingPermission] until the customer allows it); on
+// Windows the screenshot backend.
 func Open(opts ...Option) (Capturer, error) {
 	cfg := backends.NewConfig(EnvBackend, opts)
 	return registry.Open(cfg.Backend, cfg, cfg.Logger)

@@ -5,7 +5,8 @@
 //
 //   - an OS-independent [Injector] interface, implemented by backends that
 //     register themselves from per-OS files (xtest_linux.go,
-//     sendinput_windows.go, robotgo.go behind the "robotgo" build tag);
+//     sendinput_windows.go, quartz_darwin.go, robotgo.go behind the
+//     "robotgo" build tag);
 //   - [Open], which picks the best backend available at run time;
 //   - a table from browser KeyboardEvent.code values to X keysyms and
 //     Windows scan codes ([KnownCode], [Codes]), shared by the backends so
@@ -18,7 +19,9 @@
 // text, characters missing from the local layout) goes through
 // [Injector.Text] instead.
 //
-// macOS has no backend yet: [Open] returns [ErrUnsupported] there.
+// On macOS the quartz backend posts CGEvents without cgo (purego); it
+// needs the Accessibility permission ([ErrAccessibilityPermission]) and
+// has only been compiled, not run, in this project's CI.
 package input
 
 import (

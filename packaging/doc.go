@@ -1,7 +1,8 @@
 // Package packaging builds the per-download installer packages of the
-// Tether agent (SPEC C3–C5, NOTES "Packaging from Linux"). Fleet style: one
-// options struct and one build function per package type, each streaming
-// to an io.Writer so the site can build a package on every download.
+// Tether agent (SPEC C3–C5, E3, G; NOTES "Packaging from Linux"). Fleet
+// style: one options struct and one build function per package type, each
+// streaming to an io.Writer so the site can build a package on every
+// download. Everything runs on Linux without Apple's tools.
 //
 // Done:
 //
@@ -10,6 +11,18 @@
 //     forwards every argument verbatim to `tether install`, and sets
 //     TETHER_PACKAGE=bin so the installer uses the headless init-script.
 //     makeself is not used: it only forwards options after `--`.
+//   - BuildUniversal: a universal (fat) Mach-O from the darwin/amd64 and
+//     darwin/arm64 agents; each slice keeps its own signature.
+//   - BuildMacApp: the macOS support app, a zip of "Tether Support/" with
+//     the unchanged "Tether Support.app" and the signed session config
+//     beside it (internal/macapp: why there, and how the agent finds it).
+//     NewMacAppBinary deflates the agent once per build for all downloads.
+//   - BuildPkg: a flat .pkg for macOS jump clients, written with our own
+//     xar, BOM and cpio writers (internal/xar, internal/bom,
+//     internal/cpio); NewPkgPayload packs the agent once per build, and
+//     per download only the scripts and the installer's config are added.
+//   - BuildDeb, BuildRPM: Linux jump clients through nfpm v2.47.0 (v2.48
+//     needs an rpm module the proxy refuses).
 //
 // Later work (not built yet):
 //
@@ -24,12 +37,6 @@
 //     Secure properties must be patched into SecureCustomProperties with
 //     msibuild afterwards. Verify with `msiinfo export`, run under Wine
 //     with `wine msiexec /i x.msi /quiet KEY_INFO=…`.
-//   - macOS flat .pkg: `bsdtar --format xar` (libarchive-tools) over a
-//     payload-free component (PackageInfo + Scripts cpio.gz carrying the
-//     binary and a postinstall that runs `tether install`); no Bom needed.
-//     No Go xar writer is available from the module proxy; verify with
-//     blacktop/go-macho's xar reader.
-//   - deb/rpm: goreleaser/nfpm v2.47.0 as a library (v2.48 needs a refused
-//     rpm module). Postinstall runs `tether install --mode service`; check
-//     with `dpkg-deb -I` and `rpm -qip`.
+//   - Signing: the .pkg and the .app are unsigned here (no Developer ID
+//     key, no rcodesign on this machine); see docs/PACKAGES.md.
 package packaging

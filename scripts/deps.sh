@@ -1,7 +1,9 @@
 #!/bin/sh
 # Installs what the tests need on a fresh Debian machine: an X server and X
 # clients for capture/input tests, Chromium for the console tests,
-# PostgreSQL for the store tests, and the npm packages of the browser tests.
+# PostgreSQL for the store tests, the package tools that check the .pkg,
+# .deb and .rpm builders independently (bsdtar reads xar, GNU cpio, rpm,
+# dpkg-deb, file), and the npm packages of the browser tests.
 # Safe to run again.
 set -eu
 cd "$(dirname "$0")/.."
@@ -10,7 +12,8 @@ SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 
 missing=
-for pair in Xvfb:xvfb xterm:xterm xdotool:xdotool xwininfo:x11-utils chromium:chromium node:nodejs npm:npm dash:dash; do
+for pair in Xvfb:xvfb xterm:xterm xdotool:xdotool xwininfo:x11-utils chromium:chromium node:nodejs npm:npm dash:dash \
+	bsdtar:libarchive-tools cpio:cpio rpm:rpm dpkg-deb:dpkg file:file; do
 	cmd=${pair%%:*}; pkg=${pair#*:}
 	command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
 done

@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 ./scripts/deps.sh
 ./scripts/check.sh
 
-# Tests that need X, node, Chromium or PostgreSQL skip only when these are
-# unset.
+# Tests that need X, node, Chromium, PostgreSQL or the package tools skip
+# only when these are unset.
 export TETHER_REQUIRE_X=1 TETHER_REQUIRE_NODE=1 TETHER_REQUIRE_BROWSER=1 TETHER_REQUIRE_PG=1 TETHER_NO_DIALOG=1
+export TETHER_REQUIRE_PKGTOOLS=1
 go test -count=1 -timeout 15m ./...
 # The concurrent core again under the race detector.
 go test -race -count=1 -timeout 10m ./agent/ ./site/... ./stream/ ./wire/ ./embedcfg/ ./internal/...

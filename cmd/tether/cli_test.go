@@ -16,8 +16,9 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // TestHelpGolden pins the CLI that scripts and admins rely on (SPEC F).
 func TestHelpGolden(t *testing.T) {
 	for name, args := range map[string][]string{
-		"root":    {"--help"},
-		"support": {"support", "--help"},
+		"root":      {"--help"},
+		"support":   {"support", "--help"},
+		"uninstall": {"uninstall", "--help"},
 	} {
 		t.Run(name, func(t *testing.T) { helpGolden(t, name, args) })
 	}

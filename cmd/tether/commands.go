@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"github.com/spf13/cobra"
 
@@ -142,6 +143,7 @@ func runInstall(cmd *cobra.Command, cfg *embedcfg.Config, exe string, args []str
 
 func uninstallCmd(g *globals) *cobra.Command {
 	var reportOnly bool
+	var dir string
 	cmd := &cobra.Command{
 		Use:   "uninstall",
 		Short: "Remove the jump client this binary belongs to",
@@ -154,14 +156,26 @@ func uninstallCmd(g *globals) *cobra.Command {
 			if err := installer.RefuseUserBinaryAsRoot(exe); err != nil {
 				return err
 			}
-			if reportOnly {
-				return reportUninstalled(cmd.Context(), exe, g.stateDir)
+			// The installed client's binary: this program unless
+			// --install-dir names another install (a .deb/.rpm's prerm
+			// runs its own root-owned copy on the install it made).
+			bin := exe
+			if dir != "" {
+				abs, err := filepath.Abs(dir)
+				if err != nil {
+					return err
+				}
+				bin = filepath.Join(abs, installer.BinaryName(runtime.GOOS))
 			}
-			return uninstall(cmd.Context(), exe, g.stateDir)
+			if reportOnly {
+				return reportUninstalled(cmd.Context(), bin, g.stateDir)
+			}
+			return uninstall(cmd.Context(), bin, g.stateDir)
 		},
 	}
 	cmd.Flags().BoolVar(&reportOnly, "report-only", false,
 		"only tell the site the jump client is being uninstalled (the uninstall script then removes the files)")
+	cmd.Flags().StringVar(&dir, "install-dir", "", "the jump client's install directory (default: the directory of this program)")
 	return cmd
 }
 
@@ -298,9 +312,13 @@ func installedState(g *globals, dir string) (string, error) {
 }
 
 // uninstall tells the site (best effort, so the console lists the client as
-// uninstalled, C8) and removes the install the binary exe belongs to.
+// uninstalled, C8) and removes the install the binary exe belongs to. Root
+// does not read a user's binary and state to tell the site: that user runs
+// `tether uninstall --report-only` first (the uninstall scripts do).
 func uninstall(ctx context.Context, exe, stateDir string) error {
-	if err := reportUninstalled(ctx, exe, stateDir); err != nil {
+	if err := installer.RefuseUserBinaryAsRoot(exe); err != nil {
+		slog.Info("not telling the site as root; run `tether uninstall --report-only` as the jump client's user first", "binary", exe)
+	} else if err := reportUninstalled(ctx, exe, stateDir); err != nil {
 		slog.Warn("could not tell the site about the uninstall", "err", err)
 	}
 	return installer.Uninstall(ctx, filepath.Dir(exe))
