@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/ncruces/zenity"
+	"golang.org/x/term"
 )
 
 // Prompter asks the customer things. The terminal is used when there is one;
@@ -116,11 +117,10 @@ func hasDesktop() bool {
 	return os.Getenv("DISPLAY") != "" || os.Getenv("WAYLAND_DISPLAY") != ""
 }
 
+// isTerminal reports whether in is a real terminal (a TTY or a Windows
+// console) — not just any character device: a double-clicked app's stdin is
+// /dev/null, which is one, and reading it answers every prompt with EOF.
 func isTerminal(in io.Reader) bool {
 	f, ok := in.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }

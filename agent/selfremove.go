@@ -3,8 +3,9 @@ package agent
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"runtime"
+
+	"github.com/tetherhq/tether/installer"
 )
 
 // removeBinary deletes the support app's own executable (A5). A running
@@ -17,6 +18,5 @@ func removeBinary(path string) error {
 		}
 		return nil
 	}
-	cmd := exec.Command("cmd.exe", "/C", "ping -n 3 127.0.0.1 >NUL & del /F /Q \""+path+"\"")
-	return cmd.Start()
+	return installer.DeleteAfterExit(path)
 }

@@ -108,3 +108,7 @@ func checkReachable(dir string, uid, gid int) error {
 		}
 	}
 }
+
+// DeleteAfterExit exists for Windows (a running exe cannot delete itself);
+// on Unix a file is simply removed.
+func DeleteAfterExit(path string) error { return os.RemoveAll(path) }

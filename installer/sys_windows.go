@@ -67,17 +67,42 @@ func terminate(pid int, _ bool) error {
 
 // removeLater deletes dir after this process has exited: Windows keeps a
 // running exe locked, and `tether uninstall` runs from inside dir.
-func removeLater(dir string) error {
-	if _, err := os.Stat(dir); err != nil {
+func removeLater(dir string) error { return DeleteAfterExit(dir) }
+
+// DeleteAfterExit deletes path (a file, or a directory with everything in
+// it) a few seconds after this process has exited: a running .exe cannot
+// delete itself. A detached cmd.exe waits and deletes.
+//
+// The command line is written by hand (SysProcAttr.CmdLine): Go quotes
+// arguments for CommandLineToArgvW (\"), which cmd.exe does not
+// understand. With /S, cmd removes the outer quotes and keeps the rest
+// verbatim, so the path stays one quoted word whatever spaces, & or
+// parentheses it holds.
+func DeleteAfterExit(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
 		return err
 	}
-	cmd := exec.Command("cmd.exe", "/C", "ping -n 4 127.0.0.1 >NUL & rmdir /S /Q \""+dir+"\"")
+	if strings.ContainsAny(path, `"%`) || !filepath.IsAbs(path) {
+		return fmt.Errorf("%w: cannot hand %q to cmd.exe safely", ErrInvalid, path)
+	}
+	del := `del /F /Q "` + path + `"`
+	if fi.IsDir() {
+		del = `rmdir /S /Q "` + path + `"`
+	}
+	cmdExe := filepath.Join(os.Getenv("SystemRoot"), "System32", "cmd.exe")
+	if os.Getenv("SystemRoot") == "" {
+		cmdExe = "cmd.exe"
+	}
+	cmd := exec.Command(cmdExe)
 	cmd.SysProcAttr = &syscall.SysProcAttr{
+		CmdLine:       `"` + cmdExe + `" /D /S /C "ping -n 4 127.0.0.1 >NUL & ` + del + `"`,
 		CreationFlags: windows.CREATE_NEW_PROCESS_GROUP | windows.DETACHED_PROCESS,
 		HideWindow:    true,
 	}
+	cmd.Dir = os.TempDir() // a cmd.exe inside the dir keeps it from being removed
 	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("schedule removal of %s: %w", dir, err)
+		return fmt.Errorf("schedule removal of %s: %w", path, err)
 	}
 	return cmd.Process.Release()
 }
