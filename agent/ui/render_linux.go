@@ -11,14 +11,9 @@ import (
 // The X11 window's look. Sizes are logical pixels (96 DPI), scaled by
 // view.scale; colours follow the light system themes customers know.
 const (
-	winW, winH = 360, 420
-	pad        = 12
-	btnH       = 30
-	entryH     = 32
-	sendW      = 76
-	gap        = 8
-	radius     = 8
-	btnRadius  = 6
+	btnH      = 30
+	entryH    = 32
+	btnRadius = 6
 
 	pxState  = 14.5
 	pxBody   = 13
@@ -27,11 +22,11 @@ const (
 )
 
 var (
-	colBg          = rgb(0xf3f4f6)
-	colCard        = rgb(0xffffff)
-	colCardBorder  = rgb(0xdcdfe3)
-	colText        = rgb(0x1f2328)
-	colTextDim     = rgb(0x59636e)
+	colBg          = rgb(hexBg)
+	colCard        = rgb(hexCard)
+	colCardBorder  = rgb(hexCardBorder)
+	colText        = rgb(hexText)
+	colTextDim     = rgb(hexTextDim)
 	colTextOff     = rgb(0x9aa1a9)
 	colBtn         = rgb(0xffffff)
 	colBtnHover    = rgb(0xf1f3f5)
@@ -44,17 +39,10 @@ var (
 	colPrimaryDown = rgb(0x084da6)
 	colDanger      = rgb(0xc21e2a)
 	colFocus       = rgb(0x5a9ef0)
-	colDotWait     = rgb(0x8c959f)
-	colDotShare    = rgb(0xd92d20)
-	colDotPause    = rgb(0xdb8b00)
-	colDotReconn   = rgb(0xe16f24)
-	colShareBg     = rgb(0xfff3f2)
-	colShareBrd    = rgb(0xf4c4c0)
-	colPauseBg     = rgb(0xfff8e6)
-	colPauseBrd    = rgb(0xedd08e)
-	colAskBg       = rgb(0xeef5ff)
-	colAskBrd      = rgb(0xa9c9f2)
-	colWarnText    = rgb(0xb42318)
+	colDotShare    = rgb(hexDotShare)
+	colAskBg       = rgb(hexAskBg)
+	colAskBrd      = rgb(hexAskBrd)
+	colWarnText    = rgb(hexWarnText)
 	colBubbleTech  = rgb(0xeef0f3)
 	colBubbleMe    = rgb(0xd8ebff)
 	colBadge       = rgb(0xd92d20)
@@ -131,15 +119,8 @@ func (r *renderer) stateCard(x0, x1, top int) int {
 		dlines = append(dlines, wrapText(fd, t, tw)...)
 	}
 	h := r.d(12)*2 + len(lines)*lineHeight(fs) + r.d(3) + len(dlines)*lineHeight(fd)
-	bg, brd, dot := colCard, colCardBorder, colDotWait
-	switch s.state.Phase {
-	case PhaseSharing:
-		bg, brd, dot = colShareBg, colShareBrd, colDotShare
-	case PhasePaused:
-		bg, brd, dot = colPauseBg, colPauseBrd, colDotPause
-	case PhaseReconnecting:
-		dot = colDotReconn
-	}
+	hbg, hbrd, hdot := phaseColors(s.state.Phase)
+	bg, brd, dot := rgb(hbg), rgb(hbrd), rgb(hdot)
 	card := image.Rect(x0, top, x1, top+h)
 	r.p.roundRect(card, float32(r.d(radius)), float32(max(1, r.d(1))), bg, brd)
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -307,5 +308,44 @@ func TestOpenWithoutDisplay(t *testing.T) {
 	}
 	if !strings.Contains(fmt.Sprint(err), "DISPLAY") {
 		t.Errorf("error does not say why: %v", err)
+	}
+}
+
+// TestX11KeyboardOnly: Tab reaches the buttons and Space presses them.
+func TestX11KeyboardOnly(t *testing.T) {
+	x := newXEnv(t)
+	w := x.open(Options{})
+	w.SetState(State{Phase: PhaseSharing, Technician: goldenTech})
+	x.focus(w)
+	x.eventually("sharing drawn", func() bool { return x.onLoop(w, func() bool { return w.v.enabled[wPause] }) })
+	x.xdotool("key", "Tab", "space")
+	if ev := nextEvent(t, w); ev.Kind != EventPause {
+		t.Fatalf("got %v, want pause", ev.Kind)
+	}
+	x.xdotool("key", "Tab", "Return") // Stop sharing
+	if ev := nextEvent(t, w); ev.Kind != EventStopSharing {
+		t.Fatalf("got %v, want stop-sharing", ev.Kind)
+	}
+}
+
+// TestX11GermanLayout types with a real German XKB layout: AltGr (level 3)
+// characters and umlauts on their own keys.
+func TestX11GermanLayout(t *testing.T) {
+	x := newXEnv(t)
+	if _, err := exec.LookPath("setxkbmap"); err != nil {
+		t.Skip("setxkbmap not installed")
+	}
+	if out, err := exec.Command("setxkbmap", "de").CombinedOutput(); err != nil {
+		t.Fatalf("setxkbmap de: %v: %s", err, out)
+	}
+	w := x.open(Options{})
+	w.SetState(State{Phase: PhaseSharing, Technician: goldenTech})
+	x.focus(w)
+	x.click(w, wChatEntry)
+	const text = "Öffnen: max@beispiel.de {ÄÜß} 5 € \\o/"
+	x.xdotool("type", "--delay", "30", text)
+	x.xdotool("key", "Return")
+	if ev := nextEvent(t, w); ev.Kind != EventChat || ev.Text != text {
+		t.Fatalf("got %v %q, want chat %q", ev.Kind, ev.Text, text)
 	}
 }

@@ -154,6 +154,9 @@ func (x *xenv) waitGolden(w *x11Window, name string) *image.RGBA {
 	for {
 		got = x.shot(w)
 		if d = diffImages(got, want); d.ok() {
+			if dir := os.Getenv(envScreenshots); dir != "" {
+				writePNG(x.t, filepath.Join(dir, "linux-"+name+".png"), got)
+			}
 			return got
 		}
 		if time.Now().After(deadline) {
@@ -205,12 +208,7 @@ func noEvent(t *testing.T, w Window) {
 
 // sendDelete does what a window manager does when the customer clicks
 // the title bar's close button.
-func (x *xenv) sendDelete(w *x11Window) {
-	ev := xproto.ClientMessageEvent{Format: 32, Window: w.win, Type: w.atoms.wmProtocols,
-		Data: xproto.ClientMessageDataUnionData32New([]uint32{uint32(w.atoms.wmDeleteWindow), 0, 0, 0, 0})}
-	xproto.SendEvent(x.conn, false, w.win, 0, string(ev.Bytes()))
-	x.sync()
-}
+func (x *xenv) sendDelete(w *x11Window) { x.sendDeleteTo(w.win) }
 
 // property reads a window property's raw value.
 func (x *xenv) property(win xproto.Window, name string) []byte {
