@@ -178,7 +178,8 @@ type Options struct {
 
 // Open shows the customer window. It returns once the window exists, or an
 // error (wrapping ErrUnsupported where no window is possible) so that the
-// caller can fall back to its terminal or dialog prompts.
+// caller can fall back to its terminal or dialog prompts. The window closes
+// when ctx ends, as with Close.
 func Open(ctx context.Context, o Options) (Window, error) {
 	if o.Lang == "" {
 		o.Lang = DetectLang()

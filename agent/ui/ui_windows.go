@@ -83,6 +83,7 @@ func open(ctx context.Context, o Options) (Window, error) {
 		calls: make(chan func(), 1)}
 	go w.run()
 	if err := <-w.ready; err != nil {
+		w.model.shutdown(false)
 		return nil, err
 	}
 	w.model.changed = w.poke

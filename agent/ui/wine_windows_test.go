@@ -94,12 +94,12 @@ func TestWineDriven(t *testing.T) {
 	}()
 	eventuallyW(t, "code entry", func() bool { return w.ctlVisible(ctlCode) })
 	w.clickReal(t, ctlCode)
-	drive(t, wineCmd{Cmd: "type", Text: "735 912"})
-	waitText(t, w, ctlCode, "735 912")
+	drive(t, wineCmd{Cmd: "type", Text: "7KQ4-M2XD"})
+	waitText(t, w, ctlCode, "7KQ4-M2XD")
 	drive(t, wineCmd{Cmd: "key", Text: "Return"})
 	select {
 	case c := <-got:
-		if c != "735 912" {
+		if c != "7KQ4-M2XD" {
 			t.Fatalf("code %q", c)
 		}
 	case <-time.After(10 * time.Second):
@@ -161,17 +161,22 @@ func TestWineScreens(t *testing.T) {
 	if title != T(want, KeyTitle) {
 		t.Fatalf("title %q, want %q", title, T(want, KeyTitle))
 	}
+	code := make(chan string, 1)
+	go func() { c, _ := w.AskSecurityCode(context.Background(), T(want, KeyCodeInvalid, 2)); code <- c }()
+	eventuallyW(t, "code entry", func() bool { return w.ctlVisible(ctlCode) })
+	w.typeInto(ctlCode, "7KQ4-M2XD")
+	w.shot(t, "windows-code-"+string(want))
+	w.clickCtl(ctlAllow)
+	if c := <-code; c != "7KQ4-M2XD" {
+		t.Fatalf("code %q", c)
+	}
+
 	w.SetState(State{Phase: PhaseSharing, Technician: goldenTechW})
 	for _, c := range wineChat(want) {
 		w.AddChat(c)
 	}
 	waitText(t, w, ctlState, T(want, keySharing, goldenTechW))
 	w.shot(t, "windows-sharing-"+string(want))
-
-	go w.AskSecurityCode(context.Background(), T(want, KeyCodeInvalid, 2))
-	eventuallyW(t, "code entry", func() bool { return w.ctlVisible(ctlCode) })
-	w.typeInto(ctlCode, "735 912")
-	w.shot(t, "windows-code-"+string(want))
 	w.SetState(State{Phase: PhasePaused, Technician: goldenTechW})
 	waitText(t, w, ctlState, T(want, keyPaused))
 	waitText(t, w, ctlPause, T(want, keyResume))

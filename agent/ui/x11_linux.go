@@ -76,6 +76,7 @@ func open(ctx context.Context, o Options) (Window, error) {
 		closeReq: make(chan struct{}), inspect: make(chan func()), loopDone: make(chan struct{}), readerStop: make(chan struct{})}
 	if err := w.create(); err != nil {
 		conn.Close()
+		w.model.shutdown(false)
 		return nil, err
 	}
 	w.model.changed = w.poke

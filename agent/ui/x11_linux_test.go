@@ -100,11 +100,11 @@ func TestX11SecurityCode(t *testing.T) {
 	}
 	got := ask(goldenNote)
 	x.waitGolden(w, "code-en") // the entry has the focus: no click needed
-	x.xdotool("type", "--delay", "20", "735 912")
+	x.xdotool("type", "--delay", "20", "7KQ4-M2XD")
 	x.xdotool("key", "Return")
 	select {
 	case r := <-got:
-		if r.err != nil || r.code != "735 912" {
+		if r.err != nil || r.code != "7KQ4-M2XD" {
 			t.Fatalf("AskSecurityCode = %q, %v", r.code, r.err)
 		}
 	case <-time.After(5 * time.Second):
