@@ -265,7 +265,7 @@ func (r *renderer) textEntry(w widget, rect image.Rectangle, e *entry, placehold
 	if len(e.text) > 0 {
 		r.p.text(f, inner.Min.X-e.off, base, string(e.text), colText, inner)
 	}
-	if focused && r.v.caretOn {
+	if focused && r.v.focused && r.v.caretOn { // no caret while the keyboard is elsewhere
 		m := f.Metrics()
 		x := inner.Min.X + cx - e.off
 		caret := image.Rect(x, base-m.Ascent.Ceil(), x+max(1, r.d(1)), base+m.Descent.Ceil())

@@ -94,7 +94,7 @@ func (w *x11Window) loop(events <-chan xgb.Event, lost <-chan error) {
 		case <-w.wake:
 			dirty = true
 		case now := <-tick.C:
-			if blinkInterval > 0 && now.Sub(lastBlink) >= blinkInterval && w.v.focusedEntry() != nil {
+			if blinkInterval > 0 && now.Sub(lastBlink) >= blinkInterval && w.v.focused && w.v.focusedEntry() != nil {
 				w.v.caretOn, lastBlink, dirty = !w.v.caretOn, now, true
 			}
 			// A question with a timeout counts down.
