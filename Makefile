@@ -22,14 +22,16 @@ site:
 	@$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/tether-site ./cmd/tether-site
 
 # Agents are pure Go (X11 through jezek/xgb), so every platform cross-compiles
-# with CGO_ENABLED=0.
+# with CGO_ENABLED=0. Windows agents are GUI-subsystem programs: a double
+# click opens no console window (a terminal still gets the output, see
+# cmd/tether/console_windows.go).
 agents:
 	@for p in $(AGENT_PLATFORMS); do $(MAKE) --no-print-directory agent PLATFORM=$$p || exit 1; done
 
 agent:
-	@os=$${PLATFORM%-*}; arch=$${PLATFORM#*-}; ext=; [ $$os = windows ] && ext=.exe; \
+	@os=$${PLATFORM%-*}; arch=$${PLATFORM#*-}; ext=; gui=; [ $$os = windows ] && ext=.exe && gui=' -H windowsgui'; \
 	mkdir -p $(BIN)/agents; echo "building the agent for $(PLATFORM)"; \
-	CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(AGENT_LDFLAGS)' \
+	CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "$(AGENT_LDFLAGS)$$gui" \
 		-o $(BIN)/agents/.tether-$(PLATFORM)$$ext.tmp ./cmd/tether && \
 	mv $(BIN)/agents/.tether-$(PLATFORM)$$ext.tmp $(BIN)/agents/tether-$(PLATFORM)$$ext
 
