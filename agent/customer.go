@@ -19,6 +19,16 @@ type customerControls struct {
 	mu     sync.Mutex
 	views  map[viewControl]context.CancelFunc
 	paused bool
+	// onChange, when set, hears how many views run and whether they are
+	// paused after every change (the customer window's state).
+	onChange func(views int, paused bool)
+}
+
+// changed reports the state to onChange; the caller holds mu.
+func (c *customerControls) changed() {
+	if c.onChange != nil {
+		c.onChange(len(c.views), c.paused)
+	}
 }
 
 func (c *customerControls) add(v viewControl, stop context.CancelFunc) {
@@ -29,12 +39,14 @@ func (c *customerControls) add(v viewControl, stop context.CancelFunc) {
 	}
 	c.views[v] = stop
 	v.SetPaused(c.paused)
+	c.changed()
 }
 
 func (c *customerControls) remove(v viewControl) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.views, v)
+	c.changed()
 }
 
 // command applies one line the customer typed and returns what to print
@@ -42,6 +54,7 @@ func (c *customerControls) remove(v viewControl) {
 func (c *customerControls) command(line string) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	defer c.changed()
 	switch strings.ToLower(strings.TrimSpace(line)) {
 	case "p", "pause":
 		c.paused = true

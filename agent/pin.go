@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/tetherhq/tether/agent/ui"
 	"github.com/tetherhq/tether/embedcfg"
 	"github.com/tetherhq/tether/installer"
 	"github.com/tetherhq/tether/wire"
@@ -27,8 +28,7 @@ func (s *Support) confirm(ctx context.Context, q string) bool {
 func (s *Support) answerPin(ctx context.Context, c *ctrl, m *wire.PinRequest) {
 	allow := s.o.AllowPin
 	if !allow && !s.o.Silent {
-		allow = s.confirm(ctx, fmt.Sprintf("Your technician %s asks to keep access to this computer as a Jump Client "+
-			"named %q, also after this session. Allow?", m.Technician, m.Name))
+		allow = s.confirm(ctx, s.question(ui.KeyAskPin, m.Technician, m.Name))
 	}
 	if !allow {
 		s.say("Pin request denied.")

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tetherhq/tether/agent/ui"
 	"github.com/tetherhq/tether/embedcfg"
 	"github.com/tetherhq/tether/internal/backoff"
 	"github.com/tetherhq/tether/wire"
@@ -31,6 +32,10 @@ type SupportOptions struct {
 	Stdin      io.Reader
 	Stdout     io.Writer
 	Prompter   Prompter
+	// Window is the customer window (a double-clicked app on a desktop):
+	// prompts go there, it shows the session's state, and its buttons
+	// pause, resume or stop sharing; closing it quits the app.
+	Window ui.Window
 	Logger     *slog.Logger
 	// OnView handles a technician's request to view (remote control); nil
 	// refuses views.
@@ -49,6 +54,10 @@ type Support struct {
 	// previous is this site's session the computer was bound to, until the
 	// site accepted this one (checkPrevious).
 	previous string
+
+	techMu     sync.Mutex
+	technician string  // the session's technician (welcome), named in questions
+	lang       ui.Lang // the window's language
 
 	controls customerControls
 	// With a terminal, one reader takes the customer's commands and
@@ -88,6 +97,9 @@ func newSupport(ctx context.Context, o SupportOptions) (*Support, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	var lines *lineReader
+	if o.Prompter == nil && o.Window != nil {
+		o.Prompter = ui.Prompter{Window: o.Window}
+	}
 	if o.Prompter == nil {
 		o.Prompter = DefaultPrompter(o.Stdin, o.Stdout)
 		if tp, ok := o.Prompter.(*termPrompter); ok && isTerminal(o.Stdin) {
@@ -97,7 +109,7 @@ func newSupport(ctx context.Context, o SupportOptions) (*Support, error) {
 	if o.OnView == nil {
 		o.OnView = ServeView
 	}
-	s := &Support{o: o, log: o.Logger, lines: lines}
+	s := &Support{o: o, log: o.Logger, lines: lines, lang: ui.DetectLang()}
 	var err error
 	if o.Site != "" {
 		s.cfg, s.rec, err = fetchConfig(ctx, o.Site, o.Pin, o.Code)
@@ -176,6 +188,12 @@ func (s *Support) say(format string, args ...any) {
 
 // run keeps the app connected, rejoining with jittered backoff.
 func (s *Support) run(ctx context.Context) error {
+	if s.o.Window != nil {
+		var quit context.CancelFunc
+		ctx, quit = context.WithCancel(ctx)
+		defer quit()
+		go s.watchWindow(ctx, quit)
+	}
 	bo := backoff.New(time.Second, 30*time.Second)
 	s.say("Tether remote support — session %s with %s", wire.FormatSessionCode(s.cfg.SessionCode), s.cfg.SiteURL)
 	lost := false // told the customer about an interruption, not yet back
@@ -190,6 +208,7 @@ func (s *Support) run(ctx context.Context) error {
 			if endsSession(code) {
 				s.removeSelf()
 			}
+			s.setState(ui.PhaseEnded, err.Error())
 			return err
 		}
 		if errors.Is(err, ErrPinMismatch) || errors.Is(err, errSiteProof) {
@@ -203,6 +222,7 @@ func (s *Support) run(ctx context.Context) error {
 		s.log.Info("connection to the site lost; reconnecting", "err", err)
 		if !lost {
 			s.say("The connection to your technician's site was interrupted. Reconnecting…")
+			s.setState(ui.PhaseReconnecting, "")
 		}
 		lost = true
 		if err := bo.Wait(ctx); err != nil {

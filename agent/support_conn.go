@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/tetherhq/tether/agent/ui"
 	"github.com/tetherhq/tether/wire"
 )
 
@@ -26,11 +27,17 @@ func (s *Support) connectOnce(ctx context.Context) error {
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go c.keepAlive(cctx, w.Heartbeat, w.Beats)
+	s.techMu.Lock()
+	s.technician = w.Technician
+	s.techMu.Unlock()
 	if w.NeedSecurityCode {
+		s.setState(ui.PhaseWaitingCode, "")
 		if err := s.activate(ctx, c); err != nil {
 			return err
 		}
+		s.setState(ui.PhaseWaitingTechnician, "")
 	} else {
+		s.setState(ui.PhaseWaitingTechnician, "")
 		s.say("Connected. Session active until %s.", w.ExpiresAt.Local().Format("2006-01-02 15:04"))
 	}
 	if s.lines != nil { // activation no longer needs the terminal

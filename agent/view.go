@@ -22,8 +22,7 @@ import (
 // the site relays to the viewer without decoding it.
 func ServeView(ctx context.Context, v *wire.View, s *Support) {
 	log := s.log.With("stream", v.Stream)
-	allowed := s.o.AllowControl ||
-		s.confirm(ctx, fmt.Sprintf("Your technician (%s) asks to see and control your screen. Allow?", s.cfg.SiteName))
+	allowed := s.o.AllowControl || s.confirm(ctx, s.askControl(v.Control))
 	conn, err := Dial(ctx, s.cfg.SiteURL, s.cfg.CertPin, streamPath(v))
 	if err != nil {
 		log.Warn("view: connect", "err", err)

@@ -8,10 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/tetherhq/tether/agent"
+	"github.com/tetherhq/tether/agent/ui"
 	"github.com/tetherhq/tether/embedcfg"
 	"github.com/tetherhq/tether/installer"
 )
@@ -91,7 +94,36 @@ func runSupport(cmd *cobra.Command, g *globals, f *supportFlags) error {
 		SecurityCode: f.securityCode, AllowControl: f.allowControl, AllowPin: f.allowPin, Silent: f.silent,
 		Executable: exe, Stdin: os.Stdin, Stdout: cmd.OutOrStdout(), Logger: logger(g),
 	}
+	// Double-clicked (no terminal) on a desktop: the customer window.
+	if !f.silent && os.Getenv(agent.EnvNoDialog) == "" && !term.IsTerminal(int(os.Stdin.Fd())) {
+		if w, err := ui.Open(cmd.Context(), ui.Options{Title: "Tether remote support", Logger: o.Logger}); err == nil {
+			defer w.Close()
+			o.Window = w
+			err := agent.RunSupport(cmd.Context(), o)
+			if err != nil { // the window says why; it stays until closed
+				lingerUntilClosed(w, time.Minute)
+			}
+			return err
+		}
+	}
 	return agent.RunSupport(cmd.Context(), o)
+}
+
+// lingerUntilClosed keeps the window (which shows why the app ends) until
+// the customer closes it, at most d.
+func lingerUntilClosed(w ui.Window, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		select {
+		case ev, ok := <-w.Events():
+			if !ok || ev.Kind == ui.EventClosed {
+				return
+			}
+		case <-t.C:
+			return
+		}
+	}
 }
 
 func logger(g *globals) *slog.Logger {
