@@ -127,10 +127,14 @@ func FuzzParsePlist(f *testing.F) {
 	})
 }
 
-func testRecord(t testing.TB) []byte {
+func testRecord(t testing.TB) []byte { return testRecordFor(t, nil) }
+
+// testRecordFor is a support config issued for program (its digest).
+func testRecordFor(t testing.TB, program []byte) []byte {
 	t.Helper()
 	_, priv, _ := ed25519.GenerateKey(nil)
-	rec, err := embedcfg.Record(&embedcfg.Config{Kind: embedcfg.KindSupport, SiteURL: "https://support.example", SessionCode: "123456789"}, priv)
+	rec, err := embedcfg.Record(&embedcfg.Config{Kind: embedcfg.KindSupport, SiteURL: "https://support.example", SessionCode: "123456789",
+		BinarySHA256: embedcfg.Digest(program, len(program), 0)}, priv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +170,7 @@ func readZip(t *testing.T, b []byte) map[string]zipEntry {
 
 func TestBuildMacAppGenerated(t *testing.T) {
 	agent := universalHello(t)
-	rec := testRecord(t)
+	rec := testRecordFor(t, agent)
 	var b bytes.Buffer
 	err := BuildMacApp(&b, MacAppOptions{Config: rec, Agent: bytes.NewReader(agent), AgentSize: int64(len(agent)),
 		Version: "1.2.3", ModTime: time.Unix(1700000000, 0)})
@@ -261,7 +265,7 @@ func checkUnzipped(t *testing.T, zipBytes, rec []byte) {
 
 func TestBuildMacAppCachedBinary(t *testing.T) {
 	agent := universalHello(t)
-	rec := testRecord(t)
+	rec := testRecordFor(t, agent)
 	bin, err := NewMacAppBinary(bytes.NewReader(agent), int64(len(agent)), 0)
 	if err != nil {
 		t.Fatal(err)
@@ -280,7 +284,7 @@ func TestBuildMacAppCachedBinary(t *testing.T) {
 }
 
 func TestBuildMacAppPrebuilt(t *testing.T) {
-	rec := testRecord(t)
+	rec := testRecordFor(t, []byte("\xcf\xfa\xed\xfeuniversal"))
 	// A notarized bundle must come out byte for byte, whatever it holds.
 	signed := fstest.MapFS{
 		"Contents/Info.plist":                   {Data: []byte("<plist>signed</plist>"), Mode: 0o644},

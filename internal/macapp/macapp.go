@@ -99,11 +99,25 @@ func ConfigPaths(exe string, original Locator) []string {
 }
 
 // ReadConfig finds, reads and verifies the config of the agent at exe
-// (normally os.Executable()). It returns the config, the raw signed
-// record (what the agent sends to the site), and the file it came from.
-// Errors wrap ErrNotFound or embedcfg.ErrTampered.
+// (normally os.Executable()): the site's signature, and that the config
+// was issued for exactly this program (its BinarySHA256, the digest of the
+// whole executable — the config lives beside it, not in it). It returns
+// the config, the raw signed record (what the agent sends to the site),
+// and the file it came from. Errors wrap ErrNotFound or
+// embedcfg.ErrTampered (or ErrForeignKey).
 func ReadConfig(exe string) (*embedcfg.Config, []byte, string, error) {
-	return readConfig(ConfigPaths(exe, originalPath))
+	cfg, rec, from, err := readConfig(ConfigPaths(exe, originalPath))
+	if err != nil {
+		return nil, nil, from, err
+	}
+	prog, err := os.ReadFile(exe)
+	if err != nil {
+		return nil, nil, from, fmt.Errorf("read %s: %w", exe, err)
+	}
+	if cfg.BinarySHA256 == "" || embedcfg.Digest(prog, len(prog), 0) != cfg.BinarySHA256 {
+		return nil, nil, from, fmt.Errorf("%s: %w: the program is not the one the config was issued for", from, embedcfg.ErrTampered)
+	}
+	return cfg, rec, from, nil
 }
 
 func readConfig(paths []string) (*embedcfg.Config, []byte, string, error) {
@@ -115,9 +129,9 @@ func readConfig(paths []string) (*embedcfg.Config, []byte, string, error) {
 		if err != nil {
 			return nil, nil, p, err
 		}
-		cfg, rec, err := embedcfg.Parse(data)
-		if errors.Is(err, embedcfg.ErrNotFound) {
-			err = embedcfg.ErrTampered // a config file without a record was damaged
+		cfg, rec, err := embedcfg.ParseRecord(data) // the digest is checked against the program by the caller
+		if err == nil && len(rec) != len(data) {
+			err = fmt.Errorf("%w: trailing bytes after the record", embedcfg.ErrTampered)
 		}
 		if err != nil {
 			return nil, nil, p, fmt.Errorf("%s: %w", p, err)

@@ -47,10 +47,11 @@ func TestConfigPaths(t *testing.T) {
 	}
 }
 
-func signedRecord(t *testing.T) []byte {
+func signedRecord(t *testing.T, program []byte) []byte {
 	t.Helper()
 	_, priv, _ := ed25519.GenerateKey(nil)
-	rec, err := embedcfg.Record(&embedcfg.Config{Kind: embedcfg.KindSupport, SiteURL: "https://s.example", SessionCode: "123456789"}, priv)
+	rec, err := embedcfg.Record(&embedcfg.Config{Kind: embedcfg.KindSupport, SiteURL: "https://s.example", SessionCode: "123456789",
+		BinarySHA256: embedcfg.Digest(program, len(program), 0)}, priv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,16 +65,24 @@ func TestReadConfig(t *testing.T) {
 	if err := os.MkdirAll(filepath.Dir(exe), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	program := []byte("\xcf\xfa\xed\xfe the agent")
+	os.WriteFile(exe, program, 0o755)
 	if _, _, _, err := ReadConfig(exe); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("no file: err = %v, want ErrNotFound", err)
 	}
-	rec := signedRecord(t)
+	rec := signedRecord(t, program)
 	beside := filepath.Join(dir, "Tether Support", ConfigFileName)
 	os.WriteFile(beside, rec, 0o644)
 	cfg, raw, from, err := ReadConfig(exe)
 	if err != nil || cfg.SessionCode != "123456789" || string(raw) != string(rec) || from != beside {
 		t.Fatalf("ReadConfig = %v %q %v", cfg, from, err)
 	}
+	// The config covers the program: another program beside it is refused.
+	os.WriteFile(exe, []byte("\xcf\xfa\xed\xfe an edited agent"), 0o755)
+	if _, _, _, err := ReadConfig(exe); !errors.Is(err, embedcfg.ErrTampered) {
+		t.Fatalf("edited program: err = %v", err)
+	}
+	os.WriteFile(exe, program, 0o755)
 	// Next to the executable wins (an installed jump client).
 	inside := filepath.Join(filepath.Dir(exe), ConfigFileName)
 	os.WriteFile(inside, rec, 0o644)
