@@ -215,6 +215,9 @@ func (s *Signer) Sign(ctx context.Context, in, out string) error {
 		os.Remove(tmp)
 		return fmt.Errorf("sign %s: %w", in, err)
 	}
+	if st, err := os.Stat(in); err == nil {
+		os.Chmod(tmp, st.Mode().Perm()) // osslsigncode writes 0644
+	}
 	if err := os.Rename(tmp, out); err != nil {
 		return fmt.Errorf("sign %s: %w", in, err)
 	}
