@@ -12,8 +12,6 @@ import (
 	"testing"
 
 	"github.com/tetherhq/tether/embedcfg"
-	"github.com/tetherhq/tether/internal/cfb"
-	"github.com/tetherhq/tether/internal/cfb/cfbtest"
 	"github.com/tetherhq/tether/internal/macapp"
 	"github.com/tetherhq/tether/internal/sitetest"
 	"github.com/tetherhq/tether/packaging"
@@ -29,25 +27,6 @@ type packageAnswer struct {
 // marker and 993 zero bytes (NOTES).
 func osslBlob() []byte {
 	return append(append([]byte("\x0c\x82\x04\x00---BEGIN_BLOB---"), make([]byte, 993)...), "---END_BLOB---"...)
-}
-
-// templateMSI writes a stand-in signed template MSI for windows-amd64: a
-// compound file whose signature stream holds the reserved blob, scattered
-// over mini sectors, and the digest of the agent inside it.
-func templateMSI(t *testing.T, s *sitetest.Site, agentDigest string) string {
-	t.Helper()
-	sig := append(append([]byte("\x30\x82 PKCS#7 ..."), osslBlob()...), bytes.Repeat([]byte{7}, 900)...)
-	file := cfbtest.Build([]cfbtest.Stream{
-		{Name: "\x05SummaryInformation", Data: []byte("summary")},
-		{Name: cfb.EncodeMSIName("tether.cab"), Data: bytes.Repeat([]byte("cab"), 3000)},
-		{Name: embedcfg.MSISignatureStream, Data: sig},
-		{Name: cfb.EncodeMSIName(embedcfg.MSIAgentDigestStream), Data: []byte(agentDigest)},
-	}, true)
-	path := filepath.Join(s.Agents, "tether-windows-amd64.msi")
-	if err := os.WriteFile(path, file, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 func download(t *testing.T, s *sitetest.Site, url string) (*http.Response, []byte) {
@@ -118,7 +97,7 @@ func TestInstallerPackages(t *testing.T) {
 func TestInstallerMSI(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	const digest = "4dcee83552f193c738e78f4674184feb797605609c8c7764098c978c9a7ac3fc"
-	template := templateMSI(t, s, digest)
+	template := s.StandInMSI("windows-amd64", digest)
 	var a packageAnswer
 	st := s.Do(s.Token, "POST", "/api/v1/installers", map[string]any{"platform": "windows-amd64", "tag": "wine-test",
 		"comments": "front desk", "valid_for": "1h"}, &a)
