@@ -135,3 +135,39 @@ func TestMSIRefusals(t *testing.T) {
 		t.Errorf("not an MSI: err = %v", err)
 	}
 }
+
+// BenchmarkMSIStamp is the site's work per MSI download: the stamped
+// template streamed out (the layout is cached per template).
+func BenchmarkMSIStamp(b *testing.B) {
+	sig := signatureWithBlob()
+	template := cfbtest.Build([]cfbtest.Stream{
+		{Name: MSISignatureStream, Data: sig},
+		{Name: "cab", Data: bytes.Repeat([]byte("cabinet "), 600_000)}, // ≈ 4.8 MB, like the real MSI
+	}, false)
+	l, err := InspectMSI(bytes.NewReader(template), int64(len(template)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rec := installerRecord(b, "rack 4")
+	b.SetBytes(int64(len(template)))
+	for b.Loop() {
+		r, _, err := l.Stamped(bytes.NewReader(template), rec)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, r)
+	}
+}
+
+// BenchmarkInspectMSI is the once-per-template work.
+func BenchmarkInspectMSI(b *testing.B) {
+	template := cfbtest.Build([]cfbtest.Stream{
+		{Name: MSISignatureStream, Data: signatureWithBlob()},
+		{Name: "cab", Data: bytes.Repeat([]byte("cabinet "), 600_000)},
+	}, false)
+	for b.Loop() {
+		if _, err := InspectMSI(bytes.NewReader(template), int64(len(template))); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
