@@ -330,6 +330,18 @@ func TestMSIUnderWine(t *testing.T) {
 	if st := s.Do(s.Token, "POST", "/api/v1/jump-clients/"+jc.ID+"/jump", nil, &jump); st != 201 || jump.SessionID == "" {
 		t.Fatalf("jump: %d %+v", st, jump)
 	}
+	// The SCM's Stop ends the agent (offline at once), Start brings it back.
+	if code, out := w.run("sc", "stop", rec.ServiceName); code != 0 {
+		t.Fatalf("sc stop: exit %d\n%s", code, out)
+	}
+	waitJC(t, s, "wine-test", "offline", 30*time.Second)
+	if _, out := w.run("sc", "query", rec.ServiceName); !strings.Contains(out, "STOPPED") {
+		t.Fatalf("after sc stop:\n%s", out)
+	}
+	if code, out := w.run("sc", "start", rec.ServiceName); code != 0 {
+		t.Fatalf("sc start: exit %d\n%s", code, out)
+	}
+	waitJC(t, s, "wine-test", "online", 60*time.Second)
 
 	start = time.Now()
 	code, log = w.msiexec("/x", msi, "/quiet")
@@ -377,5 +389,36 @@ func TestMSIUnderWine(t *testing.T) {
 	if _, out := w.run("reg", "query", `HKCU\Software\Microsoft\Windows\CurrentVersion\Run`); strings.Contains(out, "tether-") {
 		t.Errorf("Run value left:\n%s", out)
 	}
+
+	// Removed in the console (C8), a service-mode client uninstalls
+	// itself: a detached `tether uninstall` stops and deletes the service
+	// that started it and removes the install dir; msiexec /x then only
+	// removes the package.
+	in3, msi3 := msiDownload(t, s, w, ca, map[string]any{"platform": "windows-amd64", "valid_for": "1h", "tag": "wine-removed"})
+	if code, log := w.msiexec("/i", msi3, "/quiet"); code != 0 {
+		t.Fatalf("install: exit %d, log:\n%s", code, log)
+	}
+	dir3 := filepath.Join(programFiles, "tether-"+in3.ID)
+	svc3 := installRecord(t, dir3).ServiceName
+	jc3 := waitJC(t, s, "wine-removed", "online", 90*time.Second)
+	if st := s.Do(s.Token, "DELETE", "/api/v1/jump-clients/"+jc3.ID, nil, nil); st != 200 {
+		t.Fatalf("remove: %d", st)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		_, err := os.Stat(dir3)
+		if errors.Is(err, os.ErrNotExist) && len(w.services()) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			_, out := w.run("sc", "query", svc3)
+			t.Fatalf("a removed service-mode client is still installed after 60 s (dir: %v, services %v):\n%s", err, w.services(), out)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if code, log := w.msiexec("/x", msi3, "/quiet"); code != 0 {
+		t.Fatalf("msiexec /x after self-removal: exit %d, log:\n%s", code, log)
+	}
+	gone(t, staged, "the staged agent")
 	t.Logf("Wine MSI test: %v", time.Since(testStart).Round(time.Second))
 }

@@ -171,3 +171,36 @@ func BenchmarkInspectMSI(b *testing.B) {
 		}
 	}
 }
+
+// FuzzInspectMSI: any file either fails or yields a slot that lies inside
+// it, and stamping and reading back through it never panics.
+func FuzzInspectMSI(f *testing.F) {
+	f.Add(msi(signatureWithBlob(), testAgentDigest))
+	f.Add(msi([]byte("no blob"), ""))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		l, err := InspectMSI(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			_, _ = MSIRecord(bytes.NewReader(data), int64(len(data)))
+			return
+		}
+		var room int64
+		for _, e := range l.Slot {
+			if e.Offset < 0 || e.Len <= 0 || e.Offset+e.Len > int64(len(data)) {
+				t.Fatalf("slot extent %+v outside a file of %d bytes", e, len(data))
+			}
+			room += e.Len
+		}
+		if room != l.Room {
+			t.Fatalf("slot extents hold %d bytes, room %d", room, l.Room)
+		}
+		rec := bytes.Repeat([]byte{0xA5}, int(min(l.Room, 200)))
+		r, n, err := l.Stamped(bytes.NewReader(data), rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := io.ReadAll(r)
+		if int64(len(out)) != n || n != int64(len(data)) {
+			t.Fatalf("stamped %d bytes of %d", len(out), len(data))
+		}
+	})
+}

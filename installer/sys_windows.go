@@ -71,8 +71,13 @@ func removeLater(dir string) error {
 	if _, err := os.Stat(dir); err != nil {
 		return err
 	}
-	cmd := exec.Command("cmd.exe", "/C", "ping -n 4 127.0.0.1 >NUL & rmdir /S /Q \""+dir+"\"")
+	cmd := exec.Command("cmd.exe")
+	// cmd.exe does not understand Go's \" escaping: the command line is
+	// written out (cmd /C strips the outer quotes).
+	// A cmd.exe whose working dir is dir would keep dir from going.
+	cmd.Dir = filepath.Dir(dir)
 	cmd.SysProcAttr = &syscall.SysProcAttr{
+		CmdLine:       `cmd.exe /C "ping -n 4 127.0.0.1 >NUL & rmdir /S /Q "` + dir + `""`,
 		CreationFlags: windows.CREATE_NEW_PROCESS_GROUP | windows.DETACHED_PROCESS,
 		HideWindow:    true,
 	}
