@@ -2,7 +2,6 @@ package site
 
 import (
 	"bufio"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -12,6 +11,7 @@ import (
 	"github.com/tetherhq/tether/embedcfg"
 	"github.com/tetherhq/tether/packaging"
 	"github.com/tetherhq/tether/site/store"
+	"github.com/tetherhq/tether/wire"
 )
 
 // Packages built per download from caches made once per build
@@ -36,7 +36,7 @@ func (s *Server) serveMSI(w http.ResponseWriter, r *http.Request, platform, name
 	var t *msiTemplate
 	var err error
 	if !ok {
-		err = fmt.Errorf("no MSI for %s on this site", platform)
+		err = wire.Errorf(wire.Unsupported, "This site has no MSI for %s any more; ask for a new installer.", platform)
 	} else {
 		t, err = s.msiTemplate(path, platform)
 	}

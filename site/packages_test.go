@@ -223,3 +223,19 @@ func TestDarwinPackages(t *testing.T) {
 		t.Fatal("the app's executable is not the universal agent")
 	}
 }
+
+// A template MSI removed after the installer was made: a clear 404, not a
+// broken download.
+func TestInstallerMSIGone(t *testing.T) {
+	s := sitetest.Start(t, nil)
+	path := s.StandInMSI("windows-amd64", strings.Repeat("cd", 32))
+	var a packageAnswer
+	if st := s.Do(s.Token, "POST", "/api/v1/installers", map[string]any{"platform": "windows-amd64"}, &a); st != 201 {
+		t.Fatalf("create: %d", st)
+	}
+	os.Remove(path)
+	res, b := download(t, s, a.DownloadURL)
+	if res.StatusCode != 404 || !strings.Contains(string(b), "no MSI for windows-amd64") {
+		t.Fatalf("%d %s", res.StatusCode, b)
+	}
+}
