@@ -251,7 +251,7 @@ UINT __stdcall TetherRun(MSIHANDLE h)
 		_snwprintf(head, 63, L"(exit status %lu) ", (unsigned long)status);
 		head[63] = 0;
 		size_t tn = text ? wcslen(text) : 0;
-		WCHAR *msg = malloc((tn + 64) * sizeof(WCHAR));
+		WCHAR *msg = malloc((tn + 128) * sizeof(WCHAR)); /* text, a space, head */
 		if (msg) {
 			wcscpy(msg, text && tn ? text : L"The Tether agent failed.");
 			wcscat(msg, L" ");
