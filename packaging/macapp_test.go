@@ -127,14 +127,26 @@ func FuzzParsePlist(f *testing.F) {
 	})
 }
 
-func testRecord(t testing.TB) []byte { return testRecordFor(t, nil) }
-
-// testRecordFor is a support config issued for program (its digest).
-func testRecordFor(t testing.TB, program []byte) []byte {
+func testRecord(t testing.TB) []byte {
 	t.Helper()
+	return testRecordFor(t, nil)
+}
+
+// testRecordFor is a session record issued for the program agent, as the
+// site issues one for the app's universal binary (macapp.ReadConfig checks
+// it against the executable).
+func testRecordFor(t testing.TB, agent []byte) []byte {
+	t.Helper()
+	cfg := &embedcfg.Config{Kind: embedcfg.KindSupport, SiteURL: "https://support.example", SessionCode: "123456789"}
+	if agent != nil {
+		l, err := embedcfg.Inspect(agent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.BinarySHA256 = l.Digest
+	}
 	_, priv, _ := ed25519.GenerateKey(nil)
-	rec, err := embedcfg.Record(&embedcfg.Config{Kind: embedcfg.KindSupport, SiteURL: "https://support.example", SessionCode: "123456789",
-		BinarySHA256: embedcfg.Digest(program, len(program), 0)}, priv)
+	rec, err := embedcfg.Record(cfg, priv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,11 +296,12 @@ func TestBuildMacAppCachedBinary(t *testing.T) {
 }
 
 func TestBuildMacAppPrebuilt(t *testing.T) {
-	rec := testRecordFor(t, []byte("\xcf\xfa\xed\xfeuniversal"))
+	exe := []byte("\xcf\xfa\xed\xfeuniversal")
+	rec := testRecordFor(t, exe)
 	// A notarized bundle must come out byte for byte, whatever it holds.
 	signed := fstest.MapFS{
 		"Contents/Info.plist":                   {Data: []byte("<plist>signed</plist>"), Mode: 0o644},
-		"Contents/MacOS/tether":                 {Data: []byte("\xcf\xfa\xed\xfeuniversal"), Mode: 0o755},
+		"Contents/MacOS/tether":                 {Data: exe, Mode: 0o755},
 		"Contents/_CodeSignature/CodeResources": {Data: []byte("seal"), Mode: 0o644},
 		"Contents/CodeResources":                {Data: []byte("ticket"), Mode: 0o644},
 		"Contents/Resources/tether.icns":        {Data: []byte("icon"), Mode: 0o600},

@@ -99,28 +99,19 @@ func ConfigPaths(exe string, original Locator) []string {
 }
 
 // ReadConfig finds, reads and verifies the config of the agent at exe
-// (normally os.Executable()): the site's signature, and that the config
-// was issued for exactly this program (its BinarySHA256, the digest of the
-// whole executable — the config lives beside it, not in it). It returns
-// the config, the raw signed record (what the agent sends to the site),
-// and the file it came from. Errors wrap ErrNotFound or
-// embedcfg.ErrTampered (or ErrForeignKey).
+// (normally os.Executable()). It returns the config, the raw signed
+// record (what the agent sends to the site), and the file it came from.
+// Errors wrap ErrNotFound or embedcfg.ErrTampered.
+//
+// The record beside the app is signed like one inside a binary: its
+// Config.BinarySHA256 names the program it was issued for, here the
+// executable itself (the universal agent, which carries no record), so a
+// config cannot be moved to another program.
 func ReadConfig(exe string) (*embedcfg.Config, []byte, string, error) {
-	cfg, rec, from, err := readConfig(ConfigPaths(exe, originalPath))
-	if err != nil {
-		return nil, nil, from, err
-	}
-	prog, err := os.ReadFile(exe)
-	if err != nil {
-		return nil, nil, from, fmt.Errorf("read %s: %w", exe, err)
-	}
-	if cfg.BinarySHA256 == "" || embedcfg.Digest(prog, len(prog), 0) != cfg.BinarySHA256 {
-		return nil, nil, from, fmt.Errorf("%s: %w: the program is not the one the config was issued for", from, embedcfg.ErrTampered)
-	}
-	return cfg, rec, from, nil
+	return readConfig(exe, ConfigPaths(exe, originalPath))
 }
 
-func readConfig(paths []string) (*embedcfg.Config, []byte, string, error) {
+func readConfig(exe string, paths []string) (*embedcfg.Config, []byte, string, error) {
 	for _, p := range paths {
 		data, err := readSmall(p)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -129,9 +120,9 @@ func readConfig(paths []string) (*embedcfg.Config, []byte, string, error) {
 		if err != nil {
 			return nil, nil, p, err
 		}
-		cfg, rec, err := embedcfg.ParseRecord(data) // the digest is checked against the program by the caller
-		if err == nil && len(rec) != len(data) {
-			err = fmt.Errorf("%w: trailing bytes after the record", embedcfg.ErrTampered)
+		cfg, rec, err := embedcfg.ParseRecord(data)
+		if err == nil {
+			err = checkProgram(cfg, exe)
 		}
 		if err != nil {
 			return nil, nil, p, fmt.Errorf("%s: %w", p, err)
@@ -139,6 +130,22 @@ func readConfig(paths []string) (*embedcfg.Config, []byte, string, error) {
 		return cfg, rec, p, nil
 	}
 	return nil, nil, "", fmt.Errorf("%w (looked in %s)", ErrNotFound, strings.Join(paths, ", "))
+}
+
+// checkProgram verifies that cfg was issued for the executable at exe.
+func checkProgram(cfg *embedcfg.Config, exe string) error {
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", exe, err)
+	}
+	l, err := embedcfg.Inspect(data)
+	if err != nil {
+		return fmt.Errorf("%w: %w", embedcfg.ErrTampered, err)
+	}
+	if cfg.BinarySHA256 != l.Digest {
+		return fmt.Errorf("%w: the config was issued for another program than %s", embedcfg.ErrTampered, exe)
+	}
+	return nil
 }
 
 func readSmall(path string) ([]byte, error) {

@@ -119,4 +119,7 @@ var pgMigrations = []string{
 		uninstalled boolean NOT NULL DEFAULT false
 	);
 	CREATE INDEX jump_clients_installer ON jump_clients(installer_id);`,
+	// The package an installer's download serves (SPEC G; SQLite's
+	// migration 6).
+	`ALTER TABLE installers ADD COLUMN package text NOT NULL DEFAULT '';`,
 }
