@@ -236,6 +236,15 @@ func serviceCmd(g *globals) *cobra.Command {
 			return agent.RunJumpClient(cmd.Context(), agent.JumpOptions{StateDir: g.stateDir, Executable: exe, Logger: logger(g)})
 		},
 	})
+	svc.AddCommand(&cobra.Command{
+		Use:    "view-helper",
+		Short:  "Serve one view in this session for the jump client's service (reads the view from stdin)",
+		Hidden: true, // started by the Windows service in the user's session, not by people
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return agent.ServeViewHelper(cmd.Context(), cmd.InOrStdin(), logger(g))
+		},
+	})
 	for _, c := range []struct{ use, short string }{
 		{"start", "Start the installed jump client"},
 		{"stop", "Stop the installed jump client"},
