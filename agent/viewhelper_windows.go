@@ -9,7 +9,6 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/windows"
-
 )
 
 var (
@@ -124,4 +123,3 @@ func sessionViewHelper(exe string) func(context.Context, ViewHelperJob) error {
 	}
 	return func(ctx context.Context, job ViewHelperJob) error { return serveViewInSession(ctx, exe, job) }
 }
-
