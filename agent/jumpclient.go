@@ -28,6 +28,9 @@ type JumpOptions struct {
 	StateDir   string
 	Executable string // carries the installer config; its dir holds the install record
 	Logger     *slog.Logger
+	// ViewHelper, when set, serves each view in another process; a
+	// Windows service always does (a helper in the console session).
+	ViewHelper func(ctx context.Context, job ViewHelperJob) error
 }
 
 // enrolment is what a jump client keeps after enrolling.
@@ -116,6 +119,18 @@ type jumpClient struct {
 // serveView streams the screen for a jump (unattended access by site
 // policy, D2). Without a display the viewer is told so.
 func (j *jumpClient) serveView(ctx context.Context, v *wire.View) {
+	helper := j.o.ViewHelper
+	if helper == nil {
+		helper = sessionViewHelper(j.o.Executable)
+	}
+	if helper != nil {
+		job := ViewHelperJob{SiteURL: j.cfg.SiteURL, CertPin: j.cfg.CertPin, View: *v}
+		if err := helper(ctx, job); err != nil {
+			j.log.Warn("view: the helper could not serve it; the viewer is told there is no display", "err", err)
+			j.noDisplay(ctx, v)
+		}
+		return
+	}
 	log := j.log.With("stream", v.Stream)
 	conn, err := Dial(ctx, j.cfg.SiteURL, j.cfg.CertPin, streamPath(v))
 	if err != nil {
@@ -126,6 +141,16 @@ func (j *jumpClient) serveView(ctx context.Context, v *wire.View) {
 	if err := runStream(ctx, conn, v.Control, &j.controls, log); err != nil && ctx.Err() == nil {
 		log.Info("view ended", "err", err)
 	}
+}
+
+// noDisplay tells the viewer of v that there is no screen to show.
+func (j *jumpClient) noDisplay(ctx context.Context, v *wire.View) {
+	conn, err := Dial(ctx, j.cfg.SiteURL, j.cfg.CertPin, streamPath(v))
+	if err != nil {
+		return
+	}
+	defer conn.CloseNow()
+	sayNoDisplay(ctx, conn)
 }
 
 // enrolledID is the jump client ID saved at enrolment ("" before).

@@ -245,6 +245,15 @@ func serviceCmd(g *globals) *cobra.Command {
 		"run under the Windows service control manager (the service's own arguments)")
 	run.Flags().MarkHidden(strings.TrimPrefix(installer.WindowsServiceFlag, "--"))
 	svc.AddCommand(run)
+	svc.AddCommand(&cobra.Command{
+		Use:    "view-helper",
+		Short:  "Serve one view in this session for the jump client's service (reads the view from stdin)",
+		Hidden: true, // started by the Windows service in the user's session, not by people
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return agent.ServeViewHelper(cmd.Context(), cmd.InOrStdin(), logger(g))
+		},
+	})
 	for _, c := range []struct{ use, short string }{
 		{"start", "Start the installed jump client"},
 		{"stop", "Stop the installed jump client"},
