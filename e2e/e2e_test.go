@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package e2e holds the end-to-end test of Tether: a real site, a real
 // support app on an Xvfb display running xterm, and the console viewer
 // driven in headless Chromium (viewer.mjs, playwright-core).
