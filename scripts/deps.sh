@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs what the tests need on a fresh Debian machine: an X server and X
-# clients for capture/input tests, Chromium for the console tests, and the
+# clients for capture/input tests, the MinGW-w64 compiler (its headers check
+# the Windows ABI mirrors in capture), Chromium for the console tests, and the
 # npm packages of the browser tests. Safe to run again.
 set -eu
 cd "$(dirname "$0")/.."
@@ -9,7 +10,7 @@ SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 
 missing=
-for pair in Xvfb:xvfb xterm:xterm xdotool:xdotool xwininfo:x11-utils chromium:chromium node:nodejs npm:npm dash:dash; do
+for pair in Xvfb:xvfb xterm:xterm xdotool:xdotool xwininfo:x11-utils x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64 chromium:chromium node:nodejs npm:npm dash:dash; do
 	cmd=${pair%%:*}; pkg=${pair#*:}
 	command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"
 done
