@@ -108,8 +108,10 @@ type Capturer interface {
 
 // Backend names accepted by [WithBackend] and the TETHER_CAPTURE variable.
 const (
-	BackendXShm       = "xshm"
-	BackendScreenshot = "screenshot"
+	BackendXShm       = "xshm"       // Linux/X11: MIT-SHM, XDamage for Wait
+	BackendDXGI       = "dxgi"       // Windows 8+: Desktop Duplication, dirty rects for Wait
+	BackendGDI        = "gdi"        // Windows: BitBlt into DIB sections, polling for Wait
+	BackendScreenshot = "screenshot" // portable fallback (kbinani/screenshot)
 )
 
 // EnvBackend names the environment variable that forces a backend (e.g.
@@ -158,7 +160,9 @@ func Backends() []string { return registry.Names() }
 // Open returns a Capturer using the best working backend: on Linux the X11
 // MIT-SHM backend, falling back (with a warning log) to the portable
 // screenshot backend when SHM cannot be used (remote X, extension missing,
-// attach refused); on Windows and cgo-enabled macOS the screenshot backend.
+// attach refused); on Windows DXGI Desktop Duplication, then GDI (RDP
+// sessions, no WDDM driver, Wine), then the screenshot backend; on
+// cgo-enabled macOS the screenshot backend.
 func Open(opts ...Option) (Capturer, error) {
 	cfg := backends.NewConfig(EnvBackend, opts)
 	return registry.Open(cfg.Backend, cfg, cfg.Logger)

@@ -328,3 +328,16 @@ func (w *Window) NextKey(t testing.TB, vk int) Event {
 		}
 	}
 }
+
+// Wine reports whether the process runs under Wine (its ntdll exports
+// wine_get_version), where some Windows features are known to be missing.
+func Wine() (version string, ok bool) {
+	p := windows.NewLazySystemDLL("ntdll.dll").NewProc("wine_get_version")
+	if p.Find() != nil {
+		return "", false
+	}
+	// wine_get_version returns a static C string; syscall returns it as a
+	// uintptr, so read it through a pointer-typed copy of the word.
+	r, _, _ := p.Call()
+	return windows.BytePtrToString(*(**byte)(unsafe.Pointer(&r))), true
+}
