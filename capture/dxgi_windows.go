@@ -63,12 +63,13 @@ type dxgiState struct {
 	outputs    []dxgiOutput
 	displays   []Display
 
-	cur    int          // display of dup (or of the GDI fallback)
-	dup    *duplication // nil until the first Grab, or after a loss
-	gdi    *gdiState    // the fallback for displays that need it, opened on demand
-	useGDI map[Display]bool
-	buf    []byte
-	frame  Frame
+	cur     int          // display of dup (or of the GDI fallback)
+	dup     *duplication // nil until the first Grab, or after a loss
+	gdi     *gdiState    // the fallback for displays that need it, opened on demand
+	gdiPoll poller       // its poll plan
+	useGDI  map[Display]bool
+	buf     []byte
+	frame   Frame
 }
 
 func openDXGI(cfg *config) (*dxgiCapturer, error) {
@@ -399,7 +400,15 @@ func (s *dxgiState) step(slice time.Duration, force bool) (changed bool, next ti
 			return false, time.Now(), err
 		}
 		s.gdi.cur = s.gdiIndex(disp)
-		return s.gdi.check(time.Now(), force)
+		now := time.Now()
+		if force || s.gdiPoll.due(now) {
+			if probe, full := s.gdiPoll.check(now, force); probe {
+				changed, err := s.gdi.probe(now, full)
+				s.gdiPoll.probed(now, changed)
+				return changed, s.gdiPoll.next, err
+			}
+		}
+		return false, s.gdiPoll.next, nil
 	}
 	if s.dup == nil {
 		return true, time.Now(), nil // lost: let Grab re-duplicate
@@ -421,7 +430,7 @@ func (s *dxgiState) ensureGDI() error {
 		g.release()
 		return err
 	}
-	s.gdi = g
+	s.gdi, s.gdiPoll = g, newPoller()
 	return nil
 }
 

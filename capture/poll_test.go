@@ -54,8 +54,8 @@ func TestPollPlan(t *testing.T) {
 	if got := p.nextGrab(t0); got != t0.Add(pollIdle) {
 		t.Errorf("idle next grab = %v, want +%v", got.Sub(t0), pollIdle)
 	}
-	if got := p.nextCheck(t0); got != t0.Add(pollActive) {
-		t.Errorf("idle next check = %v, want +%v", got.Sub(t0), pollActive)
+	if got := p.nextCheck(t0); got != t0.Add(pollIdleCheck) {
+		t.Errorf("idle next check = %v, want +%v", got.Sub(t0), pollIdleCheck)
 	}
 	// Input: the next grab is due one active period after the last one,
 	// i.e. right away here.
@@ -68,6 +68,9 @@ func TestPollPlan(t *testing.T) {
 	p.grabbed(t1, true)
 	if got := p.nextGrab(t1); got != t1.Add(pollActive) {
 		t.Errorf("active next grab = %v, want +%v", got.Sub(t1), pollActive)
+	}
+	if got := p.nextCheck(t1); got != t1.Add(pollActive) {
+		t.Errorf("active next check = %v, want +%v", got.Sub(t1), pollActive)
 	}
 	later := t1.Add(pollActiveFor + time.Millisecond)
 	p.grabbed(later, false)

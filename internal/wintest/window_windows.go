@@ -341,3 +341,16 @@ func Wine() (version string, ok bool) {
 	r, _, _ := p.Call()
 	return windows.BytePtrToString(*(**byte)(unsafe.Pointer(&r))), true
 }
+
+// ProcessCPU is the user+kernel CPU time of this process so far
+// (GetProcessTimes), for benchmarks that report CPU use.
+func ProcessCPU(tb testing.TB) time.Duration {
+	var c, e, k, u windows.Filetime
+	if err := windows.GetProcessTimes(windows.CurrentProcess(), &c, &e, &k, &u); err != nil {
+		tb.Fatal(err)
+	}
+	ft := func(f windows.Filetime) time.Duration {
+		return time.Duration((int64(f.HighDateTime)<<32 | int64(f.LowDateTime)) * 100)
+	}
+	return ft(k) + ft(u)
+}
