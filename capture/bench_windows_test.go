@@ -3,6 +3,7 @@ package capture
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -18,7 +19,8 @@ var benchBackends = []string{BackendDXGI, BackendGDI, BackendScreenshot}
 
 func openBench(b *testing.B, name string) Capturer {
 	b.Helper()
-	c, err := Open(WithBackend(name))
+	// Quiet: a log line in the middle of a result line breaks benchstat.
+	c, err := Open(WithBackend(name), WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
 		b.Skipf("%s unavailable: %v", name, err)
 	}

@@ -402,7 +402,7 @@ func (s *dxgiState) step(slice time.Duration, force bool) (changed bool, next ti
 		s.gdi.cur = s.gdiIndex(disp)
 		now := time.Now()
 		if force || s.gdiPoll.due(now) {
-			if probe, full := s.gdiPoll.check(now, force); probe {
+			if probe, full := s.gdiPoll.check(now, force, false); probe {
 				changed, err := s.gdi.probe(now, full)
 				s.gdiPoll.probed(now, changed)
 				return changed, s.gdiPoll.next, err

@@ -21,11 +21,12 @@ func newPoller() poller {
 // due reports whether a check is due at now.
 func (p *poller) due(now time.Time) bool { return !now.Before(p.next) }
 
-// check notes activity and reports whether a probe is due, and whether it
-// should cover the whole display (while active, or when forced). When none
-// is due it schedules the next check.
-func (p *poller) check(now time.Time, force bool) (probe, full bool) {
-	if a := readActivity(); a != p.act {
+// check notes activity (injected: our own input backend just sent
+// events) and reports whether a probe is due, and whether it should cover
+// the whole display (while active, or when forced). When none is due it
+// schedules the next check.
+func (p *poller) check(now time.Time, force, injected bool) (probe, full bool) {
+	if a := readActivity(); a != p.act || injected {
 		p.act = a
 		p.plan.activity(now)
 	}

@@ -26,11 +26,19 @@ func init() {
 // after Wait reported a change, and the second BitBlt would be wasted.
 const gdiProbeMaxAge = 50 * time.Millisecond
 
-// gdiIdleBands is the number of bands of rows idle probes take turns on.
-// Measured under Wine at 1280x800 with 4 probes/s: whole frames cost 2.6 %
-// of a core, half frames 1.0 % (the cost is not linear: a 4 MB frame and
-// its comparison no longer fit in cache).
-const gdiIdleBands = 2
+// gdiBandBytes bounds the band of rows an idle probe grabs. Measured under
+// Wine with 4 probes/s, as a share of one core: 1920x1080 whole frames
+// 2.8 %, 540 rows (4.1 MB) 2.0 %, 360 rows (2.8 MB) 1.0 %, 135 rows 0.8 %;
+// 1280x800 whole frames 2.6 %, 400 rows 1.0 %. Past ~3 MB the grab and its
+// comparison stop fitting in cache and the cost jumps, so idle probes take
+// turns on bands of at most that: 2 bands at 1280x800, 3 at 1080p (each
+// row seen every 750 ms).
+const gdiBandBytes = 3 << 20
+
+// idleBands is the number of bands a display of w x h is probed in.
+func idleBands(w, h int) int {
+	return max(1, min(h, (w*h*BytesPerPixel+gdiBandBytes-1)/gdiBandBytes))
+}
 
 // desktopCheckEvery bounds how often a grab asks for the input desktop
 // (lock screen, UAC prompt); a failed BitBlt asks at once.
@@ -49,7 +57,8 @@ type gdiCapturer struct {
 	first     atomic.Bool
 	closing   chan struct{}
 	closeOnce sync.Once
-	poll      poller // used on the capture thread; scheduled by Wait's goroutine
+	poll      poller // used on the capture thread
+	inputSeq  uint64 // winapi.Injected.Seq() at the last check (capture thread)
 }
 
 // gdiState is everything the capture thread owns.
@@ -101,6 +110,7 @@ func openGDI(cfg *config) (*gdiCapturer, error) {
 	// "changed" so that a loop grabbing only on change gets a key frame.
 	g.first.Store(true)
 	g.poll = newPoller()
+	g.inputSeq = winapi.Injected.Seq()
 	return g, nil
 }
 
@@ -162,30 +172,41 @@ func (g *gdiCapturer) Wait(ctx context.Context, timeout time.Duration) (bool, er
 		return true, nil
 	}
 	deadline := time.Now().Add(max(timeout, 0))
-	force := timeout <= 0 // a poll: look now, whatever the plan says
+	var changed bool
+	// The whole wait runs on the capture thread, timers included: under
+	// Wine every hand-over between the caller's thread and this one costs
+	// round trips to wineserver, and an idle wait is mostly wake-ups.
+	err := g.do(func() (err error) {
+		changed, err = g.wait(ctx, deadline, timeout <= 0)
+		return err
+	})
+	return changed, err
+}
+
+// wait is Wait on the capture thread. Checks follow the poll plan across
+// Wait calls, not the calls themselves: the stream waits with short
+// timeouts, and a check at every call would multiply the wake-ups of an
+// idle agent. force (a poll) checks and probes at once.
+func (g *gdiCapturer) wait(ctx context.Context, deadline time.Time, force bool) (bool, error) {
 	var timer *time.Timer
+	injected := false
 	for {
-		// Checks follow the plan across Wait calls, not the calls
-		// themselves: the stream waits with short timeouts, and a check at
-		// every call would double the wake-ups of an idle agent. Checks
-		// run on the capture thread too: it is the one attached to the
-		// input desktop, and under Wine user32 calls from ever-changing
-		// Go threads measured dearer than the trip there.
-		if now := time.Now(); force || g.poll.due(now) {
-			var changed bool
-			if err := g.do(func() (err error) {
-				if probe, full := g.poll.check(now, force); probe {
-					changed, err = g.st.probe(now, full)
-					g.poll.probed(now, changed)
+		// Taken before the check, so that input injected during it still
+		// wakes the select below; input injected since the last check
+		// (while the stream was encoding, say) shows in the count.
+		inputC := winapi.Injected.C()
+		if seq := winapi.Injected.Seq(); seq != g.inputSeq {
+			g.inputSeq, injected = seq, true
+		}
+		if now := time.Now(); force || injected || g.poll.due(now) {
+			if probe, full := g.poll.check(now, force, injected); probe {
+				changed, err := g.st.probe(now, full)
+				g.poll.probed(now, changed)
+				if changed || err != nil {
+					return changed, err
 				}
-				return err
-			}); err != nil {
-				return false, err
 			}
-			if changed {
-				return true, nil
-			}
-			force = false
+			force, injected = false, false
 		}
 		now := time.Now()
 		if !now.Before(deadline) {
@@ -203,6 +224,10 @@ func (g *gdiCapturer) Wait(ctx context.Context, timeout time.Duration) (bool, er
 			return false, ctx.Err()
 		case <-g.closing:
 			return false, ErrClosed
+		case <-inputC:
+			// The technician typed or clicked: look at full rate now
+			// rather than at the idle rate.
+			injected = true
 		case <-timer.C:
 		}
 	}
@@ -365,15 +390,15 @@ func (s *gdiState) probe(now time.Time, full bool) (changed bool, err error) {
 	}
 	disp := s.displays[s.cur]
 	// While active, probe the whole display: a changed probe is the frame
-	// Grab returns next. While idle, probe one band of rows in turn: half
-	// the pixels per probe, each half still seen every other probe, and
-	// most changes (a window, a dialog) span both.
+	// Grab returns next. While idle, probe one band of rows in turn (see
+	// gdiBandBytes); a window or dialog opening usually spans several.
 	y0, rows := 0, disp.Height
 	if !full {
-		k := s.band % gdiIdleBands
+		n := idleBands(disp.Width, disp.Height)
+		k := s.band % n
 		s.band++
-		y0 = k * disp.Height / gdiIdleBands
-		rows = (k+1)*disp.Height/gdiIdleBands - y0
+		y0 = k * disp.Height / n
+		rows = (k+1)*disp.Height/n - y0
 	}
 	back := &s.bufs[1-s.front]
 	if err := s.blit(back, disp, y0, rows, now); err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tetherhq/tether/internal/winapi"
 	"github.com/tetherhq/tether/internal/wintest"
 )
 
@@ -276,5 +277,46 @@ func TestWindowsBackendsAgree(t *testing.T) {
 	}
 	if diff != 0 {
 		t.Errorf("%d pixels differ between gdi and screenshot", diff)
+	}
+}
+
+func TestIdleBands(t *testing.T) {
+	for _, tc := range []struct{ w, h, want int }{
+		{1280, 800, 2}, {1920, 1080, 3}, {2560, 1440, 5}, {3840, 2160, 11}, {640, 480, 1}, {1, 1, 1},
+	} {
+		if got := idleBands(tc.w, tc.h); got != tc.want {
+			t.Errorf("idleBands(%d, %d) = %d, want %d", tc.w, tc.h, got, tc.want)
+		}
+	}
+}
+
+// TestGDIWaitWakesOnInjectedInput: input sent by the agent's own injector
+// (winapi.Injected) makes an idle GDI Wait look at the whole screen at once
+// instead of at its idle band rate.
+func TestGDIWaitWakesOnInjectedInput(t *testing.T) {
+	c := openBackend(t, BackendGDI)
+	disp, id := primaryIndex(t, c)
+	// Bottom of the screen: the last band an idle probe gets to.
+	x, y := 40, disp.Height-80
+	win := wintest.NewWindow(t, disp.X+x, disp.Y+y, 100, 60, wintest.RGB(0, 0, 200))
+	grabUntil(t, c, id, func(f *Frame) bool { return pixelIs(f, x+1, y+1, rgb{0, 0, 200}) })
+	ctx := context.Background()
+	c.Wait(ctx, 300*time.Millisecond)
+	if _, err := c.Grab(id); err != nil {
+		t.Fatal(err)
+	}
+	// Let the plan settle into its idle rate.
+	if changed, err := c.Wait(ctx, 2500*time.Millisecond); err != nil || changed {
+		t.Fatalf("static Wait = %v, %v", changed, err)
+	}
+	win.SetColor(t, wintest.RGB(200, 0, 0))
+	start := time.Now()
+	winapi.Injected.Notify()
+	changed, err := c.Wait(ctx, 3*time.Second)
+	if err != nil || !changed {
+		t.Fatalf("Wait after injected input = %v, %v", changed, err)
+	}
+	if d := time.Since(start); d > 300*time.Millisecond {
+		t.Errorf("change seen %v after the injected input, want well under the idle band cycle", d)
 	}
 }

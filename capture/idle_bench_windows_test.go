@@ -2,6 +2,7 @@ package capture_test
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -26,7 +27,7 @@ func BenchmarkWindowsSenderIdleCPU(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			var c stream.Source = staticSource{}
 			if name != "none" {
-				cc, err := capture.Open(capture.WithBackend(name))
+				cc, err := capture.Open(capture.WithBackend(name), capture.WithLogger(quiet))
 				if err != nil {
 					b.Skipf("%s unavailable: %v", name, err)
 				}
@@ -37,7 +38,7 @@ func BenchmarkWindowsSenderIdleCPU(b *testing.B) {
 			var sender *stream.Sender
 			frames := 0
 			sender, err = stream.NewSender(stream.SenderConfig{
-				Source: c, Differ: capture.NewDiffer(0), Display: -1,
+				Source: c, Differ: capture.NewDiffer(0), Display: -1, Logger: quiet,
 				Write: func(_ context.Context, msg []byte) error {
 					if m, err := stream.DecodeAgentMessage(msg); err == nil {
 						if f, ok := m.(*stream.Frame); ok {
@@ -67,6 +68,10 @@ func BenchmarkWindowsSenderIdleCPU(b *testing.B) {
 		})
 	}
 }
+
+// quiet drops logs: a log line in the middle of a result line breaks
+// benchstat.
+var quiet = slog.New(slog.DiscardHandler)
 
 // staticSource is a 1280x800 screen that never changes.
 type staticSource struct{}

@@ -46,11 +46,11 @@ func sameFrame(a, b []byte, stride, rowBytes, h int) bool {
 //     typed for (a clock, a progress bar, a video) within that delay.
 //
 // Activity checks are cheap, but not free: under Wine every check and
-// every wake-up of the capture thread is a round trip to wineserver
-// (~0.4 ms of CPU measured), so while idle they run every idleCheck, which
-// is what bounds the delay before the first keystroke after a quiet spell
-// shows (the stream's Wait timeouts of 16-100 ms wake us about as often
-// anyway).
+// every wake-up of the capture thread costs round trips to wineserver, so
+// while idle they run every idleCheck. Input injected by the agent itself
+// does not wait for a check: the Windows input backend signals it
+// (winapi.Injected) and the next probe follows at once, so idleCheck only
+// bounds how soon the customer's own activity switches to the fast rate.
 type pollPlan struct {
 	active, idle, idleCheck, activeFor time.Duration
 
@@ -59,12 +59,11 @@ type pollPlan struct {
 }
 
 // Default poll plan: 30 grabs/s while something happens; when quiet,
-// activity checks 8/s and grabs 4/s (every other check, so that both
-// share one wake-up).
+// activity checks and grabs 4/s, together (one wake-up for both).
 const (
 	pollActive    = 33 * time.Millisecond
 	pollIdle      = 250 * time.Millisecond
-	pollIdleCheck = 125 * time.Millisecond
+	pollIdleCheck = 250 * time.Millisecond
 	pollActiveFor = 2 * time.Second
 )
 

@@ -49,7 +49,7 @@ func TestPollPlan(t *testing.T) {
 	if got := p.nextGrab(t0); !got.Equal(t0) {
 		t.Fatalf("first grab at %v, want now", got)
 	}
-	// Quiet screen: idle rate, but activity checks at the active rate.
+	// Quiet screen: idle rate for grabs and activity checks.
 	p.grabbed(t0, false)
 	if got := p.nextGrab(t0); got != t0.Add(pollIdle) {
 		t.Errorf("idle next grab = %v, want +%v", got.Sub(t0), pollIdle)

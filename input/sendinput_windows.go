@@ -196,6 +196,9 @@ func inject[T mouseINPUT | keybdINPUT](w *sendInputInjector, in []T) error {
 	}); derr != nil {
 		return ErrClosed
 	}
+	if err == nil {
+		winapi.Injected.Notify() // the screen is about to change: see capture's GDI backend
+	}
 	return err
 }
 

@@ -22,6 +22,9 @@ var winVK = map[string]uint16{
 
 	"ShiftLeft": 0xa0, "ShiftRight": 0xa1,
 	"ControlLeft": 0xa2, "ControlRight": 0xa3,
+	// AltRight is VK_RMENU with the extended flag: on a layout with AltGr
+	// Windows itself adds the left Ctrl that makes it AltGr (as for the
+	// real key), and a viewer on Windows sends that ControlLeft too.
 	"AltLeft": 0xa4, "AltRight": 0xa5,
 	"MetaLeft": 0x5b, "MetaRight": 0x5c,
 

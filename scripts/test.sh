@@ -13,6 +13,13 @@ go test -count=1 -timeout 15m ./...
 # The concurrent core again under the race detector.
 go test -race -count=1 -timeout 10m ./agent/ ./site/... ./stream/ ./wire/ ./embedcfg/ ./internal/...
 
+# The Windows builds under Wine on Xvfb: the Windows capture and input
+# backends against real windows and Notepad, and the packages they share
+# with the agent. wine.sh installs Wine and MinGW-w64 when missing; one
+# pass of the Windows benchmarks keeps them from rotting.
+./scripts/wine.sh test ./capture ./input ./internal/winapi ./embedcfg ./wire ./stream
+WINE_BENCHTIME=1x ./scripts/wine.sh bench ./capture
+
 # Short fuzzing of each parser (the seeds also run as plain tests above).
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
