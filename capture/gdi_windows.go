@@ -30,14 +30,18 @@ const gdiProbeMaxAge = 50 * time.Millisecond
 // Wine with 4 probes/s, as a share of one core: 1920x1080 whole frames
 // 2.8 %, 540 rows (4.1 MB) 2.0 %, 360 rows (2.8 MB) 1.0 %, 135 rows 0.8 %;
 // 1280x800 whole frames 2.6 %, 400 rows 1.0 %. Past ~3 MB the grab and its
-// comparison stop fitting in cache and the cost jumps, so idle probes take
-// turns on bands of at most that: 2 bands at 1280x800, 3 at 1080p (each
-// row seen every 750 ms).
-const gdiBandBytes = 3 << 20
+// comparison stop fitting in cache and the cost jumps; 2 MB bands measured
+// a little cheaper again than 3 MB ones at 1080p. So idle probes take turns
+// on bands of at most 2 MB: 2 at 1280x800, 4 at 1080p (each row seen every
+// second), at most gdiMaxBands on big screens, whose bands are then larger.
+const (
+	gdiBandBytes = 2 << 20
+	gdiMaxBands  = 8
+)
 
 // idleBands is the number of bands a display of w x h is probed in.
 func idleBands(w, h int) int {
-	return max(1, min(h, (w*h*BytesPerPixel+gdiBandBytes-1)/gdiBandBytes))
+	return max(1, min(h, gdiMaxBands, (w*h*BytesPerPixel+gdiBandBytes-1)/gdiBandBytes))
 }
 
 // desktopCheckEvery bounds how often a grab asks for the input desktop
@@ -57,8 +61,10 @@ type gdiCapturer struct {
 	first     atomic.Bool
 	closing   chan struct{}
 	closeOnce sync.Once
-	poll      poller // used on the capture thread
-	inputSeq  uint64 // winapi.Injected.Seq() at the last check (capture thread)
+	// poll is used on the capture thread, inside calls this goroutine
+	// makes and waits for, so Wait may read poll.next between them.
+	poll     poller
+	inputSeq uint64 // winapi.Injected.Seq() at the last check
 }
 
 // gdiState is everything the capture thread owns.
@@ -172,22 +178,7 @@ func (g *gdiCapturer) Wait(ctx context.Context, timeout time.Duration) (bool, er
 		return true, nil
 	}
 	deadline := time.Now().Add(max(timeout, 0))
-	var changed bool
-	// The whole wait runs on the capture thread, timers included: under
-	// Wine every hand-over between the caller's thread and this one costs
-	// round trips to wineserver, and an idle wait is mostly wake-ups.
-	err := g.do(func() (err error) {
-		changed, err = g.wait(ctx, deadline, timeout <= 0)
-		return err
-	})
-	return changed, err
-}
-
-// wait is Wait on the capture thread. Checks follow the poll plan across
-// Wait calls, not the calls themselves: the stream waits with short
-// timeouts, and a check at every call would multiply the wake-ups of an
-// idle agent. force (a poll) checks and probes at once.
-func (g *gdiCapturer) wait(ctx context.Context, deadline time.Time, force bool) (bool, error) {
+	force := timeout <= 0 // a poll: look now, whatever the plan says
 	var timer *time.Timer
 	injected := false
 	for {
@@ -198,13 +189,21 @@ func (g *gdiCapturer) wait(ctx context.Context, deadline time.Time, force bool) 
 		if seq := winapi.Injected.Seq(); seq != g.inputSeq {
 			g.inputSeq, injected = seq, true
 		}
-		if now := time.Now(); force || injected || g.poll.due(now) {
-			if probe, full := g.poll.check(now, force, injected); probe {
-				changed, err := g.st.probe(now, full)
-				g.poll.probed(now, changed)
-				if changed || err != nil {
-					return changed, err
+		// Checks follow the poll plan across Wait calls, not the calls
+		// themselves: the stream waits with short timeouts (~30 a second),
+		// and most of those calls end without going near the capture
+		// thread. Under Wine every trip there and every wake-up of it
+		// costs round trips to wineserver; an idle agent is mostly that.
+		if now := time.Now(); force || injected || !now.Before(g.poll.next) {
+			var changed bool
+			if err := g.do(func() (err error) {
+				if probe, full := g.poll.check(now, force, injected); probe {
+					changed, err = g.st.probe(now, full)
+					g.poll.probed(now, changed)
 				}
+				return err
+			}); err != nil || changed {
+				return changed, err
 			}
 			force, injected = false, false
 		}

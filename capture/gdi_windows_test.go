@@ -282,7 +282,7 @@ func TestWindowsBackendsAgree(t *testing.T) {
 
 func TestIdleBands(t *testing.T) {
 	for _, tc := range []struct{ w, h, want int }{
-		{1280, 800, 2}, {1920, 1080, 3}, {2560, 1440, 5}, {3840, 2160, 11}, {640, 480, 1}, {1, 1, 1},
+		{1280, 800, 2}, {1920, 1080, 4}, {2560, 1440, 8}, {3840, 2160, 8}, {640, 480, 1}, {1, 1, 1},
 	} {
 		if got := idleBands(tc.w, tc.h); got != tc.want {
 			t.Errorf("idleBands(%d, %d) = %d, want %d", tc.w, tc.h, got, tc.want)

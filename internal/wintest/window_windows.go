@@ -343,7 +343,12 @@ func Wine() (version string, ok bool) {
 }
 
 // ProcessCPU is the user+kernel CPU time of this process so far
-// (GetProcessTimes), for benchmarks that report CPU use.
+// (GetProcessTimes), for benchmarks that report CPU use. Windows and Wine
+// (which reads the kernel's utime/stime) both sample it at the scheduler
+// tick — 15.6 ms on Windows, 4 ms on the build machine — so only read it
+// over seconds: a short burst after each wake-up, an idle capture loop's
+// pattern, is charged a whole tick or nothing depending on where the tick
+// lands.
 func ProcessCPU(tb testing.TB) time.Duration {
 	var c, e, k, u windows.Filetime
 	if err := windows.GetProcessTimes(windows.CurrentProcess(), &c, &e, &k, &u); err != nil {
