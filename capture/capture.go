@@ -5,7 +5,8 @@
 //
 //   - an OS-independent [Capturer] interface, implemented by backends that
 //     register themselves from per-OS files (capture_x11_linux.go for the
-//     X11 MIT-SHM backend, screenshot.go for the portable fallback);
+//     X11 MIT-SHM backend, dxgi_windows.go and gdi_windows.go for Windows,
+//     screenshot.go for the portable fallback);
 //   - [Open], which picks the best backend available at run time and falls
 //     back to a slower portable one when the fast path is not usable;
 //   - a pure-Go [Differ] that compares consecutive frames and reports the
@@ -92,9 +93,10 @@ type Capturer interface {
 	// Grab or Close; copy what must outlive that.
 	Grab(d int) (*Frame, error)
 	// Wait blocks until the screen may have changed, ctx is done, or timeout
-	// elapses. changed is true when the backend saw a change notification
-	// (XDamage) or cannot detect changes at all (then Wait simply sleeps for
-	// timeout and reports true). changed is false when the timeout elapsed
+	// elapses. changed is true when the backend saw a change (an XDamage
+	// notification, a DXGI frame with damage, a GDI probe that differs from
+	// the last frame) or cannot detect changes at all (then Wait simply
+	// sleeps for timeout and reports true). changed is false when the timeout elapsed
 	// without any notification. The first Wait after Open reports true so
 	// that a caller grabbing only on change still gets a first frame.
 	// timeout <= 0 polls. The error is ctx.Err(), [ErrClosed], or a backend
