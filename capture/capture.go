@@ -5,7 +5,8 @@
 //
 //   - an OS-independent [Capturer] interface, implemented by backends that
 //     register themselves from per-OS files (capture_x11_linux.go for the
-//     X11 MIT-SHM backend, coregraphics_darwin.go for macOS without cgo,
+//     X11 MIT-SHM backend, dxgi_windows.go and gdi_windows.go for Windows,
+//     coregraphics_darwin.go for macOS without cgo,
 //     screenshot.go for the portable fallback);
 //   - [Open], which picks the best backend available at run time and falls
 //     back to a slower portable one when the fast path is not usable;
@@ -93,9 +94,10 @@ type Capturer interface {
 	// Grab or Close; copy what must outlive that.
 	Grab(d int) (*Frame, error)
 	// Wait blocks until the screen may have changed, ctx is done, or timeout
-	// elapses. changed is true when the backend saw a change notification
-	// (XDamage) or cannot detect changes at all (then Wait simply sleeps for
-	// timeout and reports true). changed is false when the timeout elapsed
+	// elapses. changed is true when the backend saw a change (an XDamage
+	// notification, a DXGI frame with damage, a GDI probe that differs from
+	// the last frame) or cannot detect changes at all (then Wait simply
+	// sleeps for timeout and reports true). changed is false when the timeout elapsed
 	// without any notification. The first Wait after Open reports true so
 	// that a caller grabbing only on change still gets a first frame.
 	// timeout <= 0 polls. The error is ctx.Err(), [ErrClosed], or a backend
@@ -109,8 +111,10 @@ type Capturer interface {
 
 // Backend names accepted by [WithBackend] and the TETHER_CAPTURE variable.
 const (
-	BackendXShm       = "xshm"
-	BackendScreenshot = "screenshot"
+	BackendXShm       = "xshm"       // Linux/X11: MIT-SHM, XDamage for Wait
+	BackendDXGI       = "dxgi"       // Windows 8+: Desktop Duplication, dirty rects for Wait
+	BackendGDI        = "gdi"        // Windows: BitBlt into DIB sections, polling for Wait
+	BackendScreenshot = "screenshot" // portable fallback (kbinani/screenshot)
 )
 
 // EnvBackend names the environment variable that forces a backend (e.g.
@@ -162,9 +166,10 @@ func Backends() []string { return registry.Names() }
 // Open returns a Capturer using the best working backend: on Linux the X11
 // MIT-SHM backend, falling back (with a warning log) to the portable
 // screenshot backend when SHM cannot be used (remote X, extension missing,
-// attach refused); on macOS CoreGraphics (failing with
-// [ErrScreenRecordingPermission] until the customer allows it); on
-// Windows the screenshot backend.
+// attach refused); on Windows DXGI Desktop Duplication, then GDI (RDP
+// sessions, no WDDM driver, Wine), then the screenshot backend; on macOS
+// CoreGraphics (failing with [ErrScreenRecordingPermission] until the
+// customer allows it).
 func Open(opts ...Option) (Capturer, error) {
 	cfg := backends.NewConfig(EnvBackend, opts)
 	return registry.Open(cfg.Backend, cfg, cfg.Logger)

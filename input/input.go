@@ -121,7 +121,28 @@ var (
 	// ErrClosed is wrapped by every call after Close or after the
 	// connection to the display was lost.
 	ErrClosed = errors.New("input: injector closed")
+	// ErrSASUnavailable is wrapped by [SecureAttention] when this backend
+	// or this process cannot raise Ctrl+Alt+Del.
+	ErrSASUnavailable = errors.New("input: Ctrl+Alt+Del (secure attention sequence) cannot be sent from this process")
 )
+
+// SecureAttentioner is implemented by injectors that can raise the secure
+// attention sequence (Ctrl+Alt+Del), which no injected key press can: the
+// Windows backend does it with SendSAS when the agent runs as the
+// LocalSystem service. The Windows backend also turns a Ctrl+Alt+Delete
+// chord sent through Key into it.
+type SecureAttentioner interface {
+	SecureAttention() error
+}
+
+// SecureAttention asks inj to send Ctrl+Alt+Del; the error wraps
+// [ErrSASUnavailable] when the backend or the process cannot.
+func SecureAttention(inj Injector) error {
+	if s, ok := inj.(SecureAttentioner); ok {
+		return s.SecureAttention()
+	}
+	return fmt.Errorf("%w (backend %s)", ErrSASUnavailable, inj.Name())
+}
 
 // Option configures [Open].
 type Option = backends.Option

@@ -155,3 +155,33 @@ func TestOpenUnknownBackend(t *testing.T) {
 		t.Errorf("Open with %s=no-such-backend = %v, want ErrUnsupported", EnvBackend, err)
 	}
 }
+
+// TestWinVK checks the virtual-key table against the key table: every row
+// names a known code with a Windows scan code, and every extended key (the
+// ones Wine's MapVirtualKeyW gets wrong) that has a virtual key at all is
+// listed.
+func TestWinVK(t *testing.T) {
+	seen := map[uint16]string{}
+	for code, vk := range winVK {
+		d, ok := lookupCode(code)
+		switch {
+		case !ok:
+			t.Errorf("winVK: unknown code %s", code)
+		case d.win == 0:
+			t.Errorf("winVK: %s has no scan code", code)
+		case vk == 0:
+			t.Errorf("winVK: %s maps to 0", code)
+		}
+		if other, dup := seen[vk]; dup && !(vk == 0x0d && (code == "NumpadEnter" || other == "NumpadEnter")) {
+			t.Errorf("winVK: %s and %s share %#x", code, other, vk)
+		}
+		seen[vk] = code
+	}
+	// Extended keys without a virtual key on Windows either.
+	noVK := map[string]bool{"Undo": true, "Copy": true, "Cut": true, "Paste": true, "Power": true, "WakeUp": true}
+	for _, d := range keyTable {
+		if d.win>>8 == 0xe0 && winVK[d.code] == 0 && !noVK[d.code] {
+			t.Errorf("extended key %s (%#x) missing from winVK", d.code, d.win)
+		}
+	}
+}

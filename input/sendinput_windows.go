@@ -2,19 +2,22 @@ package input
 
 import (
 	"fmt"
+	"log/slog"
 	"sync"
 	"unicode/utf16"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/tetherhq/tether/internal/winapi"
 )
 
 // The Windows backend calls user32!SendInput through lazily loaded procs,
 // so the agent builds without cgo. Limits that no code here can lift:
 // SendInput cannot reach windows of a higher integrity level (UIPI: an
-// elevated window ignores a non-elevated agent) nor the secure desktop
-// (UAC prompt, lock screen); absolute coordinates are physical pixels only
-// when the process is per-monitor DPI aware.
+// elevated window ignores a non-elevated agent), and it reaches the secure
+// desktop (lock screen, UAC prompt) only from a LocalSystem process, which
+// then follows the input desktop (see winapi.DesktopFollower).
 
 func init() { register(BackendSendInput, 100, openSendInput) }
 
@@ -56,9 +59,6 @@ const (
 	smCXVirtualScreen = 78
 	smCYVirtualScreen = 79
 
-	vkPause   = 0x13
-	vkNumLock = 0x90
-
 	// maxBatch bounds one SendInput call; long pasted text is split.
 	maxBatch = 512
 )
@@ -97,19 +97,20 @@ var (
 	_ [unsafe.Sizeof(keybdINPUT{}) - unsafe.Sizeof(mouseINPUT{})]byte
 )
 
-// sendInput submits events in batches; SendInput inserts a batch without
-// interleaving other input, which keeps a typed string or a modifier
-// release atomic.
-func sendInput[T mouseINPUT | keybdINPUT](in []T) error {
-	for len(in) > 0 {
-		n := min(len(in), maxBatch)
-		r, _, callErr := procSendInput.Call(uintptr(n), uintptr(unsafe.Pointer(&in[0])), unsafe.Sizeof(in[0]))
+// sendInput submits events in batches and returns how many were inserted.
+// SendInput inserts a batch without interleaving other input, which keeps
+// a typed string or a modifier release atomic.
+func sendInput[T mouseINPUT | keybdINPUT](in []T) (int, error) {
+	done := 0
+	for done < len(in) {
+		n := min(len(in)-done, maxBatch)
+		r, _, callErr := procSendInput.Call(uintptr(n), uintptr(unsafe.Pointer(&in[done])), unsafe.Sizeof(in[0]))
+		done += int(r)
 		if int(r) != n {
-			return fmt.Errorf("input: SendInput inserted %d of %d events (input blocked by another thread or desktop): %w", r, n, callErr)
+			return done, fmt.Errorf("input: SendInput inserted %d of %d events (blocked by UIPI or another desktop): %w", r, n, callErr)
 		}
-		in = in[n:]
 	}
-	return nil
+	return done, nil
 }
 
 func systemMetric(i uintptr) int {
@@ -117,21 +118,45 @@ func systemMetric(i uintptr) int {
 	return int(int32(r))
 }
 
+// sendInputInjector runs every SendInput on one locked OS thread: a thread
+// injects into the desktop it is attached to, and only a dedicated thread
+// can be moved to the secure desktop (SetThreadDesktop) without dragging
+// random goroutines along.
 type sendInputInjector struct {
+	log  *slog.Logger
+	th   *winapi.Thread
+	desk winapi.DesktopFollower // used on th only
+
 	mu       sync.Mutex
 	keysDown map[string]keybdInput // code -> the key-down event we sent
 	buttons  map[Button]bool
+	sasDown  bool // the Delete of a Ctrl+Alt+Del chord went to SendSAS
 	closed   bool
 }
 
-func openSendInput(*config) (Injector, error) {
+func openSendInput(cfg *config) (Injector, error) {
 	if err := procSendInput.Find(); err != nil {
 		return nil, fmt.Errorf("user32 SendInput: %w", err)
 	}
 	if err := procGetSystemMetrics.Find(); err != nil {
 		return nil, fmt.Errorf("user32 GetSystemMetrics: %w", err)
 	}
-	return &sendInputInjector{keysDown: map[string]keybdInput{}, buttons: map[Button]bool{}}, nil
+	// Absolute coordinates are physical pixels only in a DPI-aware process
+	// (otherwise Windows scales them on a 150 % monitor).
+	dpi, err := winapi.EnableDPIAwareness()
+	if err != nil {
+		cfg.Logger.Warn("input: DPI awareness not set; coordinates may be scaled", "err", err)
+	}
+	w := &sendInputInjector{log: cfg.Logger, keysDown: map[string]keybdInput{}, buttons: map[Button]bool{}}
+	w.th = winapi.StartThread(func() {
+		if switched, err := w.desk.Follow(); err != nil {
+			w.log.Debug("input: input desktop not reachable", "err", err)
+		} else if switched {
+			w.log.Info("input: attached to the input desktop", "desktop", w.desk.Name())
+		}
+	})
+	cfg.Logger.Debug("sendinput backend ready", "dpi", dpi.String(), "desktop", w.desk.Name())
+	return w, nil
 }
 
 func (w *sendInputInjector) Name() string { return BackendSendInput }
@@ -145,18 +170,55 @@ func (w *sendInputInjector) lock() error {
 	return nil
 }
 
+// inject sends events from the injector's thread. When SendInput refuses
+// them, the input desktop may have changed (lock screen, UAC prompt): the
+// thread follows it and sends the rest once more.
+func inject[T mouseINPUT | keybdINPUT](w *sendInputInjector, in []T) error {
+	if len(in) == 0 {
+		return nil
+	}
+	var err error
+	if derr := w.th.Do(func() {
+		var n int
+		n, err = sendInput(in)
+		if err == nil {
+			return
+		}
+		switched, ferr := w.desk.Follow()
+		if !switched {
+			if ferr != nil {
+				w.log.Debug("input: cannot follow the input desktop", "err", ferr)
+			}
+			return
+		}
+		w.log.Info("input: input desktop changed", "desktop", w.desk.Name())
+		_, err = sendInput(in[n:])
+	}); derr != nil {
+		return ErrClosed
+	}
+	if err == nil {
+		winapi.Injected.Notify() // the screen is about to change: see capture's GDI backend
+	}
+	return err
+}
+
 func mouse(flags, data uint32, dx, dy int32) mouseINPUT {
 	return mouseINPUT{typ: inputMouse, mi: mouseInput{dx: dx, dy: dy, mouseData: data, flags: flags}}
 }
 
 // normalize maps a virtual-desktop coordinate to SendInput's 0..65535
-// range across the virtual desktop (MOUSEEVENTF_VIRTUALDESK).
+// range across the virtual desktop (MOUSEEVENTF_VIRTUALDESK). It aims at the
+// centre of the pixel: Windows and Wine both map back with
+// floor(n * size / 65536), and the naive n = v*65535/(size-1) lands one
+// pixel short on part of the screen (measured under Wine: 10 of 1280
+// columns). Clamped so that a viewer's stale coordinates after a
+// resolution change stay on screen.
 func normalize(v, origin, size int) int32 {
 	if size <= 1 {
 		return 0
 	}
 	v = max(origin, min(origin+size-1, v))
-	return int32((int64(v-origin)*65535 + int64(size-1)/2) / int64(size-1))
+	return int32((int64(v-origin)*65536 + 32768) / int64(size))
 }
 
 func (w *sendInputInjector) MouseMove(x, y int) error {
@@ -168,7 +230,7 @@ func (w *sendInputInjector) MouseMove(x, y int) error {
 	// cheap next to SendInput itself.
 	nx := normalize(x, systemMetric(smXVirtualScreen), systemMetric(smCXVirtualScreen))
 	ny := normalize(y, systemMetric(smYVirtualScreen), systemMetric(smCYVirtualScreen))
-	return sendInput([]mouseINPUT{mouse(mouseeventfMove|mouseeventfAbsolute|mouseeventfVirtualDesk, 0, nx, ny)})
+	return inject(w, []mouseINPUT{mouse(mouseeventfMove|mouseeventfAbsolute|mouseeventfVirtualDesk, 0, nx, ny)})
 }
 
 func buttonFlags(b Button, down bool) (flags, data uint32, ok bool) {
@@ -195,7 +257,7 @@ func (w *sendInputInjector) MouseButton(b Button, down bool) error {
 		return err
 	}
 	defer w.mu.Unlock()
-	if err := sendInput([]mouseINPUT{mouse(flags, data, 0, 0)}); err != nil {
+	if err := inject(w, []mouseINPUT{mouse(flags, data, 0, 0)}); err != nil {
 		return err
 	}
 	if down {
@@ -206,42 +268,25 @@ func (w *sendInputInjector) MouseButton(b Button, down bool) error {
 	return nil
 }
 
-func (w *sendInputInjector) Wheel(dx, dy int) error {
-	if err := w.lock(); err != nil {
-		return err
-	}
-	defer w.mu.Unlock()
+// wheelEvents converts notches to events. Windows: positive WHEEL is away
+// from the user (up), positive HWHEEL is to the right.
+func wheelEvents(dx, dy int) []mouseINPUT {
 	var in []mouseINPUT
-	// Windows: positive WHEEL is away from the user (up), positive HWHEEL
-	// is to the right.
 	if dy = clampNotches(dy); dy != 0 {
 		in = append(in, mouse(mouseeventfWheel, uint32(int32(-dy*wheelDelta)), 0, 0))
 	}
 	if dx = clampNotches(dx); dx != 0 {
 		in = append(in, mouse(mouseeventfHWheel, uint32(int32(dx*wheelDelta)), 0, 0))
 	}
-	return sendInput(in)
+	return in
 }
 
-// keyEvent builds the key-down event for a table row: by scan code, so
-// the key is the physical one under any layout, except for the two keys
-// whose scan codes Windows treats ambiguously (Pause shares 0x45 with
-// NumLock), which go by virtual key.
-func keyEvent(d *keyDef) (keybdInput, bool) {
-	switch d.code {
-	case "Pause":
-		return keybdInput{vk: vkPause, scan: 0x45}, true
-	case "NumLock":
-		return keybdInput{vk: vkNumLock, scan: 0x45, flags: keyeventfExtendedKey}, true
+func (w *sendInputInjector) Wheel(dx, dy int) error {
+	if err := w.lock(); err != nil {
+		return err
 	}
-	if d.win == 0 {
-		return keybdInput{}, false
-	}
-	k := keybdInput{scan: d.win & 0xff, flags: keyeventfScanCode}
-	if d.win>>8 == 0xe0 {
-		k.flags |= keyeventfExtendedKey
-	}
-	return k, true
+	defer w.mu.Unlock()
+	return inject(w, wheelEvents(dx, dy))
 }
 
 func keybd(k keybdInput, up bool) keybdINPUT {
@@ -256,7 +301,7 @@ func (w *sendInputInjector) Key(code string, down bool) error {
 	if !ok {
 		return fmt.Errorf("%w: %q", ErrUnknownKey, code)
 	}
-	k, ok := keyEvent(def)
+	k, ok := winKeyEvent(def)
 	if !ok {
 		return fmt.Errorf("%w: %q has no Windows scan code", ErrUnknownKey, code)
 	}
@@ -265,23 +310,70 @@ func (w *sendInputInjector) Key(code string, down bool) error {
 	}
 	defer w.mu.Unlock()
 	if !down {
+		if def.code == "Delete" && w.sasDown {
+			w.sasDown = false
+			return nil // its press became SendSAS: nothing to release
+		}
 		held, ok := w.keysDown[def.code]
 		if !ok {
 			return nil // never pressed by us: do not lift the local user's key
 		}
 		delete(w.keysDown, def.code)
-		return sendInput([]keybdINPUT{keybd(held, true)})
+		return inject(w, []keybdINPUT{keybd(held, true)})
 	}
-	if err := sendInput([]keybdINPUT{keybd(k, false)}); err != nil {
+	if def.code == "Delete" && w.ctrlAltHeld() {
+		// Windows ignores an injected Ctrl+Alt+Del; the viewer's chord
+		// (a "Ctrl+Alt+Del" button sends exactly these keys) becomes the
+		// real secure attention sequence where this process may send it.
+		if err := w.secureAttention(); err == nil {
+			w.sasDown = true
+			return nil
+		} else {
+			w.log.Debug("input: Ctrl+Alt+Del typed as keys", "err", err)
+		}
+	}
+	if err := inject(w, []keybdINPUT{keybd(k, false)}); err != nil {
 		return err
 	}
 	w.keysDown[def.code] = k
 	return nil
 }
 
+func (w *sendInputInjector) ctrlAltHeld() bool {
+	_, lc := w.keysDown["ControlLeft"]
+	_, rc := w.keysDown["ControlRight"]
+	_, la := w.keysDown["AltLeft"]
+	_, ra := w.keysDown["AltRight"]
+	return (lc || rc) && (la || ra)
+}
+
 // textControlKeys types these characters as their keys: many programs
 // ignore a VK_PACKET carrying a control character.
 var textControlKeys = map[rune]string{'\n': "Enter", '\t': "Tab", '\b': "Backspace"}
+
+// textEvents builds the events that type runes: control characters as
+// their keys, everything else as KEYEVENTF_UNICODE (VK_PACKET) events, one
+// down/up pair per UTF-16 unit, so characters outside the BMP go as their
+// surrogate pair and arrive as two WM_CHARs, as from an IME.
+func textEvents(runes []rune) []keybdINPUT {
+	var in []keybdINPUT
+	for _, r := range runes {
+		if code, ok := textControlKeys[r]; ok {
+			d, _ := lookupCode(code)
+			k, _ := winKeyEvent(d)
+			in = append(in, keybd(k, false), keybd(k, true))
+			continue
+		}
+		if r < 0x20 || r == 0x7f {
+			continue // other control characters cannot be typed
+		}
+		for _, u := range utf16.Encode([]rune{r}) {
+			k := keybdInput{scan: u, flags: keyeventfUnicode}
+			in = append(in, keybd(k, false), keybd(k, true))
+		}
+	}
+	return in
+}
 
 func (w *sendInputInjector) Text(s string) error {
 	runes := normalizeText(s)
@@ -299,22 +391,8 @@ func (w *sendInputInjector) Text(s string) error {
 			lifted = append(lifted, keybd(k, false))
 		}
 	}
-	for _, r := range runes {
-		if code, ok := textControlKeys[r]; ok {
-			d, _ := lookupCode(code)
-			k, _ := keyEvent(d)
-			in = append(in, keybd(k, false), keybd(k, true))
-			continue
-		}
-		if r < 0x20 || r == 0x7f {
-			continue // other control characters cannot be typed
-		}
-		for _, u := range utf16.Encode([]rune{r}) {
-			k := keybdInput{scan: u, flags: keyeventfUnicode}
-			in = append(in, keybd(k, false), keybd(k, true))
-		}
-	}
-	return sendInput(append(in, lifted...))
+	in = append(in, textEvents(runes)...)
+	return inject(w, append(in, lifted...))
 }
 
 func (w *sendInputInjector) ReleaseAll() error {
@@ -331,16 +409,17 @@ func (w *sendInputInjector) releaseAll() error {
 		keys = append(keys, keybd(k, true))
 		delete(w.keysDown, code)
 	}
+	w.sasDown = false
 	var buttons []mouseINPUT
 	for b := range w.buttons {
 		flags, data, _ := buttonFlags(b, false)
 		buttons = append(buttons, mouse(flags, data, 0, 0))
 		delete(w.buttons, b)
 	}
-	if err := sendInput(keys); err != nil {
+	if err := inject(w, keys); err != nil {
 		return err
 	}
-	return sendInput(buttons)
+	return inject(w, buttons)
 }
 
 func (w *sendInputInjector) Close() error {
@@ -349,6 +428,8 @@ func (w *sendInputInjector) Close() error {
 	if w.closed {
 		return nil
 	}
+	err := w.releaseAll()
 	w.closed = true
-	return w.releaseAll()
+	w.th.Stop(w.desk.Close)
+	return err
 }

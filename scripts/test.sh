@@ -18,10 +18,14 @@ go test -count=1 -timeout 15m ./...
 # The concurrent core again under the race detector.
 go test -race -count=1 -timeout 10m ./agent/ ./site/... ./stream/ ./wire/ ./embedcfg/ ./internal/...
 
-# Windows builds of the MSI's parsers and the service-mode ACLs under Wine
-# (wine.sh: prefix, ProcessPrng shim, Xvfb).
-./scripts/wine.sh test ./embedcfg ./internal/cfb
+# The Windows builds under Wine on Xvfb (wine.sh: prefix, ProcessPrng shim,
+# Xvfb; it installs Wine and MinGW-w64 when missing): the Windows capture and
+# input backends against real windows and Notepad, the packages they share
+# with the agent, the MSI's parsers and the service-mode ACLs. One pass of
+# the Windows benchmarks keeps them from rotting.
+./scripts/wine.sh test ./capture ./input ./internal/winapi ./embedcfg ./wire ./stream ./internal/cfb
 ./scripts/wine.sh test ./installer -- -test.run 'TestServiceDirACL|TestParseMSIAction|TestMSIMessage'
+WINE_BENCHTIME=1x ./scripts/wine.sh bench ./capture
 
 # Short fuzzing of each parser (the seeds also run as plain tests above).
 log=$(mktemp)
