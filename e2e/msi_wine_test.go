@@ -29,10 +29,11 @@ const EnvRequireWine = "TETHER_REQUIRE_WINE"
 // wineEnv is a fresh Wine prefix (scripts/wine.sh setup: the ProcessPrng
 // shim Go programs need) on a private Xvfb.
 type wineEnv struct {
-	t      *testing.T
-	prefix string
-	env    []string
-	logs   string
+	t       *testing.T
+	prefix  string
+	env     []string
+	logs    string
+	display string // the Xvfb the prefix's windows are on
 }
 
 func requireWine(t *testing.T) {
@@ -50,7 +51,7 @@ func requireWine(t *testing.T) {
 func newWine(t *testing.T) *wineEnv {
 	t.Helper()
 	x := xvfbtest.Start(t, 1024, 768)
-	w := &wineEnv{t: t, prefix: filepath.Join(t.TempDir(), "prefix"), logs: t.TempDir()}
+	w := &wineEnv{t: t, prefix: filepath.Join(t.TempDir(), "prefix"), logs: t.TempDir(), display: x.Display}
 	w.env = append(os.Environ(), "WINEPREFIX="+w.prefix, "WINEDEBUG=-all", "WINEDLLOVERRIDES=mscoree,mshtml=",
 		"WINEARCH=win64", "DISPLAY="+x.Display)
 	start := time.Now()

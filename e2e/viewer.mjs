@@ -4,7 +4,8 @@
 //
 // Inputs (env): SITE_URL, TECH_NAME, TECH_PASSWORD, SESSION_ID,
 // ACCESS_PASSWORD, TYPE_TEXT. Optional: CHROMIUM (default /usr/bin/chromium),
-// OUT_DIR (default ./out next to this file).
+// OUT_DIR (default ./out next to this file), CLICK_X/CLICK_Y (the remote
+// point clicked before typing, default 60,60), LATENCY_SAMPLES.
 // Prints one JSON line {width,height,distinctColours} on success; exits
 // non-zero with a "viewer.mjs: FAIL step: …" message otherwise.
 import { chromium } from "playwright-core";
@@ -146,7 +147,8 @@ try {
   if (!box) throw new Error("#screen has no bounding box (not visible)");
   const sx = box.width / result.width;
   const sy = box.height / result.height;
-  await page.mouse.click(box.x + 60 * sx, box.y + 60 * sy);
+  const clickX = Number(process.env.CLICK_X || 60), clickY = Number(process.env.CLICK_Y || 60);
+  await page.mouse.click(box.x + clickX * sx, box.y + clickY * sy);
   await page.evaluate(() => document.getElementById("screen").focus());
   for (const ch of typeText) {
     if (shifted.has(ch)) {
