@@ -25,6 +25,8 @@ type agentConn struct {
 	// helloNonce is the agent's nonce from its verified hello; refusals
 	// are signed over it.
 	helloNonce []byte
+	// features are what the agent announced (wire.Feature*).
+	features []string
 	link       *rawLink // what lies under conn, when it can idle (idle.go)
 	// detached is set when the connection is served by serveIdle: its
 	// conversation's goroutine has returned and finish runs later.

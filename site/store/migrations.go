@@ -110,4 +110,14 @@ var migrations = []string{
 	ALTER TABLE installers ADD COLUMN pin_name TEXT NOT NULL DEFAULT '';
 	CREATE INDEX installers_pin ON installers(pin_session) WHERE pin_session != '';
 	CREATE INDEX jump_clients_installer ON jump_clients(installer_id);`,
+	// Chat (D3): each session's messages, in the order they came.
+	`CREATE TABLE chat_messages (
+		id INTEGER PRIMARY KEY,
+		session_id TEXT NOT NULL,
+		sender TEXT NOT NULL,
+		name TEXT NOT NULL DEFAULT '',
+		text TEXT NOT NULL,
+		at INTEGER NOT NULL
+	);
+	CREATE INDEX chat_messages_session ON chat_messages(session_id, id);`,
 }
