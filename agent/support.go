@@ -36,7 +36,7 @@ type SupportOptions struct {
 	// prompts go there, it shows the session's state, and its buttons
 	// pause, resume or stop sharing; closing it quits the app.
 	Window ui.Window
-	Logger     *slog.Logger
+	Logger *slog.Logger
 	// OnView handles a technician's request to view (remote control); nil
 	// refuses views.
 	OnView func(ctx context.Context, v *wire.View, s *Support)
@@ -57,6 +57,7 @@ type Support struct {
 
 	techMu     sync.Mutex
 	technician string  // the session's technician (welcome), named in questions
+	cur        *ctrl   // the control channel while connected (chat goes there)
 	lang       ui.Lang // the window's language
 
 	controls customerControls
@@ -175,7 +176,8 @@ func (s *Support) checkPrevious(ctx context.Context) error {
 }
 
 func (s *Support) hello(config []byte) wire.Hello {
-	return wire.Hello{Mode: wire.ModeSupport, Config: config, Host: collectHost(), PreviousSession: s.previous}
+	return wire.Hello{Mode: wire.ModeSupport, Config: config, Host: collectHost(), PreviousSession: s.previous,
+		Features: []string{wire.FeatureToolkit}}
 }
 
 func (s *Support) say(format string, args ...any) {

@@ -22,7 +22,9 @@ import (
 // the site relays to the viewer without decoding it.
 func ServeView(ctx context.Context, v *wire.View, s *Support) {
 	log := s.log.With("stream", v.Stream)
-	allowed := s.o.AllowControl || s.confirm(ctx, s.askControl(v.Control))
+	// The site may pre-allow viewing (D2 policy); control is always asked.
+	preallowed := v.Consent != nil && v.Consent.Mode == wire.ConsentViewPreallowed && !v.Control
+	allowed := s.o.AllowControl || preallowed || s.confirm(ctx, s.askControl(v.Control))
 	conn, err := Dial(ctx, s.cfg.SiteURL, s.cfg.CertPin, streamPath(v))
 	if err != nil {
 		log.Warn("view: connect", "err", err)

@@ -12,7 +12,7 @@ SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 
 missing=
-for pair in Xvfb:xvfb xterm:xterm xdotool:xdotool xwininfo:x11-utils chromium:chromium node:nodejs npm:npm dash:dash \
+for pair in Xvfb:xvfb xterm:xterm xdotool:xdotool xclip:xclip xwininfo:x11-utils chromium:chromium node:nodejs npm:npm dash:dash \
 	bsdtar:libarchive-tools cpio:cpio rpm:rpm dpkg-deb:dpkg file:file; do
 	cmd=${pair%%:*}; pkg=${pair#*:}
 	command -v "$cmd" >/dev/null 2>&1 || missing="$missing $pkg"

@@ -27,7 +27,7 @@ type agentConn struct {
 	helloNonce []byte
 	// features are what the agent announced (wire.Feature*).
 	features []string
-	link       *rawLink // what lies under conn, when it can idle (idle.go)
+	link     *rawLink // what lies under conn, when it can idle (idle.go)
 	// detached is set when the connection is served by serveIdle: its
 	// conversation's goroutine has returned and finish runs later.
 	detached bool

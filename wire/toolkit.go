@@ -73,7 +73,7 @@ type FileEnd struct {
 
 // ShellParams are the Open.Params of a shell stream. Binary messages carry
 // terminal bytes both ways; the viewer's text messages are ShellControl,
-// the agent's last text message ShellExit.
+// the agent's are ShellStatus (ready first, the exit status last).
 type ShellParams struct {
 	Cols uint16 `json:"cols,omitempty"`
 	Rows uint16 `json:"rows,omitempty"`
@@ -90,12 +90,16 @@ type ShellControl struct {
 	} `json:"resize,omitempty"`
 }
 
-// ShellExit is the agent's last text message on a shell stream.
-type ShellExit struct {
-	Exit int `json:"exit"`
+// ShellStatus is an agent's text message on a shell stream: Ready once the
+// shell runs, Exit (its status) when it ended.
+type ShellStatus struct {
+	Ready bool `json:"ready,omitempty"`
+	Exit  *int `json:"exit,omitempty"`
 }
 
-// ClipboardText is the (text) message both ways on a clipboard stream.
+// ClipboardText is the (text) message both ways on a clipboard stream;
+// the agent's first message only says Ready.
 type ClipboardText struct {
-	Text string `json:"text"`
+	Text  string `json:"text"`
+	Ready bool   `json:"ready,omitempty"`
 }
