@@ -132,7 +132,9 @@ func (j *jumpClient) allow(ctx context.Context, c *wire.Consent, q string) bool 
 	return ok
 }
 
-func (j *jumpClient) question(key ui.Key, args ...any) string { return ui.T(ui.DetectLang(), key, args...) }
+func (j *jumpClient) question(key ui.Key, args ...any) string {
+	return ui.T(ui.DetectLang(), key, args...)
+}
 
 func (j *jumpClient) setCtrl(c *ctrl) {
 	j.user.mu.Lock()
