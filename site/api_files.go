@@ -70,19 +70,22 @@ func (s *Server) handlePutFile(w http.ResponseWriter, r *http.Request, a *authed
 		p.SHA256 = v
 	}
 	if err != nil {
+		if ss != nil {
+			s.fileRefused(r, ss, a, "file_upload", p, err)
+		}
 		s.writeErr(w, r, err)
 		return
 	}
 	conn, release, err := s.fileStream(r.Context(), ss, p)
 	if err != nil {
-		s.fileRefused(r, ss, a, "file_upload_refused", p, err)
+		s.fileRefused(r, ss, a, "file_upload", p, err)
 		s.writeErr(w, r, err)
 		return
 	}
 	defer release()
 	res, err := filexfer.Upload(r.Context(), conn, r.Body, s.opts.MaxFileSize)
 	if err != nil {
-		s.fileRefused(r, ss, a, "file_upload_failed", p, err)
+		s.fileRefused(r, ss, a, "file_upload", p, err)
 		s.writeErr(w, r, err)
 		return
 	}
@@ -112,7 +115,7 @@ func (s *Server) handleGetFile(w http.ResponseWriter, r *http.Request, a *authed
 		first, err = filexfer.ReadReply(r.Context(), conn)
 	}
 	if err != nil {
-		s.fileRefused(r, ss, a, "file_download_refused", p, err)
+		s.fileRefused(r, ss, a, "file_download", p, err)
 		s.writeErr(w, r, err)
 		return
 	}
@@ -143,7 +146,7 @@ func (s *Server) handleGetFile(w http.ResponseWriter, r *http.Request, a *authed
 	if err != nil {
 		// The status is out: cut the response so the client sees a short
 		// body and no hash.
-		s.fileRefused(r, ss, a, "file_download_failed", p, err)
+		s.fileRefused(r, ss, a, "file_download", p, err)
 		panic(http.ErrAbortHandler)
 	}
 	h.Set("X-Tether-SHA256", last.SHA256)
@@ -152,8 +155,13 @@ func (s *Server) handleGetFile(w http.ResponseWriter, r *http.Request, a *authed
 		fmt.Sprintf("%s, %d bytes from %d, sha256 %s", first.Path, first.Size, first.Offset, last.SHA256))
 }
 
-// fileRefused audits a transfer that did not happen, with its code.
-func (s *Server) fileRefused(r *http.Request, ss *store.Session, a *authed, event string, p wire.FileParams, err error) {
+// fileRefused audits a transfer that did not happen: op_refused with the
+// code of a refusal, op_failed for a transfer that broke off.
+func (s *Server) fileRefused(r *http.Request, ss *store.Session, a *authed, op string, p wire.FileParams, err error) {
+	event := op + "_refused"
+	if wire.CodeOf(err) == "" {
+		event = op + "_failed"
+	}
 	s.audit(r.Context(), event, ss.ID, a.user.Name, remoteAddr(r), fmt.Sprintf("%s: %s", p.Path, codeOrErr(err)))
 }
 
