@@ -1,0 +1,116 @@
+package agent_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/tetherhq/tether/agent/desktop"
+	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/site"
+	"github.com/tetherhq/tether/wire"
+)
+
+// TestToolkitHeadlessJumpClient: on a jump client without a display the
+// technician gets a shell, system information and files anywhere the
+// agent's user may go; chat is refused clearly (nobody to chat with).
+func TestToolkitHeadlessJumpClient(t *testing.T) {
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	headless := desktop.DefaultFinder()
+	headless.SessionsDir, headless.SocketDir = t.TempDir(), t.TempDir()
+	defer desktop.Override(headless.Find)()
+	s := sitetest.Start(t, func(o *site.Options) { o.AllowRootShell = true }) // CI may run as root
+	id, stop := startJumpClient(t, s, installerBinary(t, s, "1h"), t.TempDir())
+	defer stop()
+	var jump struct {
+		SessionID string `json:"session_id"`
+	}
+	if st := s.Do(s.Token, "POST", "/api/v1/jump-clients/"+id+"/jump", nil, &jump); st != 201 {
+		t.Fatalf("jump: %d", st)
+	}
+	sess := "/sessions/" + jump.SessionID
+
+	// The shell: typed into, its output read back.
+	var grant struct{ Stream, Token string }
+	if st := s.Do(s.Token, "POST", "/api/v1"+sess+"/shell", map[string]any{"cols": 100, "rows": 30}, &grant); st != 201 {
+		t.Fatalf("shell: %d", st)
+	}
+	u := strings.Replace(s.URL, "https", "wss", 1) + "/api/v1" + sess + "/stream/" + grant.Stream + "?token=" + grant.Token
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	conn, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{
+		HTTPClient: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}},
+		HTTPHeader: http.Header{"Authorization": {"Bearer " + s.Token}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	conn.Write(ctx, websocket.MessageText, []byte(`{"resize":{"cols":120,"rows":40}}`))
+	conn.Write(ctx, websocket.MessageBinary, []byte("echo tether-$((6*7)) $(stty size)\n"))
+	var out bytes.Buffer
+	for !strings.Contains(out.String(), "tether-42 40 120") {
+		typ, b, err := conn.Read(ctx)
+		if err != nil {
+			t.Fatalf("shell output so far %q: %v", out.String(), err)
+		}
+		if typ == websocket.MessageBinary {
+			out.Write(b)
+		}
+	}
+	conn.Write(ctx, websocket.MessageBinary, []byte("exit 3\n"))
+	for {
+		typ, b, err := conn.Read(ctx)
+		if err != nil {
+			t.Fatalf("no exit status: %v", err)
+		}
+		if typ == websocket.MessageText && string(b) == `{"exit":3}` {
+			break
+		}
+	}
+
+	// System information.
+	var info struct{ Hostname string }
+	if st := s.Do(s.Token, "GET", "/api/v1"+sess+"/sysinfo", nil, &info); st != 200 || info.Hostname == "" {
+		t.Fatalf("sysinfo: %d %+v", st, info)
+	}
+	// Files by absolute path (jump clients' default policy).
+	dir := t.TempDir()
+	res, b := req(t, s, "PUT", sess+"/files?path="+filepath.Join(dir, "in.txt"), bytes.NewReader([]byte("hello")), nil)
+	if res.StatusCode != 201 {
+		t.Fatalf("upload by absolute path: %d %s", res.StatusCode, b)
+	}
+	if got, _ := os.ReadFile(filepath.Join(dir, "in.txt")); string(got) != "hello" {
+		t.Fatalf("written: %q", got)
+	}
+	res, b = req(t, s, "GET", sess+"/files?path="+dir, nil, nil)
+	if res.StatusCode != 200 || !strings.Contains(string(b), `"name":"in.txt"`) {
+		t.Fatalf("listing: %d %s", res.StatusCode, b)
+	}
+	res, b = req(t, s, "GET", sess+"/files?path="+dir+"/../etc", nil, nil)
+	wantErr(t, res, b, 403, wire.PathNotAllowed)
+	// Chat: nobody is logged in.
+	res, b = req(t, s, "POST", sess+"/chat", strings.NewReader(`{"text":"hi"}`), map[string]string{"Content-Type": "application/json"})
+	wantErr(t, res, b, 409, wire.ChatUnavailable)
+	// Audit: who opened and closed the shell.
+	var audit struct{ Items []store_entry }
+	sitetest.WaitFor(t, "shell audited", func() bool {
+		s.Do(s.Token, "GET", "/api/v1/audit?session="+jump.SessionID, nil, &audit)
+		n := 0
+		for _, e := range audit.Items {
+			if e.Event == "shell_opened" || e.Event == "shell_closed" {
+				n++
+			}
+		}
+		return n == 2
+	})
+}
