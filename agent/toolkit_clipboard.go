@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"sync"
 
 	"github.com/coder/websocket"
 
@@ -23,17 +24,12 @@ func serveClipboard(ctx context.Context, h streamHost, m *wire.Open, log *slog.L
 		refuseStream(ctx, h, m, wire.AccessDenied, log)
 		return
 	}
-	sess, err := desktop.Find()
-	var clip clipboard.Clipboard
-	if err == nil {
-		clip, err = clipboard.Open(clipboard.Options{Display: sess.Display, XAuthority: sess.XAuthority})
-	}
+	cb, err := sharedClipboard()
 	if err != nil {
 		log.Info("clipboard unavailable", "err", err)
 		refuseStream(ctx, h, m, wire.Unsupported, log)
 		return
 	}
-	defer clip.Close()
 	conn, err := h.dialStream(ctx, m.Stream, m.Token)
 	if err != nil {
 		log.Warn("clipboard: connect", "err", err)
@@ -48,7 +44,7 @@ func serveClipboard(ctx context.Context, h streamHost, m *wire.Open, log *slog.L
 	conn.SetReadLimit(wire.MaxClipboard + 1024)
 	go func() {
 		defer cancel()
-		clip.Watch(ctx, func(text string) {
+		cb.Watch(ctx, func(text string) {
 			if cc.controlling() && len(text) <= wire.MaxClipboard {
 				writeJSONMsg(ctx, conn, wire.ClipboardText{Text: text})
 			}
@@ -71,8 +67,39 @@ func serveClipboard(ctx context.Context, h streamHost, m *wire.Open, log *slog.L
 			}
 			continue
 		}
-		if err := clip.Set(t.Text); err != nil {
+		if err := cb.Set(t.Text); err != nil {
 			log.Warn("clipboard: set", "err", err)
 		}
 	}
+}
+
+// The agent keeps one clipboard connection per desktop for as long as it
+// runs: on X11 the text the technician copied lives in the program that
+// owns the selection, so closing the connection with the stream would
+// empty the customer's clipboard the moment the view ends.
+var clip struct {
+	mu      sync.Mutex
+	c       clipboard.Clipboard
+	display string
+}
+
+func sharedClipboard() (clipboard.Clipboard, error) {
+	sess, err := desktop.Find()
+	if err != nil {
+		return nil, err
+	}
+	clip.mu.Lock()
+	defer clip.mu.Unlock()
+	if clip.c != nil && clip.display == sess.Display {
+		return clip.c, nil
+	}
+	c, err := clipboard.Open(clipboard.Options{Display: sess.Display, XAuthority: sess.XAuthority})
+	if err != nil {
+		return nil, err
+	}
+	if clip.c != nil { // the user's desktop changed (logoff, logon)
+		clip.c.Close()
+	}
+	clip.c, clip.display = c, sess.Display
+	return c, nil
 }

@@ -42,9 +42,16 @@ type x11Clip struct {
 
 	sets    chan string
 	gets    chan chan result
-	watches chan func(string)
+	watches chan watchReg
 	done    chan struct{}
 	once    sync.Once
+}
+
+// watchReg starts (fn set) or ends a watch; id tells watches apart, so a
+// watch that ends does not stop a newer one.
+type watchReg struct {
+	id *int
+	fn func(string)
 }
 
 type result struct {
@@ -68,7 +75,7 @@ func open(o Options) (Clipboard, error) {
 		return nil, fmt.Errorf("%w: %w", ErrUnsupported, err)
 	}
 	c := &x11Clip{conn: conn, sets: make(chan string), gets: make(chan chan result),
-		watches: make(chan func(string)), done: make(chan struct{})}
+		watches: make(chan watchReg), done: make(chan struct{})}
 	if err := c.setup(); err != nil {
 		conn.Close()
 		return nil, err
@@ -145,8 +152,9 @@ func (c *x11Clip) Get(ctx context.Context) (string, error) {
 }
 
 func (c *x11Clip) Watch(ctx context.Context, fn func(string)) error {
+	id := new(int)
 	select {
-	case c.watches <- fn:
+	case c.watches <- watchReg{id, fn}:
 	case <-c.done:
 		return errors.New("clipboard: closed")
 	}
@@ -155,7 +163,7 @@ func (c *x11Clip) Watch(ctx context.Context, fn func(string)) error {
 	case <-c.done:
 	}
 	select { // stop reporting
-	case c.watches <- nil:
+	case c.watches <- watchReg{id, nil}:
 	case <-c.done:
 	}
 	return ctx.Err()
@@ -186,6 +194,7 @@ func (c *x11Clip) loop() {
 		pendSet   []byte // waiting for a timestamp to take the selection
 		hasPend   bool
 		watch     func(string)
+		watchID   *int
 		waiters   []chan result
 		notify    bool // the running conversion is for watch
 		convert   bool // a conversion is running
@@ -226,8 +235,10 @@ func (c *x11Clip) loop() {
 			}
 			waiters = append(waiters, ch)
 			start(xproto.TimeCurrentTime)
-		case fn := <-c.watches:
-			watch = fn
+		case w := <-c.watches:
+			if w.fn != nil || w.id == watchID {
+				watch, watchID = w.fn, w.id
+			}
 		case <-deadline:
 			finish("", errors.New("clipboard: the owner did not answer"))
 		case ev, ok := <-events:

@@ -16,7 +16,7 @@ export function startClipboard(id, canvas) {
   let lastGot = null;
   const note = (t) => { $("clip-state").textContent = t; $("clip-state").hidden = !t; };
   const send = (text) => {
-    if (!ws || ws.readyState !== 1 || typeof text !== "string" || text === lastSent || text === lastGot) return;
+    if (!ws || ws.readyState !== 1 || typeof text !== "string" || !text || text === lastSent || text === lastGot) return;
     if (new TextEncoder().encode(text).length > MAX) { note("Clipboard text over 1 MiB is not sent."); return; }
     lastSent = text;
     ws.send(JSON.stringify({ text }));

@@ -111,8 +111,9 @@ export function initFiles(id) {
     xhr.onload = () => {
       if (xhr.status === 201) {
         const r = JSON.parse(xhr.responseText);
-        finished(`Uploaded ${r.path} (${fmtBytes(r.size)}, SHA-256 ${r.sha256.slice(0, 12)}…).`);
-        list(dir);
+        const msg = `Uploaded ${r.path} (${fmtBytes(r.size)}, SHA-256 ${r.sha256.slice(0, 12)}…).`;
+        finished(msg);
+        list(dir).then(() => state(msg));
       } else {
         let msg = xhr.statusText;
         try { msg = JSON.parse(xhr.responseText).error.message; } catch { /* keep the status */ }
