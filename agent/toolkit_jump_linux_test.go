@@ -114,3 +114,64 @@ func TestToolkitHeadlessJumpClient(t *testing.T) {
 		return n == 2
 	})
 }
+
+// TestConsentPromptWithoutUser: under --consent-jump prompt a jump client
+// with nobody logged in takes the policy's default answer: deny closes the
+// view with 1008 (audited view_denied), and the viewer was told somebody
+// is asked; allow lets it through.
+func TestConsentPromptWithoutUser(t *testing.T) {
+	t.Setenv("DISPLAY", "")
+	t.Setenv("WAYLAND_DISPLAY", "")
+	headless := desktop.DefaultFinder()
+	headless.SessionsDir, headless.SocketDir = t.TempDir(), t.TempDir()
+	defer desktop.Override(headless.Find)()
+	for _, allow := range []bool{false, true} {
+		s := sitetest.Start(t, func(o *site.Options) { o.ConsentJump, o.ConsentDefault = "prompt", allow })
+		id, stop := startJumpClient(t, s, installerBinary(t, s, "1h"), t.TempDir())
+		var jump struct {
+			SessionID string `json:"session_id"`
+		}
+		if st := s.Do(s.Token, "POST", "/api/v1/jump-clients/"+id+"/jump", nil, &jump); st != 201 {
+			t.Fatalf("jump: %d", st)
+		}
+		var grant struct {
+			Stream, Token, Consent string
+			Asks                   bool
+		}
+		if st := s.Do(s.Token, "POST", "/api/v1/sessions/"+jump.SessionID+"/view", map[string]any{}, &grant); st != 201 || !grant.Asks || grant.Consent != "prompt" {
+			t.Fatalf("view: %d %+v", st, grant)
+		}
+		u := strings.Replace(s.URL, "https", "wss", 1) + "/api/v1/sessions/" + jump.SessionID + "/stream/" + grant.Stream + "?token=" + grant.Token
+		ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+		conn, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{
+			HTTPClient: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}},
+			HTTPHeader: http.Header{"Authorization": {"Bearer " + s.Token}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.SetReadLimit(64 << 20)
+		_, _, err = conn.Read(ctx)
+		conn.CloseNow()
+		cancel()
+		if allow && err != nil {
+			t.Fatalf("allowed by default, but: %v", err)
+		}
+		if !allow {
+			if websocket.CloseStatus(err) != websocket.StatusPolicyViolation {
+				t.Fatalf("denied by default, but: %v", err)
+			}
+			var audit struct{ Items []store_entry }
+			sitetest.WaitFor(t, "view_denied", func() bool {
+				s.Do(s.Token, "GET", "/api/v1/audit?session="+jump.SessionID, nil, &audit)
+				for _, e := range audit.Items {
+					if e.Event == "view_denied" {
+						return true
+					}
+				}
+				return false
+			})
+		}
+		stop()
+	}
+}
