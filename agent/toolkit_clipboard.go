@@ -90,7 +90,8 @@ func sharedClipboard() (clipboard.Clipboard, error) {
 	}
 	clip.mu.Lock()
 	defer clip.mu.Unlock()
-	if clip.c != nil && clip.display == sess.Display {
+	closed, _ := clip.c.(interface{ Closed() bool })
+	if clip.c != nil && clip.display == sess.Display && (closed == nil || !closed.Closed()) {
 		return clip.c, nil
 	}
 	c, err := clipboard.Open(clipboard.Options{Display: sess.Display, XAuthority: sess.XAuthority})

@@ -65,7 +65,7 @@ func runStream(ctx context.Context, conn *websocket.Conn, control bool, cc *cust
 			log.Warn("input unavailable: view only", "err", err)
 		} else {
 			defer inj.Close()
-			in = injector{inj}
+			in = &injector{Injector: inj}
 		}
 	}
 	conn.SetReadLimit(64 << 10)
@@ -114,10 +114,30 @@ func truncateReason(s string) string {
 }
 
 // injector adapts package input to the stream's Input (stream numbers
-// buttons like the DOM, input like X11).
-type injector struct{ input.Injector }
+// buttons like the DOM, input like X11). It watches for Ctrl+Alt+Del (the
+// viewer's toolbar button sends the chord): Windows reserves it for the
+// secure attention sequence, which injected keys cannot produce, so there
+// the agent asks for SendSAS instead (secureAttention; a service only).
+type injector struct {
+	input.Injector
+	ctrl, alt bool
+}
 
-func (j injector) MouseButton(b stream.Button, down bool) error {
+func (j *injector) Key(code string, down bool) error {
+	switch code {
+	case "ControlLeft", "ControlRight":
+		j.ctrl = down
+	case "AltLeft", "AltRight":
+		j.alt = down
+	case "Delete":
+		if down && j.ctrl && j.alt && secureAttention() == nil {
+			return nil
+		}
+	}
+	return j.Injector.Key(code, down)
+}
+
+func (j *injector) MouseButton(b stream.Button, down bool) error {
 	ib, ok := input.ButtonFromDOM(int(b))
 	if !ok {
 		return fmt.Errorf("unknown button %d", b)

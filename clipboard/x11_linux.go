@@ -122,6 +122,17 @@ func (c *x11Clip) Close() error {
 	return nil
 }
 
+// Closed reports whether the connection is gone (closed, or the X server
+// went away), so a long-lived user opens a new one.
+func (c *x11Clip) Closed() bool {
+	select {
+	case <-c.done:
+		return true
+	default:
+		return false
+	}
+}
+
 func (c *x11Clip) Set(text string) error {
 	if len(text) > MaxText {
 		return ErrTooLarge
