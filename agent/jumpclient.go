@@ -204,7 +204,7 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) er
 		case *wire.Open:
 			go serveOpen(cctx, j, m)
 		case *wire.Chat:
-			go j.showChat(ctx, m)
+			go j.showChat(cctx, m)
 		case *wire.Update:
 			j.startUpdate(cctx, c, m) // C12; in the background, once per connection
 		case *wire.Sleep:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"errors"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -156,6 +157,29 @@ func TestConsentPromptWithoutUser(t *testing.T) {
 		cancel()
 		if allow && err != nil {
 			t.Fatalf("allowed by default, but: %v", err)
+		}
+		if allow && os.Geteuid() == 0 {
+			// A jump client running as root gets no root shell unless the
+			// site allows it (it does not here).
+			var sg struct{ Stream, Token string }
+			if st := s.Do(s.Token, "POST", "/api/v1/sessions/"+jump.SessionID+"/shell", map[string]any{}, &sg); st != 201 {
+				t.Fatalf("shell: %d", st)
+			}
+			u := strings.Replace(s.URL, "https", "wss", 1) + "/api/v1/sessions/" + jump.SessionID + "/stream/" + sg.Stream + "?token=" + sg.Token
+			ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+			c, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{
+				HTTPClient: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}},
+				HTTPHeader: http.Header{"Authorization": {"Bearer " + s.Token}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _, err = c.Read(ctx)
+			cancel()
+			var ce websocket.CloseError
+			if !errors.As(err, &ce) || ce.Code != websocket.StatusPolicyViolation || ce.Reason != string(wire.ShellNotAllowed) {
+				t.Fatalf("a root shell without --allow-root-shell: %v", err)
+			}
 		}
 		if !allow {
 			if websocket.CloseStatus(err) != websocket.StatusPolicyViolation {

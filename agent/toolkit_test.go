@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/tetherhq/tether/agent"
 	"github.com/tetherhq/tether/agent/ui"
 	"github.com/tetherhq/tether/internal/sitetest"
@@ -340,4 +342,39 @@ func TestToolkitLargeAndResume(t *testing.T) {
 		t.Fatalf("resumed download: %d bytes, %v, trailer %q", n, err, res.Trailer.Get("X-Tether-SHA256"))
 	}
 	t.Logf("download resumed at %d MB: %v", len(first)>>20, time.Since(start))
+}
+
+// TestViewOnlyPreallowed: under --consent-adhoc view-only-preallowed a
+// view-only request starts without a question; control is still asked
+// (and denied here).
+func TestViewOnlyPreallowed(t *testing.T) {
+	s, ss, w, _, _ := toolApp(t, func(o *site.Options) { o.ConsentAdhoc = wire.ConsentViewPreallowed })
+	w.setAllow(false)
+	for _, control := range []bool{false, true} {
+		var grant struct {
+			Stream, Token string
+			Asks          bool
+		}
+		if st := s.Do(s.Token, "POST", "/api/v1/sessions/"+ss.ID+"/view", map[string]any{"password": "access-pw", "control": control}, &grant); st != 201 || grant.Asks != control {
+			t.Fatalf("view (control %v): %d %+v", control, st, grant)
+		}
+		u := strings.Replace(s.URL, "https", "wss", 1) + "/api/v1/sessions/" + ss.ID + "/stream/" + grant.Stream + "?token=" + grant.Token
+		ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+		c, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{
+			HTTPClient: s.Client, HTTPHeader: http.Header{"Authorization": {"Bearer " + s.Token}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetReadLimit(64 << 20)
+		_, _, err = c.Read(ctx)
+		c.CloseNow()
+		cancel()
+		if denied := websocket.CloseStatus(err) == websocket.StatusPolicyViolation; denied != control {
+			t.Fatalf("control %v: first read %v", control, err)
+		}
+	}
+	if q := w.questions(); len(q) != 1 {
+		t.Fatalf("asked %q; want only the control question", q)
+	}
 }
