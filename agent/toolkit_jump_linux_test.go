@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/tetherhq/tether/agent/desktop"
 	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/internal/xvfbtest"
 	"github.com/tetherhq/tether/site"
 	"github.com/tetherhq/tether/wire"
 )
@@ -198,4 +200,31 @@ func TestConsentPromptWithoutUser(t *testing.T) {
 		}
 		stop()
 	}
+}
+
+// TestJumpChatWindow: a jump client with a desktop shows the technician's
+// message to the logged-in user in the customer window, opened on that
+// desktop (here an Xvfb found through $DISPLAY).
+func TestJumpChatWindow(t *testing.T) {
+	xdotool := xvfbtest.RequireBinary(t, "xdotool")
+	x := xvfbtest.Start(t, 1024, 768)
+	t.Setenv("DISPLAY", x.Display)
+	s := sitetest.Start(t, nil)
+	id, stop := startJumpClient(t, s, installerBinary(t, s, "1h"), t.TempDir())
+	defer stop()
+	var jump struct {
+		SessionID string `json:"session_id"`
+	}
+	if st := s.Do(s.Token, "POST", "/api/v1/jump-clients/"+id+"/jump", nil, &jump); st != 201 {
+		t.Fatalf("jump: %d", st)
+	}
+	if st := s.Do(s.Token, "POST", "/api/v1/sessions/"+jump.SessionID+"/chat", map[string]any{"text": "Hello, user"}, nil); st != 201 {
+		t.Fatalf("chat: %d", st)
+	}
+	sitetest.WaitFor(t, "the customer window on the user's desktop", func() bool {
+		cmd := exec.Command(xdotool, "search", "--name", "^Tether")
+		cmd.Env = append(os.Environ(), "DISPLAY="+x.Display)
+		out, _ := cmd.Output()
+		return strings.TrimSpace(string(out)) != ""
+	})
 }
