@@ -115,6 +115,13 @@ try {
   await until("sent", async () => (await text("#clip-state")).startsWith("Clipboard sent"));
   reached("clipboard-sent");
 
+  step = "headless jump client";
+  // Its viewer says there is no display and offers the shell.
+  await page.goto(`${site}/console/sessions/${env("JUMP_SESSION_ID")}`);
+  await until("no display, shell offered", async () => (await text("#state")).startsWith("no display") &&
+    await page.locator("#shell-open").isVisible() &&
+    (await page.locator("#shell-open").getAttribute("href")) === `/console/sessions/${env("JUMP_SESSION_ID")}/shell`);
+
   step = "shell";
   await page.goto(`${site}/console/sessions/${env("JUMP_SESSION_ID")}/shell`);
   await until("shell connected", async () => (await text("#state")) === "connected");

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tetherhq/tether/agent"
+	"github.com/tetherhq/tether/agent/desktop"
 	"github.com/tetherhq/tether/agent/ui"
 	"github.com/tetherhq/tether/internal/sitetest"
 	"github.com/tetherhq/tether/internal/xvfbtest"
@@ -42,6 +43,22 @@ func (w *chatWindow) AddChat(m ui.ChatMessage) {
 }
 func (w *chatWindow) Events() <-chan ui.Event { return w.events }
 func (w *chatWindow) Close() error            { return nil }
+
+const envHelperJump = "TETHER_HELPER_JUMP"
+
+// TestHelperHeadlessJumpClient is not a test: TestToolkitInBrowser runs it
+// in a child process as a jump client on a computer without a display.
+func TestHelperHeadlessJumpClient(t *testing.T) {
+	exe, state, ok := strings.Cut(os.Getenv(envHelperJump), "|")
+	if !ok {
+		t.Skip("helper process only")
+	}
+	headless := desktop.DefaultFinder()
+	headless.SessionsDir, headless.SocketDir = t.TempDir(), t.TempDir()
+	headless.Getenv = func(string) string { return "" }
+	defer desktop.Override(headless.Find)()
+	agent.RunJumpClient(context.Background(), agent.JumpOptions{Executable: exe, StateDir: state})
+}
 
 // TestToolkitInBrowser: the session toolkit through the console in
 // Chromium against a real site, a real support app on Xvfb and a real
@@ -84,7 +101,15 @@ func TestToolkitInBrowser(t *testing.T) {
 	res.Body.Close()
 	exe := filepath.Join(t.TempDir(), "tether")
 	os.WriteFile(exe, b, 0o755)
-	go agent.RunJumpClient(ctx, agent.JumpOptions{Executable: exe, StateDir: t.TempDir()})
+	// The jump client is headless: a process of its own (this test binary
+	// again, TestHelperHeadlessJumpClient) with no display to find, while
+	// the support app in this process uses the Xvfb.
+	helper := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHelperHeadlessJumpClient$")
+	helper.Env = append(os.Environ(), "DISPLAY=", "WAYLAND_DISPLAY=", envHelperJump+"="+exe+"|"+t.TempDir())
+	if err := helper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cancel(); helper.Wait() }()
 	var jcs struct{ Items []struct{ ID, Status string } }
 	sitetest.WaitFor(t, "jump client online", func() bool {
 		s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &jcs)
