@@ -12,9 +12,19 @@ BIN     := bin
 SITE_KEY ?=
 AGENT_LDFLAGS = $(LDFLAGS)$(if $(SITE_KEY), -X github.com/tetherhq/tether/embedcfg.BuildSiteKey=$(SITE_KEY))
 
-.PHONY: build site agents agent test check run clean bench
+# Windows builds are signed (Authenticode, with the blob the site stamps
+# download configs into) by tether-pack: with TETHER_SIGN_PFX and
+# TETHER_SIGN_PASSWORD, or TETHER_SIGN_CERT and TETHER_SIGN_KEY, from the
+# environment, else with a development certificate it creates once as
+# $(BIN)/dev-codesign.{crt,key} (README, "Windows").
+PACK    := $(BIN)/tether-pack
+# The Windows platforms a template MSI is built for (wixl and the custom
+# action's MinGW compiler only do amd64 here).
+MSI_PLATFORMS ?= $(filter windows-amd64,$(AGENT_PLATFORMS))
 
-build: site agents
+.PHONY: build site agents agent msi pack test check run clean bench
+
+build: site agents msi
 	cp $(BIN)/agents/tether-$(HOST) $(BIN)/tether
 
 site:
@@ -31,9 +41,26 @@ agents:
 agent:
 	@os=$${PLATFORM%-*}; arch=$${PLATFORM#*-}; ext=; gui=; [ $$os = windows ] && ext=.exe && gui=' -H windowsgui'; \
 	mkdir -p $(BIN)/agents; echo "building the agent for $(PLATFORM)"; \
-	CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "$(AGENT_LDFLAGS)$$gui" \
-		-o $(BIN)/agents/.tether-$(PLATFORM)$$ext.tmp ./cmd/tether && \
-	mv $(BIN)/agents/.tether-$(PLATFORM)$$ext.tmp $(BIN)/agents/tether-$(PLATFORM)$$ext
+	tmp=$(BIN)/agents/.tether-$(PLATFORM)$$ext.tmp; \
+	CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "$(AGENT_LDFLAGS)$$gui" -o $$tmp ./cmd/tether || exit 1; \
+	if [ $$os = windows ]; then \
+		$(MAKE) --no-print-directory pack && echo "signing the agent for $(PLATFORM)" && \
+		$(PACK) --dev-dir $(BIN) sign $$tmp $$tmp.signed && mv $$tmp.signed $$tmp || { rm -f $$tmp $$tmp.signed; exit 1; }; \
+	fi; \
+	mv $$tmp $(BIN)/agents/tether-$(PLATFORM)$$ext
+
+# msi builds the template MSI of each signed Windows agent
+# (tether-windows-amd64.msi beside it); the site stamps each installer's
+# config into its signature per download.
+msi: pack
+	@for p in $(MSI_PLATFORMS); do \
+		[ -f $(BIN)/agents/tether-$$p.exe ] || $(MAKE) --no-print-directory agent PLATFORM=$$p || exit 1; \
+		echo "building the MSI for $$p"; \
+		$(PACK) --dev-dir $(BIN) msi --arch $${p#*-} --agent $(BIN)/agents/tether-$$p.exe --out $(BIN)/agents/tether-$$p.msi || exit 1; \
+	done
+
+pack:
+	@$(GO) build -trimpath -o $(PACK) ./cmd/tether-pack
 
 test:
 	./scripts/test.sh
@@ -52,7 +79,7 @@ run: site
 	$(MAKE) --no-print-directory agent PLATFORM=$(HOST) SITE_KEY=$$key; \
 	others=$$(echo $(AGENT_PLATFORMS) | tr ' ' '\n' | grep -vx '$(HOST)' | tr '\n' ' '); \
 	echo "building the other agents in the background: $$others(log: $(BIN)/agents.log)"; \
-	( $(MAKE) --no-print-directory agents AGENT_PLATFORMS="$$others" SITE_KEY=$$key >$(BIN)/agents.log 2>&1 \
+	( $(MAKE) --no-print-directory agents msi AGENT_PLATFORMS="$$others" SITE_KEY=$$key >$(BIN)/agents.log 2>&1 \
 		&& echo "all agents built" >>$(BIN)/agents.log & ) ; \
 	exec $(BIN)/tether-site serve --data $(DATA) --agents $(BIN)/agents
 

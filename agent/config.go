@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 
 	"github.com/tetherhq/tether/embedcfg"
+	"github.com/tetherhq/tether/internal/macapp"
 	"github.com/tetherhq/tether/wire"
 )
 
@@ -20,9 +22,22 @@ var ErrDamaged = errors.New("This support app has been modified and cannot be tr
 var ErrNoSession = errors.New("This program carries no support session. Run the support app downloaded from your technician's link, or pass --site and --code.")
 
 // EmbeddedConfig reads the signed config of the executable at path and
-// checks that the signature covers the whole file (embedcfg.Parse).
+// checks that the signature covers the whole file (embedcfg.Parse). On
+// macOS, where bytes appended to a signed binary break it, the config is a
+// file beside the app or the installed agent (internal/macapp).
 func EmbeddedConfig(path string) (*embedcfg.Config, []byte, error) {
+	return embeddedConfig(path, runtime.GOOS)
+}
+
+func embeddedConfig(path, goos string) (*embedcfg.Config, []byte, error) {
 	cfg, rec, err := embedcfg.ReadFile(path)
+	if errors.Is(err, embedcfg.ErrNotFound) && goos == "darwin" {
+		cfg, rec, _, err = macapp.ReadConfig(path)
+		if errors.Is(err, macapp.ErrNotFound) && macapp.BundlePath(path) == "" {
+			// A plain agent without a config: as on other systems.
+			err = embedcfg.ErrNotFound
+		}
+	}
 	switch {
 	case errors.Is(err, embedcfg.ErrTampered), errors.Is(err, embedcfg.ErrForeignKey):
 		return nil, nil, fmt.Errorf("%w (%w)", ErrDamaged, err)

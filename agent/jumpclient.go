@@ -29,6 +29,9 @@ type JumpOptions struct {
 	StateDir   string
 	Executable string // carries the installer config; its dir holds the install record
 	Logger     *slog.Logger
+	// ViewHelper, when set, serves each view in another process; a
+	// Windows service always does (a helper in the console session).
+	ViewHelper func(ctx context.Context, job ViewHelperJob) error
 }
 
 // enrolment is what a jump client keeps after enrolling.
@@ -124,13 +127,33 @@ type jumpClient struct {
 // viewer is told so.
 func (j *jumpClient) serveView(ctx context.Context, v *wire.View) {
 	log := j.log.With("stream", v.Stream)
-	allowed := true
+	// The site's consent policy first, whoever serves the view (D2). A
+	// service in session 0 shows no window to the user: the prompt then
+	// takes the policy's default answer.
 	if v.Consent != nil && v.Consent.Mode == wire.ConsentPrompt {
 		key := ui.KeyAskView
 		if v.Control {
 			key = ui.KeyAskControl
 		}
-		allowed = j.allow(ctx, v.Consent, j.question(key, v.Consent.Technician))
+		if !j.allow(ctx, v.Consent, j.question(key, v.Consent.Technician)) {
+			log.Info("view: denied by the logged-in user or the policy's default answer")
+			if conn, err := Dial(ctx, j.cfg.SiteURL, j.cfg.CertPin, streamPath(v)); err == nil {
+				conn.Close(websocket.StatusPolicyViolation, "The user denied screen sharing.")
+			}
+			return
+		}
+	}
+	helper := j.o.ViewHelper
+	if helper == nil {
+		helper = sessionViewHelper(j.o.Executable)
+	}
+	if helper != nil {
+		job := ViewHelperJob{SiteURL: j.cfg.SiteURL, CertPin: j.cfg.CertPin, View: *v}
+		if err := helper(ctx, job); err != nil {
+			j.log.Warn("view: the helper could not serve it; the viewer is told there is no display", "err", err)
+			j.noDisplay(ctx, v)
+		}
+		return
 	}
 	conn, err := Dial(ctx, j.cfg.SiteURL, j.cfg.CertPin, streamPath(v))
 	if err != nil {
@@ -138,14 +161,19 @@ func (j *jumpClient) serveView(ctx context.Context, v *wire.View) {
 		return
 	}
 	defer conn.CloseNow()
-	if !allowed {
-		log.Info("view: denied by the logged-in user or the policy's default answer")
-		conn.Close(websocket.StatusPolicyViolation, "The user denied screen sharing.")
-		return
-	}
 	if err := runStream(ctx, conn, v.Control, &j.controls, log); err != nil && ctx.Err() == nil {
 		log.Info("view ended", "err", err)
 	}
+}
+
+// noDisplay tells the viewer of v that there is no screen to show.
+func (j *jumpClient) noDisplay(ctx context.Context, v *wire.View) {
+	conn, err := Dial(ctx, j.cfg.SiteURL, j.cfg.CertPin, streamPath(v))
+	if err != nil {
+		return
+	}
+	defer conn.CloseNow()
+	sayNoDisplay(ctx, conn)
 }
 
 // enrolledID is the jump client ID saved at enrolment ("" before).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/coder/websocket"
@@ -28,6 +29,14 @@ func (j *jumpClient) uninstallSelf(ctx context.Context) {
 		return
 	}
 	j.log.Info("removed from the site; uninstalling", "dir", dir, "launcher", rec.Launcher)
+	if runtime.GOOS == "windows" {
+		// A Windows service cannot stop and delete itself from inside
+		// (installer.UninstallDetached).
+		if err := installer.UninstallDetached(rec); err != nil {
+			j.log.Error("uninstall after removal", "err", err)
+		}
+		return
+	}
 	if err := installer.Uninstall(context.WithoutCancel(ctx), dir); err != nil {
 		j.log.Error("uninstall after removal", "err", err)
 	}

@@ -53,8 +53,7 @@ func runStream(ctx context.Context, conn *websocket.Conn, control bool, cc *cust
 		cap, err = capture.Open(capture.WithLogger(log), capture.WithX11Display(sess.Display), capture.WithXAuthority(sess.XAuthority))
 	}
 	if err != nil {
-		conn.Write(ctx, websocket.MessageBinary, (stream.State{NoDisplay: true}).Append(nil))
-		conn.Close(websocket.StatusNormalClosure, "no display")
+		sayNoDisplay(ctx, conn)
 		return fmt.Errorf("capture: %w", err)
 	}
 	defer cap.Close()
@@ -101,6 +100,13 @@ func runStream(ctx context.Context, conn *websocket.Conn, control bool, cc *cust
 		}
 	}()
 	return sender.Run(ctx)
+}
+
+// sayNoDisplay tells the viewer there is no screen to show and ends the
+// view (VIEW-PROTOCOL state bit 2).
+func sayNoDisplay(ctx context.Context, conn *websocket.Conn) {
+	conn.Write(ctx, websocket.MessageBinary, (stream.State{NoDisplay: true}).Append(nil))
+	conn.Close(websocket.StatusNormalClosure, "no display")
 }
 
 // truncateReason fits a close reason into a WebSocket close frame (123

@@ -81,6 +81,22 @@ try {
   await page.click("#installer button[type=submit]");
   await until("install line", async () => /^curl -fsSLo tether-\w+\.bin 'https:\/\/[^']+\/download\/installer\/\w+\/[\w-]+' && sudo sh \.\/tether-\w+\.bin --user USER --install-dir \/opt\/tether-\w+$/
     .test(await page.locator("#install_line").textContent()));
+  // Packages per platform, the default first (SPEC G).
+  const packages = async () => (await page.locator("#package option").allTextContents()).join(",");
+  if ((await packages()) !== "bin,deb,rpm") fail(`Linux packages: ${await packages()}`);
+  await page.selectOption("#package", "deb");
+  const before = await page.locator("#install_line").textContent();
+  await page.click("#installer button[type=submit]");
+  await until("deb line", async () => {
+    const line = await page.locator("#install_line").textContent();
+    return line !== before && /^curl -fsSLo (tether-\w+\.deb) '[^']+' && sudo dpkg -i \1$/.test(line);
+  });
+  await page.selectOption("#platform", "windows-amd64");
+  if ((await packages()) !== "msi,exe") fail(`Windows packages: ${await packages()}`);
+  if ((await page.locator("#package").inputValue()) !== "msi") fail("the Windows package does not default to msi");
+  await page.click("#installer button[type=submit]");
+  await until("MSI line", async () => /^curl\.exe -fsSLo (tether-\w+\.msi) "https:\/\/[^"]+\/download\/installer\/\w+\/[\w-]+" && msiexec \/i \1 \/quiet JC_TAG=from-console$/
+    .test(await page.locator("#install_line").textContent()));
 
   step = "remove one";
   await page.uncheck("#all").catch(() => {});

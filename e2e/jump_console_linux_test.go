@@ -27,6 +27,9 @@ func TestJumpConsole(t *testing.T) {
 	if st := s.Do(s.Token, "POST", "/api/v1/installers", map[string]any{"tag": "lab", "valid_for": "1h"}, &in); st != 201 {
 		t.Fatalf("installer: %d", st)
 	}
+	// A Windows template MSI, so the form offers msi (jump.mjs checks
+	// its install line).
+	s.StandInMSI("windows-amd64", strings.Repeat("ab", 32))
 	res, err := s.Client.Get(in.DownloadURL + "?format=raw")
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/kardianos/service"
+
+	"github.com/tetherhq/tether/embedcfg"
 )
 
 // RecordVersion is the install.json format written by this build.
@@ -151,13 +153,19 @@ func (in *Installer) Install(ctx context.Context, opts Options, self string) (re
 			in.rollback(ctx, rec)
 		}
 	}()
-	if err := copyBinary(t, self, rec.Binary); err != nil {
-		return nil, err
-	}
 	if err := t.mkdir("state", 0o700); err != nil { // install.json lives here whatever --state-dir says
 		return nil, err
 	}
 	if err := in.makeStateDir(p, rec); err != nil {
+		return nil, err
+	}
+	if rec.Launcher == LauncherService && in.Env.GOOS == "windows" {
+		// Before the agent is copied in, so that it inherits the ACL.
+		if err := secureServiceDirs(p.dir, rec.StateDir()); err != nil {
+			return nil, err
+		}
+	}
+	if err := copyBinary(t, self, rec.Binary, opts.Record); err != nil {
 		return nil, err
 	}
 	// Written before registering so a crash mid-way leaves a dir that
@@ -261,8 +269,26 @@ func writeRecord(t *tree, rec *Record) error {
 
 // copyBinary streams self into the tree as name (the binary is ~15 MB; no
 // need to hold it in memory) and syncs it, since a truncated agent after a
-// power cut would be an unreachable jump client.
-func copyBinary(t *tree, self, name string) error {
+// power cut would be an unreachable jump client. With a record, the copy
+// gets the record in its slot instead (embedcfg.Restamp), and must then
+// carry a config that holds over the whole file.
+func copyBinary(t *tree, self, name string, record []byte) error {
+	if record != nil {
+		data, err := os.ReadFile(self)
+		if err != nil {
+			return fmt.Errorf("read agent binary: %w", err)
+		}
+		if data, err = embedcfg.Restamp(data, record); err != nil {
+			return fmt.Errorf("stamp the installer's config into the agent: %w", err)
+		}
+		if _, _, err := embedcfg.Parse(data); err != nil {
+			return fmt.Errorf("the installer's config does not belong to this agent: %w", err)
+		}
+		if err := t.create(name, 0o755, func(w io.Writer) error { _, err := w.Write(data); return err }); err != nil {
+			return fmt.Errorf("copy agent binary: %w", err)
+		}
+		return nil
+	}
 	src, err := os.Open(self)
 	if err != nil {
 		return fmt.Errorf("open agent binary: %w", err)
@@ -285,7 +311,7 @@ func (in *Installer) rollback(ctx context.Context, rec *Record) {
 	if err := removeRootFiles(rec); err != nil {
 		in.log().Warn("rollback: remove root's files", "err", err)
 	}
-	if err := os.RemoveAll(rec.Dir); err != nil {
+	if err := removeAll(rec.Dir); err != nil {
 		in.log().Warn("rollback: remove install dir", "err", err)
 	}
 }
@@ -321,7 +347,7 @@ func (in *Installer) Uninstall(ctx context.Context, dir string) error {
 	if err := removeRootFiles(rec); err != nil {
 		errs = append(errs, err)
 	}
-	if err := os.RemoveAll(dir); err != nil {
+	if err := removeAll(dir); err != nil {
 		// On Windows the running agent cannot delete its own exe.
 		if lerr := removeLater(dir); lerr != nil {
 			errs = append(errs, fmt.Errorf("remove %s: %w", dir, err))

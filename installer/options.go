@@ -64,6 +64,12 @@ type Options struct {
 	SiteURL     string
 	InstallerID string
 	ExpiresAt   time.Time // the installer's validity (first start must precede it)
+
+	// Record, when set, is a signed config record (embedcfg) to stamp
+	// into the installed copy of the agent: the MSI's custom action runs
+	// the plain agent it staged and hands it the installer's record from
+	// the MSI. It must name that agent's digest (Config.BinarySHA256).
+	Record []byte
 }
 
 // ErrUsage marks flag syntax errors; ExitCode maps it to ExitUsage.

@@ -34,13 +34,21 @@ func serviceConfig(rec *Record, goos string) *service.Config {
 			// in the library's unit).
 			"Restart": "always",
 			// Windows: restart on failure, after 10 s, forgetting failures
-			// after a day; delayed start keeps boot fast.
+			// after a day. Delayed start (which keeps boot fast) is set
+			// after the service exists (setDelayedStart), because
+			// kardianos deletes the new service when it cannot be set,
+			// and Wine cannot.
 			"OnFailure":              "restart",
 			"OnFailureDelayDuration": "10s",
 			"OnFailureResetPeriod":   86400,
 			"StartType":              "automatic",
-			"DelayedAutoStart":       true,
 		},
+	}
+	if goos == "windows" {
+		// The service control manager starts the agent with these
+		// arguments; the flag makes it talk to the SCM (StartServiceCtrl-
+		// Dispatcher) even where svc.IsWindowsService cannot tell (Wine).
+		c.Arguments = append(c.Arguments, WindowsServiceFlag)
 	}
 	if goos == "linux" {
 		// systemd unit lines: wait for the network. Only on Linux: the
@@ -92,8 +100,13 @@ func installService(rec *Record) error {
 	if err := s.Install(); err != nil {
 		return fmt.Errorf("install service %s on %s: %w", rec.ServiceName, ServicePlatform(), err)
 	}
+	setDelayedStart(rec)
 	return nil
 }
+
+// WindowsServiceFlag is the `tether service run` flag the Windows service
+// is registered with: run under the service control manager.
+const WindowsServiceFlag = "--windows-service"
 
 func startService(rec *Record) error {
 	s, err := newService(rec)

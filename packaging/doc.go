@@ -23,20 +23,16 @@
 //     per download only the scripts and the installer's config are added.
 //   - BuildDeb, BuildRPM: Linux jump clients through nfpm v2.47.0 (v2.48
 //     needs an rpm module the proxy refuses).
+//   - BuildMSI (build time): the template MSI of a signed Windows agent,
+//     with wixl from msi.wxs.tmpl, msibuild for what wixl cannot, and the
+//     custom-action DLL (msica/tetherca.c, MinGW-w64) that runs the staged
+//     agent's `tether msi` step and copies its output into the MSI log.
+//     The site stamps each installer's record into the template's
+//     signature blob per download (embedcfg.InspectMSI); docs/PACKAGES.md.
+//   - Signer (build time): Authenticode with osslsigncode, always with the
+//     reserved blob, with the publisher's certificate from the environment
+//     or a development certificate (EnsureDevCert).
 //
-// Later work (not built yet):
-//
-//   - MSI (Windows): Debian wixl (msitools 0.101) from a .wxs template.
-//     Components need Win64="yes"; sequencing needs explicit Sequence=
-//     numbers (Before/After is wrong in wixl); no util:ServiceConfig, no
-//     RemoveFile, no UI. A deferred CustomAction (FileKey + ExeCommand)
-//     runs `tether.exe install` with the properties mapped by
-//     installer.MSIToFlags; write "[INSTALLDIR]\" in ExeCommand because a
-//     bare trailing backslash escapes the quote. KEY_INFO carries the
-//     installer key since the MSI itself cannot be re-signed per download;
-//     Secure properties must be patched into SecureCustomProperties with
-//     msibuild afterwards. Verify with `msiinfo export`, run under Wine
-//     with `wine msiexec /i x.msi /quiet KEY_INFO=…`.
-//   - Signing: the .pkg and the .app are unsigned here (no Developer ID
-//     key, no rcodesign on this machine); see docs/PACKAGES.md.
+// Not done: signing the .pkg and the .app (no Developer ID key, no
+// rcodesign on this machine); see docs/PACKAGES.md.
 package packaging

@@ -129,8 +129,24 @@ func FuzzParsePlist(f *testing.F) {
 
 func testRecord(t testing.TB) []byte {
 	t.Helper()
+	return testRecordFor(t, nil)
+}
+
+// testRecordFor is a session record issued for the program agent, as the
+// site issues one for the app's universal binary (macapp.ReadConfig checks
+// it against the executable).
+func testRecordFor(t testing.TB, agent []byte) []byte {
+	t.Helper()
+	cfg := &embedcfg.Config{Kind: embedcfg.KindSupport, SiteURL: "https://support.example", SessionCode: "123456789"}
+	if agent != nil {
+		l, err := embedcfg.Inspect(agent)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.BinarySHA256 = l.Digest
+	}
 	_, priv, _ := ed25519.GenerateKey(nil)
-	rec, err := embedcfg.Record(&embedcfg.Config{Kind: embedcfg.KindSupport, SiteURL: "https://support.example", SessionCode: "123456789"}, priv)
+	rec, err := embedcfg.Record(cfg, priv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,7 +182,7 @@ func readZip(t *testing.T, b []byte) map[string]zipEntry {
 
 func TestBuildMacAppGenerated(t *testing.T) {
 	agent := universalHello(t)
-	rec := testRecord(t)
+	rec := testRecordFor(t, agent)
 	var b bytes.Buffer
 	err := BuildMacApp(&b, MacAppOptions{Config: rec, Agent: bytes.NewReader(agent), AgentSize: int64(len(agent)),
 		Version: "1.2.3", ModTime: time.Unix(1700000000, 0)})
@@ -261,7 +277,7 @@ func checkUnzipped(t *testing.T, zipBytes, rec []byte) {
 
 func TestBuildMacAppCachedBinary(t *testing.T) {
 	agent := universalHello(t)
-	rec := testRecord(t)
+	rec := testRecordFor(t, agent)
 	bin, err := NewMacAppBinary(bytes.NewReader(agent), int64(len(agent)), 0)
 	if err != nil {
 		t.Fatal(err)
@@ -280,11 +296,12 @@ func TestBuildMacAppCachedBinary(t *testing.T) {
 }
 
 func TestBuildMacAppPrebuilt(t *testing.T) {
-	rec := testRecord(t)
+	exe := []byte("\xcf\xfa\xed\xfeuniversal")
+	rec := testRecordFor(t, exe)
 	// A notarized bundle must come out byte for byte, whatever it holds.
 	signed := fstest.MapFS{
 		"Contents/Info.plist":                   {Data: []byte("<plist>signed</plist>"), Mode: 0o644},
-		"Contents/MacOS/tether":                 {Data: []byte("\xcf\xfa\xed\xfeuniversal"), Mode: 0o755},
+		"Contents/MacOS/tether":                 {Data: exe, Mode: 0o755},
 		"Contents/_CodeSignature/CodeResources": {Data: []byte("seal"), Mode: 0o644},
 		"Contents/CodeResources":                {Data: []byte("ticket"), Mode: 0o644},
 		"Contents/Resources/tether.icns":        {Data: []byte("icon"), Mode: 0o600},

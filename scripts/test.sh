@@ -11,9 +11,17 @@ cd "$(dirname "$0")/.."
 # only when these are unset.
 export TETHER_REQUIRE_X=1 TETHER_REQUIRE_NODE=1 TETHER_REQUIRE_BROWSER=1 TETHER_REQUIRE_PG=1 TETHER_NO_DIALOG=1
 export TETHER_REQUIRE_PKGTOOLS=1
+# The MSI end-to-end test (e2e/msi_wine_test.go) installs jump clients from
+# the site's MSI under Wine in a fresh prefix (about 45 s).
+export TETHER_REQUIRE_WINE=1
 go test -count=1 -timeout 15m ./...
 # The concurrent core again under the race detector.
 go test -race -count=1 -timeout 10m ./agent/ ./site/... ./stream/ ./wire/ ./embedcfg/ ./internal/...
+
+# Windows builds of the MSI's parsers and the service-mode ACLs under Wine
+# (wine.sh: prefix, ProcessPrng shim, Xvfb).
+./scripts/wine.sh test ./embedcfg ./internal/cfb
+./scripts/wine.sh test ./installer -- -test.run 'TestServiceDirACL|TestParseMSIAction|TestMSIMessage'
 
 # Short fuzzing of each parser (the seeds also run as plain tests above).
 log=$(mktemp)

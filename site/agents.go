@@ -49,6 +49,11 @@ func (a *agentBuilds) paths() map[string]string {
 	if a.dir != "" {
 		entries, _ := os.ReadDir(a.dir)
 		for _, e := range entries {
+			// Builds are tether-<os>-<arch>[.exe]; other files beside
+			// them (template MSIs, temporary files) are not platforms.
+			if ext := filepath.Ext(e.Name()); ext != "" && ext != ".exe" {
+				continue
+			}
 			name := strings.TrimSuffix(e.Name(), ".exe")
 			plat, ok := strings.CutPrefix(name, "tether-")
 			if !ok || e.IsDir() || strings.Count(plat, "-") != 1 {

@@ -37,8 +37,14 @@ func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
 			platform, strings.Join(s.agents.platforms(), ", ")))
 		return
 	}
-	name := "tether-support-" + ss.Code + exeSuffix(platform)
-	if err := s.serveAgentBinary(w, r, path, name, s.supportConfig(ss, platform)); err != nil {
+	if strings.HasPrefix(platform, "darwin-") {
+		// macOS: the app in a zip, its config beside it (bytes appended
+		// to a signed Mach-O break it; docs/PACKAGES.md).
+		err = s.serveMacApp(w, r, "tether-support-"+ss.Code+".zip", s.supportConfig(ss, platform))
+	} else {
+		err = s.serveAgentBinary(w, r, path, "tether-support-"+ss.Code+exeSuffix(platform), s.supportConfig(ss, platform))
+	}
+	if err != nil {
 		s.log.Warn("download", "session", ss.ID, "err", err)
 		return
 	}

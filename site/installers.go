@@ -23,6 +23,9 @@ type createInstallerRequest struct {
 	Mode      string `json:"mode"`
 	ValidFor  string `json:"valid_for"`
 	Passive   bool   `json:"passive"` // clients only check in (C9)
+	// Package is what the download serves (SPEC G): bin, deb or rpm for
+	// Linux, msi or exe for Windows, pkg for macOS; default the first.
+	Package string `json:"package"`
 	// EmailTo lists recipients of the download link (the key is shown
 	// only now, so e-mail goes out at creation).
 	EmailTo []string `json:"email_to"`
@@ -33,7 +36,7 @@ const (
 	maxInstallerValidity     = 365 * 24 * time.Hour
 )
 
-func (req *createInstallerRequest) validate(user string, platforms []string) (time.Duration, error) {
+func (req *createInstallerRequest) validate(user string, platforms []string, checkPackage func(string, *string) error) (time.Duration, error) {
 	bad := func(format string, args ...any) (time.Duration, error) {
 		return 0, wire.Errorf(wire.BadRequest, format, args...)
 	}
@@ -42,6 +45,9 @@ func (req *createInstallerRequest) validate(user string, platforms []string) (ti
 	}
 	if !slices.Contains(platforms, req.Platform) {
 		return bad("No agent build for platform %q on this site. Available: %s.", req.Platform, strings.Join(platforms, ", "))
+	}
+	if err := checkPackage(req.Platform, &req.Package); err != nil {
+		return 0, err
 	}
 	switch req.Mode {
 	case "":
@@ -83,7 +89,7 @@ func (s *Server) handleCreateInstaller(w http.ResponseWriter, r *http.Request, a
 		s.writeErr(w, r, err)
 		return
 	}
-	valid, err := req.validate(a.user.Name, s.agents.platforms())
+	valid, err := req.validate(a.user.Name, s.agents.platforms(), s.checkPackage)
 	if err == nil {
 		err = checkGroup(a, req.JumpGroup)
 	}
@@ -95,25 +101,45 @@ func (s *Server) handleCreateInstaller(w http.ResponseWriter, r *http.Request, a
 	key := randomToken(24)
 	in := &store.Installer{ID: newID()[:16], KeyHash: hashSecret(key), Platform: req.Platform,
 		JumpGroup: req.JumpGroup, Tag: req.Tag, Comments: req.Comments, Mode: wire.AgentMode(req.Mode),
-		CreatedBy: a.user.ID, CreatedAt: now, ExpiresAt: now.Add(valid), Passive: req.Passive}
+		CreatedBy: a.user.ID, CreatedAt: now, ExpiresAt: now.Add(valid), Passive: req.Passive, Package: req.Package}
+	// A signed Windows download has a fixed room for the config: refuse
+	// now what no download of this installer could carry.
+	if err := s.checkFits(in.Platform, in.Package, s.installerConfig(in, key)); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
 	if err := s.store.CreateInstaller(r.Context(), in); err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
 	s.audit(r.Context(), "installer_created", "", a.user.Name, remoteAddr(r),
-		fmt.Sprintf("installer %s %s %s group %q tag %q", in.ID, in.Platform, in.Mode, in.JumpGroup, in.Tag))
+		fmt.Sprintf("installer %s %s %s %s group %q tag %q", in.ID, in.Platform, in.Package, in.Mode, in.JumpGroup, in.Tag))
 	url := s.public.String() + "/download/installer/" + in.ID + "/" + key
 	writeJSON(w, http.StatusCreated, map[string]any{
-		"id": in.ID, "key_info": key, "download_url": url,
-		"expires_at": in.ExpiresAt, "platform": in.Platform, "mode": in.Mode,
+		"id": in.ID, "key_info": key, "download_url": url, "file_name": installerFileName(in),
+		"expires_at": in.ExpiresAt, "platform": in.Platform, "mode": in.Mode, "package": in.Package,
 		"email_errors": s.emailInstaller(r.Context(), in, url, req.EmailTo, a.user.Name),
 	})
 }
 
-// handleInstallerDownload serves an installer: for Linux the self-extracting
-// tether-{id}.bin (C5), assembled on the fly from the agent build and the
-// signed installer config; elsewhere the agent with the config appended
-// (MSI and .pkg come later). No login: the key in the URL is the capability.
+// installerPackage is what an installer's download serves.
+func installerPackage(in *store.Installer) string {
+	if in.Package == "" {
+		return legacyPackage(in.Platform)
+	}
+	return in.Package
+}
+
+// installerFileName is the download's file name: tether-{id}.{package}.
+func installerFileName(in *store.Installer) string {
+	return "tether-" + in.ID + "." + installerPackage(in)
+}
+
+// handleInstallerDownload serves an installer as tether-{id}.{package}
+// (SPEC G), assembled on the fly from the agent build (or the template
+// MSI) and the signed installer config; `?format=raw` serves the plain
+// agent with its config (Linux and Windows). No login: the key in the URL
+// is the capability.
 func (s *Server) handleInstallerDownload(w http.ResponseWriter, r *http.Request) {
 	if !s.limits.installers.Allow(remoteAddr(r)) {
 		s.downloadError(w, r, wire.Errorf(wire.TooManyRequests, "Too many requests. Try again later."))
@@ -135,10 +161,23 @@ func (s *Server) handleInstallerDownload(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	cfg := s.installerConfig(in, key)
-	if strings.HasPrefix(in.Platform, "linux-") && r.URL.Query().Get("format") != "raw" {
-		err = s.serveBin(w, r, path, in.ID, cfg)
-	} else {
+	name := installerFileName(in)
+	switch pkg := installerPackage(in); {
+	case r.URL.Query().Get("format") == "raw" && pkg != "pkg":
 		err = s.serveAgentBinary(w, r, path, "tether-"+in.ID+exeSuffix(in.Platform), cfg)
+	case pkg == "bin":
+		err = s.serveBin(w, r, path, name, cfg)
+	case pkg == "deb" || pkg == "rpm":
+		err = s.serveLinuxPackage(w, r, pkg, path, in, cfg)
+	case pkg == "exe":
+		err = s.serveAgentBinary(w, r, path, name, cfg)
+	case pkg == "msi":
+		err = s.serveMSI(w, r, in.Platform, name, cfg)
+	case pkg == "pkg":
+		err = s.servePkg(w, r, in, name, cfg)
+	default:
+		err = wire.Errorf(wire.InvalidPackage, "Unknown package %q.", pkg)
+		s.writeErr(w, r, err)
 	}
 	if err != nil {
 		s.log.Warn("installer download", "installer", in.ID, "err", err)
@@ -147,23 +186,25 @@ func (s *Server) handleInstallerDownload(w http.ResponseWriter, r *http.Request)
 	s.audit(r.Context(), "installer_downloaded", "", "", remoteAddr(r), "installer "+in.ID)
 }
 
-// installerConfig is what an installer's downloads carry (signed).
+// installerConfig is what an installer's downloads carry (signed). The
+// issue time is whole seconds in UTC, so a record has the same length at
+// every download as when checkFits measured it.
 func (s *Server) installerConfig(in *store.Installer, key string) *embedcfg.Config {
 	return &embedcfg.Config{Kind: embedcfg.KindInstaller, SiteURL: s.public.String(), SiteName: s.public.Hostname(),
-		CertPin: s.pin, Platform: in.Platform, IssuedAt: s.clock.Now(), InstallerID: in.ID, KeyInfo: key,
-		JumpGroup: in.JumpGroup, Tag: in.Tag, Comments: in.Comments, Mode: string(in.Mode), ExpiresAt: in.ExpiresAt}
+		CertPin: s.pin, Platform: in.Platform, IssuedAt: s.clock.Now().UTC().Truncate(time.Second), InstallerID: in.ID,
+		KeyInfo: key, JumpGroup: in.JumpGroup, Tag: in.Tag, Comments: in.Comments, Mode: string(in.Mode),
+		ExpiresAt: in.ExpiresAt.UTC()}
 }
 
 // serveBin streams tether-{id}.bin: the POSIX-sh header and the tar.gz of
 // the signed agent, built while sending.
-func (s *Server) serveBin(w http.ResponseWriter, r *http.Request, path, id string, cfg *embedcfg.Config) error {
+func (s *Server) serveBin(w http.ResponseWriter, r *http.Request, path, name string, cfg *embedcfg.Config) error {
 	agent, size, closer, err := s.signedAgent(path, cfg)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return err
 	}
 	defer closer.Close()
-	name := "tether-" + id + ".bin"
 	w.Header().Set("Content-Type", "application/x-sh")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("Cache-Control", "no-store")

@@ -109,13 +109,13 @@ func (s *Server) emailInstaller(ctx context.Context, in *store.Installer, url st
 	}
 	body := fmt.Sprintf(`Hello,
 
-%s sent you a Tether Jump Client installer (%s, %s mode).
+%s sent you a Tether Jump Client installer (%s, %s, %s mode).
 Install it on the computers that should be reachable for support:
 
   %s
 
 The link and its key are valid until %s; keep them private.
-`, actor, in.Platform, in.Mode, url, in.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"))
+`, actor, in.Platform, installerFileName(in), in.Mode, url, in.ExpiresAt.UTC().Format("2006-01-02 15:04 MST"))
 	for _, addr := range to {
 		if err := s.mailer.send(ctx, addr, "Tether Jump Client installer", body); err != nil {
 			failed[addr] = err.Error()

@@ -131,5 +131,16 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request, a *authed) {
 }
 
 func (s *Server) handlePlatforms(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"platforms": s.agents.platforms()})
+	platforms := s.agents.platforms()
+	// The installer packages each platform can have here, default first
+	// (the console's package select).
+	packages := map[string][]string{}
+	for _, p := range platforms {
+		for _, pkg := range packagesFor(p) {
+			if s.checkPackage(p, &pkg) == nil {
+				packages[p] = append(packages[p], pkg)
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"platforms": platforms, "packages": packages})
 }

@@ -65,6 +65,9 @@ const (
 	SessionLocked Code = "session_locked"
 	// JCUpdating: the jump client is updating itself to the site's version.
 	JCUpdating Code = "jc_updating"
+	// InvalidPackage: an installer's package does not fit its platform
+	// (SPEC G); the message names the packages that do.
+	InvalidPackage Code = "invalid_package"
 )
 
 // Session toolkit codes (SPEC D3, D4, G; docs/TOOLKIT.md).
@@ -134,6 +137,7 @@ var messages = map[Code]string{
 	UpgradeRequired:      "This endpoint takes a WebSocket connection.",
 	SessionLocked:        "This support session is locked after too many wrong security codes. Contact your technician.",
 	JCUpdating:           "The Jump Client is updating to the site's version. Please try again in a minute.",
+	InvalidPackage:       "This package is not available for the installer's platform.",
 
 	PathNotAllowed:  "This path is not allowed.",
 	FileTooLarge:    "The file is too large.",
@@ -166,6 +170,7 @@ var statuses = map[Code]int{
 	InstallerInvalid: http.StatusForbidden, Unsupported: http.StatusNotFound,
 	UnsupportedMediaType: http.StatusUnsupportedMediaType, UpgradeRequired: http.StatusUpgradeRequired,
 	SessionLocked: http.StatusForbidden, JCUpdating: http.StatusConflict,
+	InvalidPackage: http.StatusBadRequest,
 	PathNotAllowed: http.StatusForbidden, FileTooLarge: http.StatusRequestEntityTooLarge,
 	TransferDenied: http.StatusForbidden, AgentTimeout: http.StatusGatewayTimeout,
 	AgentOutdated: http.StatusConflict, ChatUnavailable: http.StatusConflict,
@@ -225,7 +230,7 @@ func Generic(c Code) bool { return generic[c] }
 var generic = map[Code]bool{
 	BadRequest: true, Unauthorized: true, Forbidden: true, NotFound: true,
 	TooManyRequests: true, Internal: true, Conflict: true, Unsupported: true,
-	UnsupportedMediaType: true, UpgradeRequired: true,
+	UnsupportedMediaType: true, UpgradeRequired: true, InvalidPackage: true,
 }
 
 func (e *Error) Error() string { return e.Message }

@@ -67,7 +67,7 @@ func serveCmd(dataDir *string) *cobra.Command {
 	f.StringVar(&o.PublicURL, "public-url", "", "URL agents and links use (default https://<this host>:<port>)")
 	f.StringVar(&o.TLSCert, "tls-cert", "", "TLS certificate PEM (default: self-signed in the data dir)")
 	f.StringVar(&o.TLSKey, "tls-key", "", "TLS key PEM")
-	f.StringVar(&o.AgentsDir, "agents", "", "directory of agent builds tether-<os>-<arch>[.exe]")
+	f.StringVar(&o.AgentsDir, "agents", "", "directory of agent builds tether-<os>-<arch>[.exe] and template MSIs tether-windows-<arch>.msi (make build)")
 	f.DurationVar(&o.SessionLifetime, "session-lifetime", 24*time.Hour, "ad hoc sessions end this long after activation")
 	f.IntVar(&o.LimitPerTech, "limit-technician", 1, "active ad hoc sessions per technician (-1: unlimited)")
 	f.IntVar(&o.LimitPerSite, "limit-site", 5, "active ad hoc sessions per site (-1: unlimited)")

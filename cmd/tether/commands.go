@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -51,7 +52,7 @@ func rootCmd() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.stateDir, "state-dir", "", "directory of the agent's identity key and state (env TETHER_STATE_DIR)")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log details to stderr")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(supportCmd(g), installCmd(), uninstallCmd(g), serviceCmd(g), versionCmd())
+	root.AddCommand(supportCmd(g), installCmd(), uninstallCmd(g), serviceCmd(g), versionCmd(), msiCmd())
 	return root
 }
 
@@ -223,7 +224,8 @@ func serviceCmd(g *globals) *cobra.Command {
 			}
 			return cmd.Help()
 		}}
-	svc.AddCommand(&cobra.Command{
+	var underSCM bool
+	run := &cobra.Command{
 		Use:   "run",
 		Short: "Run the jump client in the foreground (what the service manager starts)",
 		Args:  cobra.NoArgs,
@@ -233,7 +235,23 @@ func serviceCmd(g *globals) *cobra.Command {
 				return err
 			}
 			g.verbose = true
-			return agent.RunJumpClient(cmd.Context(), agent.JumpOptions{StateDir: g.stateDir, Executable: exe, Logger: logger(g)})
+			o := agent.JumpOptions{StateDir: g.stateDir, Executable: exe, Logger: logger(g)}
+			return runJumpClient(cmd.Context(), o, underSCM)
+		},
+	}
+	// The Windows service is registered with this flag (installer.
+	// WindowsServiceFlag): svc.IsWindowsService cannot tell under Wine.
+	run.Flags().BoolVar(&underSCM, strings.TrimPrefix(installer.WindowsServiceFlag, "--"), false,
+		"run under the Windows service control manager (the service's own arguments)")
+	run.Flags().MarkHidden(strings.TrimPrefix(installer.WindowsServiceFlag, "--"))
+	svc.AddCommand(run)
+	svc.AddCommand(&cobra.Command{
+		Use:    "view-helper",
+		Short:  "Serve one view in this session for the jump client's service (reads the view from stdin)",
+		Hidden: true, // started by the Windows service in the user's session, not by people
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return agent.ServeViewHelper(cmd.Context(), cmd.InOrStdin(), logger(g))
 		},
 	})
 	for _, c := range []struct{ use, short string }{

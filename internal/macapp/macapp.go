@@ -102,11 +102,16 @@ func ConfigPaths(exe string, original Locator) []string {
 // (normally os.Executable()). It returns the config, the raw signed
 // record (what the agent sends to the site), and the file it came from.
 // Errors wrap ErrNotFound or embedcfg.ErrTampered.
+//
+// The record beside the app is signed like one inside a binary: its
+// Config.BinarySHA256 names the program it was issued for, here the
+// executable itself (the universal agent, which carries no record), so a
+// config cannot be moved to another program.
 func ReadConfig(exe string) (*embedcfg.Config, []byte, string, error) {
-	return readConfig(ConfigPaths(exe, originalPath))
+	return readConfig(exe, ConfigPaths(exe, originalPath))
 }
 
-func readConfig(paths []string) (*embedcfg.Config, []byte, string, error) {
+func readConfig(exe string, paths []string) (*embedcfg.Config, []byte, string, error) {
 	for _, p := range paths {
 		data, err := readSmall(p)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -115,9 +120,9 @@ func readConfig(paths []string) (*embedcfg.Config, []byte, string, error) {
 		if err != nil {
 			return nil, nil, p, err
 		}
-		cfg, rec, err := embedcfg.Parse(data)
-		if errors.Is(err, embedcfg.ErrNotFound) {
-			err = embedcfg.ErrTampered // a config file without a record was damaged
+		cfg, rec, err := embedcfg.ParseRecord(data)
+		if err == nil {
+			err = checkProgram(cfg, exe)
 		}
 		if err != nil {
 			return nil, nil, p, fmt.Errorf("%s: %w", p, err)
@@ -125,6 +130,22 @@ func readConfig(paths []string) (*embedcfg.Config, []byte, string, error) {
 		return cfg, rec, p, nil
 	}
 	return nil, nil, "", fmt.Errorf("%w (looked in %s)", ErrNotFound, strings.Join(paths, ", "))
+}
+
+// checkProgram verifies that cfg was issued for the executable at exe.
+func checkProgram(cfg *embedcfg.Config, exe string) error {
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", exe, err)
+	}
+	l, err := embedcfg.Inspect(data)
+	if err != nil {
+		return fmt.Errorf("%w: %w", embedcfg.ErrTampered, err)
+	}
+	if cfg.BinarySHA256 != l.Digest {
+		return fmt.Errorf("%w: the config was issued for another program than %s", embedcfg.ErrTampered, exe)
+	}
+	return nil
 }
 
 func readSmall(path string) ([]byte, error) {

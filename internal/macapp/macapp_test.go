@@ -47,10 +47,20 @@ func TestConfigPaths(t *testing.T) {
 	}
 }
 
-func signedRecord(t *testing.T) []byte {
+// signedRecord is a record issued for the program at exe.
+func signedRecord(t *testing.T, exe string) []byte {
 	t.Helper()
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := embedcfg.Inspect(data)
+	if err != nil {
+		t.Fatal(err)
+	}
 	_, priv, _ := ed25519.GenerateKey(nil)
-	rec, err := embedcfg.Record(&embedcfg.Config{Kind: embedcfg.KindSupport, SiteURL: "https://s.example", SessionCode: "123456789"}, priv)
+	rec, err := embedcfg.Record(&embedcfg.Config{Kind: embedcfg.KindSupport, SiteURL: "https://s.example",
+		SessionCode: "123456789", BinarySHA256: l.Digest}, priv)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +77,10 @@ func TestReadConfig(t *testing.T) {
 	if _, _, _, err := ReadConfig(exe); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("no file: err = %v, want ErrNotFound", err)
 	}
-	rec := signedRecord(t)
+	if err := os.WriteFile(exe, []byte("\xcf\xfa\xed\xfe universal agent"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rec := signedRecord(t, exe)
 	beside := filepath.Join(dir, "Tether Support", ConfigFileName)
 	os.WriteFile(beside, rec, 0o644)
 	cfg, raw, from, err := ReadConfig(exe)
@@ -95,5 +108,22 @@ func TestReadConfig(t *testing.T) {
 	os.Mkdir(inside, 0o755)
 	if _, _, _, err := ReadConfig(exe); err == nil || errors.Is(err, ErrNotFound) {
 		t.Errorf("directory: err = %v", err)
+	}
+}
+
+// TestReadConfigOtherProgram: a config issued for one build is refused
+// next to another (e.g. copied beside a modified app).
+func TestReadConfigOtherProgram(t *testing.T) {
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "tether")
+	os.WriteFile(exe, []byte("\xcf\xfa\xed\xfe build 1"), 0o755)
+	rec := signedRecord(t, exe)
+	os.WriteFile(filepath.Join(dir, ConfigFileName), rec, 0o600)
+	if _, _, _, err := ReadConfig(exe); err != nil {
+		t.Fatalf("own program: %v", err)
+	}
+	os.WriteFile(exe, []byte("\xcf\xfa\xed\xfe build 2"), 0o755)
+	if _, _, _, err := ReadConfig(exe); !errors.Is(err, embedcfg.ErrTampered) {
+		t.Fatalf("other program: err = %v, want ErrTampered", err)
 	}
 }

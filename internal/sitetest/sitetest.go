@@ -18,6 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tetherhq/tether/embedcfg"
+	"github.com/tetherhq/tether/internal/cfb"
+	"github.com/tetherhq/tether/internal/cfb/cfbtest"
 	"github.com/tetherhq/tether/internal/clock"
 	"github.com/tetherhq/tether/site"
 )
@@ -247,4 +250,26 @@ func WaitFor(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// StandInMSI writes a stand-in signed template MSI for platform beside the
+// agent builds: a compound file whose signature stream holds the blob
+// osslsigncode reserves (a marker and 993 zero bytes, scattered over mini
+// sectors) and the digest of the agent it would install. Enough for the
+// site to offer and stamp MSIs; the real one is built by packaging.BuildMSI.
+func (s *Site) StandInMSI(platform, agentDigest string) string {
+	s.T.Helper()
+	blob := append(append([]byte("\x0c\x82\x04\x00---BEGIN_BLOB---"), make([]byte, 993)...), "---END_BLOB---"...)
+	sig := append(append([]byte("\x30\x82 PKCS#7 ..."), blob...), bytes.Repeat([]byte{7}, 900)...)
+	file := cfbtest.Build([]cfbtest.Stream{
+		{Name: "\x05SummaryInformation", Data: []byte("summary")},
+		{Name: cfb.EncodeMSIName("tether.cab"), Data: bytes.Repeat([]byte("cab"), 3000)},
+		{Name: embedcfg.MSISignatureStream, Data: sig},
+		{Name: cfb.EncodeMSIName(embedcfg.MSIAgentDigestStream), Data: []byte(agentDigest)},
+	}, true)
+	path := filepath.Join(s.Agents, "tether-"+platform+".msi")
+	if err := os.WriteFile(path, file, 0o644); err != nil {
+		s.T.Fatal(err)
+	}
+	return path
 }

@@ -10,10 +10,10 @@ import (
 // CreateInstaller inserts an installer.
 func (p *Postgres) CreateInstaller(ctx context.Context, in *Installer) error {
 	_, err := p.pool.Exec(ctx, `INSERT INTO installers(id, key_hash, platform, jump_group, tag, comments, mode,
-		created_by, created_at, expires_at, passive, pin_session, pin_name)
-		VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
+		created_by, created_at, expires_at, passive, pin_session, pin_name, package)
+		VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
 		in.ID, in.KeyHash, in.Platform, in.JumpGroup, in.Tag, in.Comments, in.Mode, in.CreatedBy,
-		ts(in.CreatedAt), ts(in.ExpiresAt), in.Passive, in.PinSession, in.PinName)
+		ts(in.CreatedAt), ts(in.ExpiresAt), in.Passive, in.PinSession, in.PinName, in.Package)
 	if err != nil {
 		return fmt.Errorf("create installer: %w", err)
 	}

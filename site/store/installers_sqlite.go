@@ -8,9 +8,9 @@ import (
 // CreateInstaller inserts an installer.
 func (s *SQLite) CreateInstaller(ctx context.Context, in *Installer) error {
 	_, err := s.db.ExecContext(ctx, `INSERT INTO installers(id, key_hash, platform, jump_group, tag, comments, mode,
-		created_by, created_at, expires_at, passive, pin_session, pin_name) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		created_by, created_at, expires_at, passive, pin_session, pin_name, package) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		in.ID, in.KeyHash, in.Platform, in.JumpGroup, in.Tag, in.Comments, in.Mode, in.CreatedBy,
-		ts(in.CreatedAt), ts(in.ExpiresAt), in.Passive, in.PinSession, in.PinName)
+		ts(in.CreatedAt), ts(in.ExpiresAt), in.Passive, in.PinSession, in.PinName, in.Package)
 	if err != nil {
 		return fmt.Errorf("create installer: %w", err)
 	}
@@ -18,13 +18,13 @@ func (s *SQLite) CreateInstaller(ctx context.Context, in *Installer) error {
 }
 
 const installerCols = `id, key_hash, platform, jump_group, tag, comments, mode, created_by, created_at,
-	expires_at, passive, pin_session, pin_name`
+	expires_at, passive, pin_session, pin_name, package`
 
 func scanInstaller(row interface{ Scan(...any) error }) (*Installer, error) {
 	var in Installer
 	var created, expires int64
 	err := row.Scan(&in.ID, &in.KeyHash, &in.Platform, &in.JumpGroup, &in.Tag, &in.Comments, &in.Mode,
-		&in.CreatedBy, &created, &expires, &in.Passive, &in.PinSession, &in.PinName)
+		&in.CreatedBy, &created, &expires, &in.Passive, &in.PinSession, &in.PinName, &in.Package)
 	if err != nil {
 		return nil, notFound(err)
 	}

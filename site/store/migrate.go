@@ -163,7 +163,7 @@ var copyTables = []copyTable{
 			"online_since:int failed_codes:int locked:bool jump_client_id")},
 	{name: "installers", order: "id",
 		cols: cols("id key_hash:blob platform jump_group tag comments mode created_by:int created_at:int " +
-			"expires_at:int passive:bool pin_session pin_name")},
+			"expires_at:int passive:bool pin_session pin_name package")},
 	{name: "jump_clients", order: "id",
 		cols: cols("id identity:blob installer_id name jump_group tag comments mode host public_ip version " +
 			"disabled:bool removed:bool created_at:int last_seen:int passive:bool uninstalled:bool")},

@@ -110,6 +110,8 @@ var migrations = []string{
 	ALTER TABLE installers ADD COLUMN pin_name TEXT NOT NULL DEFAULT '';
 	CREATE INDEX installers_pin ON installers(pin_session) WHERE pin_session != '';
 	CREATE INDEX jump_clients_installer ON jump_clients(installer_id);`,
+	// The package an installer's download serves (SPEC G).
+	`ALTER TABLE installers ADD COLUMN package TEXT NOT NULL DEFAULT '';`,
 	// Chat (D3): each session's messages, in the order they came.
 	`CREATE TABLE chat_messages (
 		id INTEGER PRIMARY KEY,

@@ -107,6 +107,10 @@ type Installer struct {
 	// Client" (C2): only that session's computer may enrol with it, once.
 	PinSession string
 	PinName    string
+	// Package is what the download URL serves (SPEC G): bin, deb, rpm
+	// (Linux), msi, exe (Windows) or pkg (macOS). Empty in installers
+	// made before packages existed: the platform's default.
+	Package string
 }
 
 // JumpClient is an installed persistent agent (SPEC C).

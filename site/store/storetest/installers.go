@@ -13,7 +13,7 @@ func newInstaller(id string, by *store.User, created int) *store.Installer {
 	return &store.Installer{
 		ID: id, KeyHash: []byte("key-" + id), Platform: "windows-amd64", JumpGroup: "personal:" + by.Name,
 		Tag: "front desk", Comments: "made by " + by.Name, Mode: wire.ModeService, CreatedBy: by.ID,
-		CreatedAt: at(created), ExpiresAt: at(created + 86400),
+		CreatedAt: at(created), ExpiresAt: at(created + 86400), Package: "msi",
 	}
 }
 
@@ -22,7 +22,7 @@ func testInstallers(t *testing.T, s store.Store) {
 	admin := addUser(t, s, "admin")
 	a := newInstaller("i1", admin, 1)
 	b := newInstaller("i2", admin, 2)
-	b.Passive, b.Mode, b.ExpiresAt = true, wire.ModeUser, at(0).AddDate(100, 0, 0)
+	b.Passive, b.Mode, b.ExpiresAt, b.Package = true, wire.ModeUser, at(0).AddDate(100, 0, 0), "exe"
 	must(t, s.CreateInstaller(ctx, a))
 	must(t, s.CreateInstaller(ctx, b))
 	for _, want := range []*store.Installer{a, b} {

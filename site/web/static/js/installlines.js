@@ -1,22 +1,43 @@
 // What an admin pastes on the target computer to install a jump client,
 // per platform and package, and the platform to preselect for this browser.
 
-// installLine returns the command for an installer's download URL. For a
-// root install on Linux the account the jump client runs as must be named
-// (C3: --user); USER stands for it.
-export function installLine(platform, url, mode) {
-  const q = (s) => "'" + s.replaceAll("'", "'\\''") + "'";
-  const file = decodeURIComponent(url.split("/").slice(-2, -1)[0] || "tether");
-  if (platform.startsWith("linux-")) {
-    const bin = `tether-${file}.bin`;
-    return `curl -fsSLo ${bin} ${q(url)} && sudo sh ./${bin} --user USER --install-dir /opt/tether-${file}`;
-  }
-  if (platform.startsWith("windows-")) {
-    const exe = `tether-${file}.exe`;
-    return `powershell -c "Invoke-WebRequest '${url}' -OutFile ${exe}; .\\${exe} install --silent${mode === "user" ? " --mode user" : ""}"`;
-  }
-  if (platform.startsWith("darwin-")) {
-    return `curl -fsSLo tether ${q(url)} && chmod +x tether && ${mode === "user" ? "" : "sudo "}./tether install${mode === "user" ? " --mode user" : ""}`;
+// shq quotes for POSIX sh.
+const shq = (s) => "'" + s.replaceAll("'", "'\\''") + "'";
+
+// msiq quotes an msiexec property value (C4): in double quotes when it has
+// spaces or quotes, a quote written twice.
+const msiq = (s) => (/[\s"]/.test(s) ? '"' + s.replaceAll('"', '""') + '"' : s);
+
+// installLine returns the command for an installer's download (answer of
+// POST /installers: platform, package, download_url, file_name, mode) and
+// the form's tag and jump group. For a root install on Linux the account
+// the jump client runs as must be named (C3: --user); USER stands for it.
+// The settings are in the download already; the MSI line repeats the tag
+// and group as properties so an admin sees where to change them (C4).
+export function installLine(r, form = {}) {
+  const id = decodeURIComponent(r.download_url.split("/").slice(-2, -1)[0] || "tether");
+  const pkg = r.package || (r.platform.startsWith("linux-") ? "bin" : r.platform.startsWith("windows-") ? "exe" : "pkg");
+  const file = r.file_name || `tether-${id}.${pkg}`;
+  const url = r.download_url;
+  switch (pkg) {
+    case "bin":
+      return `curl -fsSLo ${file} ${shq(url)} && sudo sh ./${file} --user USER --install-dir /opt/tether-${id}`;
+    case "deb":
+      return `curl -fsSLo ${file} ${shq(url)} && sudo dpkg -i ${file}`;
+    case "rpm":
+      return `curl -fsSLo ${file} ${shq(url)} && sudo rpm -i ${file}`;
+    case "pkg":
+      return `curl -fsSLo ${file} ${shq(url)} && sudo installer -pkg ${file} -target /`;
+    case "msi": {
+      // cmd.exe as Administrator: curl.exe ships with Windows 10 and 11.
+      const props = [];
+      if (form.tag) props.push(`JC_TAG=${msiq(form.tag)}`);
+      if (form.jump_group) props.push(`JC_JUMP_GROUP=${msiq(form.jump_group)}`);
+      if (r.mode === "user") props.push("MODE=user");
+      return `curl.exe -fsSLo ${file} "${url}" && msiexec /i ${file} /quiet${props.map((p) => " " + p).join("")}`;
+    }
+    case "exe":
+      return `powershell -c "Invoke-WebRequest '${url}' -OutFile ${file}; .\\${file} install --silent${r.mode === "user" ? " --mode user" : ""}"`;
   }
   return url;
 }

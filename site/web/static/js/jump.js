@@ -157,23 +157,30 @@ $("copy_install_line").onclick = () => navigator.clipboard.writeText($("install_
 
 $("search").addEventListener("submit", (ev) => { ev.preventDefault(); refresh().catch(err); });
 
-const { platforms } = await api("GET", "/platforms");
-$("platform").replaceChildren(...platforms.map((p) => Object.assign(document.createElement("option"), { textContent: p })));
+const { platforms, packages } = await api("GET", "/platforms");
+const option = (v) => Object.assign(document.createElement("option"), { textContent: v });
+$("platform").replaceChildren(...platforms.map(option));
 $("platform").value = browserPlatform(platforms);
+// The packages that fit the chosen platform and this site can build, its
+// default first (SPEC G).
+const showPackages = () => $("package").replaceChildren(...(packages?.[$("platform").value] || []).map(option));
+$("platform").addEventListener("change", showPackages);
+showPackages();
 $("installer").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   try {
     const emailTo = $("email_to").value.split(",").map((s) => s.trim()).filter(Boolean);
+    const form = { tag: $("tag").value, jump_group: $("jump_group").value };
     const r = await api("POST", "/installers", {
-      platform: $("platform").value, mode: $("mode").value, jump_group: $("jump_group").value,
-      tag: $("tag").value, comments: $("comments").value, valid_for: $("valid_for").value,
+      platform: $("platform").value, package: $("package").value, mode: $("mode").value, jump_group: form.jump_group,
+      tag: form.tag, comments: $("comments").value, valid_for: $("valid_for").value,
       passive: $("passive").checked, email_to: emailTo,
     });
     const a = Object.assign(document.createElement("a"), { href: r.download_url, textContent: r.download_url });
     const failed = Object.entries(r.email_errors || {}).map(([to, e]) => `${to}: ${e}`);
     $("installer_out").replaceChildren("Download (valid until " + fmtTime(r.expires_at) + "): ", a, ` — KEY_INFO=${r.key_info}`,
       emailTo.length ? ` — e-mailed to ${emailTo.length - failed.length} of ${emailTo.length}` + (failed.length ? ` (${failed.join("; ")})` : "") : "");
-    $("install_line").textContent = installLine(r.platform, r.download_url, r.mode);
+    $("install_line").textContent = installLine(r, form);
     $("install_how").hidden = false;
   } catch (e) { err(e); }
 });

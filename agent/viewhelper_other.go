@@ -1,0 +1,10 @@
+//go:build !windows
+
+package agent
+
+import "context"
+
+// sessionViewHelper: only a Windows service runs apart from the user's
+// desktop (session 0); elsewhere the jump client finds the session itself
+// (agent/desktop).
+func sessionViewHelper(string) func(context.Context, ViewHelperJob) error { return nil }

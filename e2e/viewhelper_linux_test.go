@@ -1,0 +1,107 @@
+//go:build linux
+
+package e2e
+
+import (
+	"context"
+	"crypto/tls"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/tetherhq/tether/agent"
+	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/internal/xvfbtest"
+	"github.com/tetherhq/tether/stream"
+)
+
+// TestViewHelperHandOff: a jump client that cannot see the screen itself —
+// a Windows service in session 0 — hands each view to `tether service
+// view-helper`, a process in the user's session, with the view on its
+// stdin. Here the real binary is the helper (as a child process; the
+// Windows service starts it with CreateProcessAsUser in the console
+// session instead) and the viewer gets the screen through it.
+func TestViewHelperHandOff(t *testing.T) {
+	x := xvfbtest.Start(t, 800, 600)
+	t.Setenv("DISPLAY", x.Display)
+	s := sitetest.Start(t, nil)
+	helper := filepath.Join(t.TempDir(), "tether")
+	buildAgent(t, "dev", helper)
+	var in struct {
+		DownloadURL string `json:"download_url"`
+	}
+	if st := s.Do(s.Token, "POST", "/api/v1/installers", map[string]any{"valid_for": "1h"}, &in); st != 201 {
+		t.Fatalf("installer: %d", st)
+	}
+	res, err := s.Client.Get(in.DownloadURL + "?format=raw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	exe := filepath.Join(t.TempDir(), "tether")
+	os.WriteFile(exe, raw, 0o755)
+	handed := make(chan struct{}, 1)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() {
+		done <- agent.RunJumpClient(ctx, agent.JumpOptions{Executable: exe, StateDir: t.TempDir(),
+			ViewHelper: func(ctx context.Context, job agent.ViewHelperJob) error {
+				handed <- struct{}{}
+				return agent.StartViewHelper(ctx, helper, job)
+			}})
+	}()
+	defer func() { cancel(); <-done }()
+	var l struct{ Items []struct{ ID, Status string } }
+	sitetest.WaitFor(t, "online", func() bool {
+		s.Do(s.Token, "GET", "/api/v1/jump-clients", nil, &l)
+		return len(l.Items) == 1 && l.Items[0].Status == "online"
+	})
+	var jump struct {
+		SessionID string `json:"session_id"`
+	}
+	if st := s.Do(s.Token, "POST", "/api/v1/jump-clients/"+l.Items[0].ID+"/jump", nil, &jump); st != 201 {
+		t.Fatalf("jump: %d", st)
+	}
+	var grant struct{ Stream, Token string }
+	if st := s.Do(s.Token, "POST", "/api/v1/sessions/"+jump.SessionID+"/view", map[string]any{}, &grant); st != 201 {
+		t.Fatalf("view: %d", st)
+	}
+	u := strings.Replace(s.URL, "https", "wss", 1) + "/api/v1/sessions/" + jump.SessionID + "/stream/" + grant.Stream + "?token=" + grant.Token
+	conn, _, err := websocket.Dial(t.Context(), u, &websocket.DialOptions{
+		HTTPClient: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}},
+		HTTPHeader: http.Header{"Authorization": {"Bearer " + s.Token}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	conn.SetReadLimit(64 << 20)
+	rctx, rcancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer rcancel()
+	for {
+		_, b, err := conn.Read(rctx)
+		if err != nil {
+			t.Fatalf("no screen through the helper: %v", err)
+		}
+		if m, err := stream.DecodeAgentMessage(b); err == nil {
+			if sc, ok := m.(*stream.Screen); ok {
+				if sc.Width != 800 || sc.Height != 600 {
+					t.Fatalf("screen %dx%d", sc.Width, sc.Height)
+				}
+				break
+			}
+		}
+	}
+	select {
+	case <-handed:
+	default:
+		t.Fatal("the view was served without the helper")
+	}
+}

@@ -1,0 +1,6 @@
+//go:build !windows
+
+package installer
+
+// setDelayedStart is a Windows setting.
+func setDelayedStart(*Record) {}
