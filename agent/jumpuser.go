@@ -2,7 +2,6 @@ package agent
 
 import (
 	"context"
-	"runtime"
 	"sync"
 	"time"
 
@@ -27,10 +26,6 @@ type jumpUser struct {
 	chatSession string
 	cur         *ctrl // the control channel of the current connection
 }
-
-// canChatWindow reports whether this build can show the customer window
-// at all (agent/ui has X11 and Win32 backends).
-func canChatWindow() bool { return runtime.GOOS == "linux" || runtime.GOOS == "windows" }
 
 // window returns the user's window, opening it on the desktop found now.
 func (j *jumpClient) window(ctx context.Context) (ui.Window, error) {
