@@ -24,6 +24,21 @@ type customerControls struct {
 	onChange func(views int, paused bool)
 }
 
+// viewing reports whether a view runs.
+func (c *customerControls) viewing() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.views) > 0
+}
+
+// controlling reports whether a view runs and is not paused: the
+// clipboard follows remote control.
+func (c *customerControls) controlling() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.views) > 0 && !c.paused
+}
+
 // changed reports the state to onChange; the caller holds mu.
 func (c *customerControls) changed() {
 	if c.onChange != nil {
@@ -84,7 +99,7 @@ func (c *customerControls) command(line string) string {
 	return ""
 }
 
-const customerHelp = "While the technician is connected: p = pause control, r = resume, s = stop sharing. Close this window to quit (the session stays open)."
+const customerHelp = "While the technician is connected: p = pause control, r = resume, s = stop sharing, > message = chat. Close this window to quit (the session stays open)."
 
 // readCommands feeds lines from the terminal to the controls. Consent
 // questions asked meanwhile take the next line as their answer.
@@ -100,6 +115,10 @@ func (s *Support) readCommands(ctx context.Context) {
 		s.answerMu.Unlock()
 		if ans != nil {
 			ans <- line
+			continue
+		}
+		if text, ok := strings.CutPrefix(line, ">"); ok && strings.TrimSpace(text) != "" {
+			s.sendChat(ctx, strings.TrimSpace(text))
 			continue
 		}
 		if out := s.controls.command(line); out != "" {

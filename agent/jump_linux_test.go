@@ -134,7 +134,7 @@ func openJumpStream(t *testing.T, s *sitetest.Site, id string) (jump struct {
 
 // TestHeadlessJumpSaysNoDisplay: a jump client without a display still
 // enrols, reports statistics and can be jumped to; the viewer is told
-// there is no display (D4's shell comes later).
+// there is no display (the viewer then offers the shell, TOOLKIT.md).
 func TestHeadlessJumpSaysNoDisplay(t *testing.T) {
 	t.Setenv("DISPLAY", "")
 	t.Setenv("WAYLAND_DISPLAY", "")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/tetherhq/tether/agent/ui"
 	"github.com/tetherhq/tether/embedcfg"
 	"github.com/tetherhq/tether/installer"
 	"github.com/tetherhq/tether/internal/backoff"
@@ -65,7 +66,11 @@ func RunJumpClient(ctx context.Context, o JumpOptions) error {
 		return err
 	}
 	j := &jumpClient{o: o, cfg: cfg, rec: rec, st: st, log: o.Logger}
-	j.hello = wire.Hello{Mode: wire.AgentMode(cmp.Or(cfg.Mode, string(wire.ModeService))), Config: rec}
+	j.hello = wire.Hello{Mode: wire.AgentMode(cmp.Or(cfg.Mode, string(wire.ModeService))), Config: rec,
+		Features: []string{wire.FeatureToolkit}}
+	if canChatWindow() {
+		j.hello.Features = append(j.hello.Features, wire.FeatureChatWindow)
+	}
 	if r, err := installer.ReadRecord(filepath.Dir(o.Executable)); err == nil {
 		j.hello.Enroll = &wire.Enroll{Name: r.Name, JumpGroup: r.JumpGroup, Tag: r.Tag, Comments: r.Comments, Mode: string(r.Mode)}
 	}
@@ -114,11 +119,30 @@ type jumpClient struct {
 	hello    wire.Hello
 	log      *slog.Logger
 	controls customerControls
+	user     jumpUser
 }
 
-// serveView streams the screen for a jump (unattended access by site
-// policy, D2). Without a display the viewer is told so.
+// serveView streams the screen for a jump: unattended, or after the
+// logged-in user allowed it, by site policy (D2). Without a display the
+// viewer is told so.
 func (j *jumpClient) serveView(ctx context.Context, v *wire.View) {
+	log := j.log.With("stream", v.Stream)
+	// The site's consent policy first, whoever serves the view (D2). A
+	// service in session 0 shows no window to the user: the prompt then
+	// takes the policy's default answer.
+	if v.Consent != nil && v.Consent.Mode == wire.ConsentPrompt {
+		key := ui.KeyAskView
+		if v.Control {
+			key = ui.KeyAskControl
+		}
+		if !j.allow(ctx, v.Consent, j.question(key, v.Consent.Technician)) {
+			log.Info("view: denied by the logged-in user or the policy's default answer")
+			if conn, err := Dial(ctx, j.cfg.SiteURL, j.cfg.CertPin, streamPath(v)); err == nil {
+				conn.Close(websocket.StatusPolicyViolation, "The user denied screen sharing.")
+			}
+			return
+		}
+	}
 	helper := j.o.ViewHelper
 	if helper == nil {
 		helper = sessionViewHelper(j.o.Executable)
@@ -131,7 +155,6 @@ func (j *jumpClient) serveView(ctx context.Context, v *wire.View) {
 		}
 		return
 	}
-	log := j.log.With("stream", v.Stream)
 	conn, err := Dial(ctx, j.cfg.SiteURL, j.cfg.CertPin, streamPath(v))
 	if err != nil {
 		log.Warn("view: connect", "err", err)
@@ -191,6 +214,8 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) er
 	defer cancel()
 	go c.keepAlive(cctx, w.Heartbeat, w.Beats)
 	go j.watchLocal(cctx, c, h.Disabled, h.Host.HasDisplay)
+	j.setCtrl(c)
+	defer j.setCtrl(nil)
 	for {
 		m, err := c.recv(cctx)
 		if err != nil {
@@ -204,6 +229,10 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) er
 			return wire.Err(m.Code)
 		case *wire.View:
 			go j.serveView(cctx, m)
+		case *wire.Open:
+			go serveOpen(cctx, j, m)
+		case *wire.Chat:
+			go j.showChat(cctx, m)
 		case *wire.Update:
 			j.startUpdate(cctx, c, m) // C12; in the background, once per connection
 		case *wire.Sleep:

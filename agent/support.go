@@ -57,6 +57,7 @@ type Support struct {
 
 	techMu     sync.Mutex
 	technician string  // the session's technician (welcome), named in questions
+	cur        *ctrl   // the control channel while connected (chat goes there)
 	lang       ui.Lang // the window's language
 
 	controls customerControls
@@ -175,7 +176,8 @@ func (s *Support) checkPrevious(ctx context.Context) error {
 }
 
 func (s *Support) hello(config []byte) wire.Hello {
-	return wire.Hello{Mode: wire.ModeSupport, Config: config, Host: collectHost(), PreviousSession: s.previous}
+	return wire.Hello{Mode: wire.ModeSupport, Config: config, Host: collectHost(), PreviousSession: s.previous,
+		Features: []string{wire.FeatureToolkit}}
 }
 
 func (s *Support) say(format string, args ...any) {

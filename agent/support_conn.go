@@ -28,8 +28,13 @@ func (s *Support) connectOnce(ctx context.Context) error {
 	defer cancel()
 	go c.keepAlive(cctx, w.Heartbeat, w.Beats)
 	s.techMu.Lock()
-	s.technician = w.Technician
+	s.technician, s.cur = w.Technician, c
 	s.techMu.Unlock()
+	defer func() {
+		s.techMu.Lock()
+		s.cur = nil
+		s.techMu.Unlock()
+	}()
 	if w.NeedSecurityCode {
 		s.setState(ui.PhaseWaitingCode, "")
 		if err := s.activate(ctx, c); err != nil {
@@ -104,6 +109,10 @@ func (s *Support) serve(ctx context.Context, c *ctrl) error {
 			if s.o.OnView != nil {
 				go s.o.OnView(ctx, m, s)
 			}
+		case *wire.Open:
+			go serveOpen(ctx, s, m)
+		case *wire.Chat:
+			s.showChat(m)
 		case *wire.PinRequest:
 			go s.answerPin(ctx, c, m)
 		case *wire.Pinned:

@@ -22,7 +22,9 @@ import (
 // the site relays to the viewer without decoding it.
 func ServeView(ctx context.Context, v *wire.View, s *Support) {
 	log := s.log.With("stream", v.Stream)
-	allowed := s.o.AllowControl || s.confirm(ctx, s.askControl(v.Control))
+	// The site may pre-allow viewing (D2 policy); control is always asked.
+	preallowed := v.Consent != nil && v.Consent.Mode == wire.ConsentViewPreallowed && !v.Control
+	allowed := s.o.AllowControl || preallowed || s.confirm(ctx, s.askControl(v.Control))
 	conn, err := Dial(ctx, s.cfg.SiteURL, s.cfg.CertPin, streamPath(v))
 	if err != nil {
 		log.Warn("view: connect", "err", err)
@@ -62,7 +64,7 @@ func runStream(ctx context.Context, conn *websocket.Conn, control bool, cc *cust
 			log.Warn("input unavailable: view only", "err", err)
 		} else {
 			defer inj.Close()
-			in = injector{inj}
+			in = &injector{Injector: inj}
 		}
 	}
 	conn.SetReadLimit(64 << 10)
@@ -118,10 +120,30 @@ func truncateReason(s string) string {
 }
 
 // injector adapts package input to the stream's Input (stream numbers
-// buttons like the DOM, input like X11).
-type injector struct{ input.Injector }
+// buttons like the DOM, input like X11). It watches for Ctrl+Alt+Del (the
+// viewer's toolbar button sends the chord): Windows reserves it for the
+// secure attention sequence, which injected keys cannot produce, so there
+// the agent asks for SendSAS instead (secureAttention; a service only).
+type injector struct {
+	input.Injector
+	ctrl, alt bool
+}
 
-func (j injector) MouseButton(b stream.Button, down bool) error {
+func (j *injector) Key(code string, down bool) error {
+	switch code {
+	case "ControlLeft", "ControlRight":
+		j.ctrl = down
+	case "AltLeft", "AltRight":
+		j.alt = down
+	case "Delete":
+		if down && j.ctrl && j.alt && secureAttention() == nil {
+			return nil
+		}
+	}
+	return j.Injector.Key(code, down)
+}
+
+func (j *injector) MouseButton(b stream.Button, down bool) error {
 	ib, ok := input.ButtonFromDOM(int(b))
 	if !ok {
 		return fmt.Errorf("unknown button %d", b)

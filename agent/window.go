@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tetherhq/tether/agent/ui"
+	"github.com/tetherhq/tether/wire"
 )
 
 // The customer window (agent/ui), when the app has one — double-clicked on
@@ -82,9 +83,37 @@ func (s *Support) watchWindow(ctx context.Context, quit context.CancelFunc) {
 	}
 }
 
-// sendChat is where the customer's chat goes to the site; until the site
-// relays chat the window keeps the message in its history only.
-func (s *Support) sendChat(context.Context, string) {}
+// sendChat sends the customer's message to the site (D3), which stores it
+// with the session for the technician's viewer.
+func (s *Support) sendChat(ctx context.Context, text string) {
+	s.techMu.Lock()
+	c := s.cur
+	s.techMu.Unlock()
+	if c == nil {
+		s.say("Not connected: your message was not sent.")
+		return
+	}
+	if err := c.send(ctx, wire.Chat{Text: text}); err != nil {
+		s.log.Warn("chat: send", "err", err)
+	}
+}
+
+// showChat shows a technician's message: in the window, or on the
+// terminal (the customer answers with a line starting with ">").
+func (s *Support) showChat(m *wire.Chat) {
+	if s.o.Window != nil {
+		s.o.Window.AddChat(ui.ChatMessage{FromTechnician: true, Name: m.Name, Text: m.Text, At: m.At})
+		return
+	}
+	name := m.Name
+	if name == "" {
+		name = "Technician"
+	}
+	s.say("%s: %s", name, m.Text)
+	if s.lines != nil {
+		s.say("(Type > and your answer to reply.)")
+	}
+}
 
 // askControl is the consent question for a view (D2), naming the
 // technician.

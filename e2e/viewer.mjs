@@ -81,11 +81,11 @@ try {
   step = "pin panel hides";
   // `hidden` must win over the form's own display rule: the panel starts
   // closed, opens, and closes again (it covered the screen before).
-  if (await page.locator("#pin").isVisible()) throw new Error("the Pin panel is visible before it was opened");
+  if (await page.locator("#pane-pin").isVisible()) throw new Error("the Pin panel is visible before it was opened");
   await page.click("#pin-open");
-  await page.waitForSelector("#pin", { state: "visible", timeout: 5000 });
-  await page.click("#pin-close");
-  await page.waitForSelector("#pin", { state: "hidden", timeout: 5000 });
+  await page.waitForSelector("#pane-pin", { state: "visible", timeout: 5000 });
+  await page.click("#pane-close");
+  await page.waitForSelector("#pane-pin", { state: "hidden", timeout: 5000 });
 
   step = "enter access password";
   await page.fill("#view-password", accessPassword);

@@ -14,7 +14,7 @@ SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo
 
 missing=
-for pair in Xvfb:xvfb xterm:xterm xdotool:xdotool xwininfo:x11-utils chromium:chromium node:nodejs npm:npm dash:dash \
+for pair in Xvfb:xvfb xterm:xterm xdotool:xdotool xclip:xclip xwininfo:x11-utils chromium:chromium node:nodejs npm:npm dash:dash \
 	bsdtar:libarchive-tools cpio:cpio rpm:rpm dpkg-deb:dpkg file:file \
 	osslsigncode:osslsigncode wixl:wixl msibuild:msitools x86_64-w64-mingw32-gcc:gcc-mingw-w64-x86-64 wine:wine; do
 	cmd=${pair%%:*}; pkg=${pair#*:}

@@ -64,7 +64,7 @@ func (s *Server) agentConversation(ctx context.Context, ac *agentConn, addr stri
 		s.refuse(ctx, ac, err)
 		return
 	}
-	ac.helloNonce = hello.Nonce
+	ac.helloNonce, ac.features = hello.Nonce, hello.Features
 	if cfg.Kind == embedcfg.KindInstaller {
 		s.serveJumpClient(ctx, ac, hello, cfg, addr)
 		return
@@ -115,6 +115,10 @@ func (s *Server) serveSupportApp(ctx context.Context, ac *agentConn, h *wire.Hel
 			s.store.UpdateSession(ctx, ac.id, func(x *store.Session) error { x.Host = m.Host; return nil })
 		case *wire.PinAnswer:
 			s.answerPin(ctx, ac, ss, m.Allow, addr)
+		case *wire.Chat:
+			if x, err := s.loadSession(ctx, ss.ID); err == nil && x.Live() && bytes.Equal(x.Identity, ac.identity) {
+				s.customerChat(ctx, x, m, addr)
+			}
 		}
 		return false
 	})

@@ -25,7 +25,9 @@ type agentConn struct {
 	// helloNonce is the agent's nonce from its verified hello; refusals
 	// are signed over it.
 	helloNonce []byte
-	link       *rawLink // what lies under conn, when it can idle (idle.go)
+	// features are what the agent announced (wire.Feature*).
+	features []string
+	link     *rawLink // what lies under conn, when it can idle (idle.go)
 	// detached is set when the connection is served by serveIdle: its
 	// conversation's goroutine has returned and finish runs later.
 	detached bool

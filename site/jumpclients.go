@@ -59,6 +59,8 @@ func (s *Server) serveJumpClient(ctx context.Context, ac *agentConn, h *wire.Hel
 		switch m := m.(type) {
 		case *wire.HostUpdate:
 			s.touchJumpClient(ctx, id, func(x *store.JumpClient) { x.Host, x.Disabled = m.Host, m.Disabled })
+		case *wire.Chat:
+			s.jumpChat(ctx, id, m, addr)
 		}
 		return false
 	})

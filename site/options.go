@@ -3,10 +3,12 @@
 package site
 
 import (
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/tetherhq/tether/internal/clock"
+	"github.com/tetherhq/tether/wire"
 )
 
 // Options configure a site. Zero values take the defaults of SPEC F.
@@ -52,6 +54,27 @@ type Options struct {
 	MaxConcurrentJumps int
 	JumpStepTimeout    time.Duration
 
+	// Consent policy (D2, docs/TOOLKIT.md). ConsentAdhoc is wire.ConsentAsk
+	// (default: the customer allows view and control) or
+	// wire.ConsentViewPreallowed (viewing needs no answer, control does);
+	// ConsentJump is wire.ConsentUnattended (default) or wire.ConsentPrompt
+	// (the logged-in user is asked; ConsentDefault answers after
+	// ConsentTimeout, default 30 s, or when nobody is logged in).
+	ConsentAdhoc   string
+	ConsentJump    string
+	ConsentTimeout time.Duration
+	ConsentDefault bool
+
+	// Session toolkit (D3, D4, G). MaxFileSize bounds one transfer
+	// (file_too_large; default 4 GiB, <0 unlimited). JumpFilesConfined keeps
+	// jump clients' transfers inside their transfer folder too (by default
+	// they may read and write anywhere the agent's user can, absolute
+	// paths included). AllowRootShell lets a jump client that runs as root
+	// open a root shell (default no).
+	MaxFileSize       int64
+	JumpFilesConfined bool
+	AllowRootShell    bool
+
 	SMTP SMTPOptions
 
 	Clock  clock.Clock
@@ -69,6 +92,21 @@ type SMTPOptions struct {
 	Password string // read from the environment, never from a flag
 	// StartTLS requires STARTTLS unless the server is on loopback.
 	InsecureSkipVerify bool
+}
+
+// Validate checks the options a flag can get wrong.
+func (o *Options) Validate() error {
+	switch o.ConsentAdhoc {
+	case "", wire.ConsentAsk, wire.ConsentViewPreallowed:
+	default:
+		return fmt.Errorf("consent for ad hoc sessions %q: want %s or %s", o.ConsentAdhoc, wire.ConsentAsk, wire.ConsentViewPreallowed)
+	}
+	switch o.ConsentJump {
+	case "", wire.ConsentUnattended, wire.ConsentPrompt:
+	default:
+		return fmt.Errorf("consent for jump clients %q: want %s or %s", o.ConsentJump, wire.ConsentUnattended, wire.ConsentPrompt)
+	}
+	return nil
 }
 
 func (o *Options) setDefaults() {
@@ -110,6 +148,18 @@ func (o *Options) setDefaults() {
 	}
 	if o.JumpStepTimeout <= 0 {
 		o.JumpStepTimeout = 10 * time.Second
+	}
+	if o.ConsentAdhoc == "" {
+		o.ConsentAdhoc = wire.ConsentAsk
+	}
+	if o.ConsentJump == "" {
+		o.ConsentJump = wire.ConsentUnattended
+	}
+	if o.ConsentTimeout <= 0 {
+		o.ConsentTimeout = 30 * time.Second
+	}
+	if o.MaxFileSize == 0 {
+		o.MaxFileSize = 4 << 30
 	}
 	if o.AddressBurst <= 0 {
 		o.AddressBurst = 20

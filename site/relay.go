@@ -3,8 +3,9 @@ package site
 import (
 	"context"
 	"crypto/subtle"
-	"errors"
+	"encoding/json"
 	"net/http"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -12,53 +13,65 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/tetherhq/tether/site/store"
-	"github.com/tetherhq/tether/stream"
 	"github.com/tetherhq/tether/wire"
 )
 
-// A view is one technician's remote-control connection. The viewer and the
-// agent each dial the site with their own one-time token; the site pairs
-// them and pipes WebSocket messages both ways without decoding them.
-type view struct {
-	id, sessionID           string
+// A pairing is one data stream between an agent and its consumer: a
+// technician's view, shell or clipboard (the browser dials with its own
+// one-time token and the site pipes WebSocket messages both ways without
+// decoding them), or a file transfer or system information that the site
+// itself consumes (api_files.go, api_toolkit.go). The agent is asked on its
+// control channel (wire.View for views, which agents from before the
+// toolkit understand; wire.Open for the other kinds) and dials
+// /agent/v1/stream/{id} with its own one-time token.
+type pairing struct {
+	id, sessionID, kind     string
 	viewerToken, agentToken string
 	agent                   chan *websocket.Conn // the agent's side, once it dials
-	done                    chan struct{}        // closed when the pipe ends
+	done                    chan struct{}        // closed when the consumer is done
 	joined, agentJoined     atomic.Bool          // each side came (tokens are one-time)
 	created                 time.Time
+	// wait is how long the consumer waits for the agent: longer when the
+	// customer is asked first (D2 consent, file transfers).
+	wait time.Duration
 }
 
 type relay struct {
 	mu      sync.Mutex
-	views   map[string]*view
+	streams map[string]*pairing
 	viewers map[string]int // live viewers per session
 }
 
-func newRelay() *relay { return &relay{views: map[string]*view{}, viewers: map[string]int{}} }
+func newRelay() *relay { return &relay{streams: map[string]*pairing{}, viewers: map[string]int{}} }
 
-const viewPairTimeout = 30 * time.Second
+// pairTimeout is how long one side waits for the other when nobody is
+// asked; askTimeout when the customer is.
+const (
+	pairTimeout = 30 * time.Second
+	askTimeout  = 2 * time.Minute
+)
 
-func (r *relay) add(v *view) {
+func (r *relay) add(p *pairing) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for id, old := range r.views { // drop views that were never joined
-		if time.Since(old.created) > 2*viewPairTimeout {
-			delete(r.views, id)
+	for id, old := range r.streams { // drop pairings that were never joined
+		if time.Since(old.created) > 2*max(old.wait, pairTimeout) {
+			delete(r.streams, id)
 		}
 	}
-	r.views[v.id] = v
+	r.streams[p.id] = p
 }
 
-func (r *relay) get(id string) *view {
+func (r *relay) get(id string) *pairing {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.views[id]
+	return r.streams[id]
 }
 
 func (r *relay) drop(id string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	delete(r.views, id)
+	delete(r.streams, id)
 }
 
 // viewing counts viewers of a session; it returns the new count.
@@ -73,79 +86,96 @@ func (r *relay) viewing(sessionID string, delta int) int {
 	return n
 }
 
-type viewRequest struct {
-	Password string `json:"password"`
-	Control  *bool  `json:"control"`
+// viewers reports whether the session has a live view.
+func (r *relay) viewed(sessionID string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.viewers[sessionID] > 0
 }
 
-// handleStartView checks the session's access password (A1) and asks the
-// support app to open a stream.
-func (s *Server) handleStartView(w http.ResponseWriter, r *http.Request, a *authed) {
-	var req viewRequest
-	if err := readJSON(r, &req); err != nil {
-		s.writeErr(w, r, err)
-		return
-	}
-	ss, err := s.ownSession(r.Context(), a, r.PathValue("id"))
-	if err == nil {
-		err = s.checkViewable(r, ss, req.Password)
-	}
-	if err != nil {
-		s.writeErr(w, r, err)
-		return
-	}
-	ac, offline := s.hub.get(ss.ID), wire.Err(wire.CustomerOffline)
-	if ss.JumpClientID != "" { // the jump client's own control channel
-		ac, offline = s.hub.get(ss.JumpClientID), wire.Err(wire.JCNotConnected)
-	}
+// toolkitKinds need an agent that announced wire.FeatureToolkit.
+var toolkitKinds = []string{wire.StreamFiles, wire.StreamShell, wire.StreamSysInfo, wire.StreamClipboard}
+
+// openStream asks the session's agent to dial a stream of kind. The
+// caller either hands viewerToken to a browser (handleViewerStream pairs
+// it) or consumes the agent's side itself (awaitAgent).
+func (s *Server) openStream(ctx context.Context, ss *store.Session, kind string, params any, control bool) (*pairing, error) {
+	ac, offline := s.agentOf(ss)
 	if ac == nil {
-		s.writeErr(w, r, offline)
-		return
+		return nil, offline
 	}
-	v := &view{id: newID(), sessionID: ss.ID, viewerToken: randomToken(24),
-		agentToken: randomToken(24), agent: make(chan *websocket.Conn, 1), done: make(chan struct{}), created: time.Now()}
-	s.relay.add(v)
-	control := req.Control == nil || *req.Control
-	if err := ac.send(r.Context(), wire.View{Stream: v.id, Token: []byte(v.agentToken), Control: control}); err != nil {
-		s.relay.drop(v.id)
-		s.writeErr(w, r, wire.Err(wire.CustomerOffline))
-		return
+	if slices.Contains(toolkitKinds, kind) && !slices.Contains(ac.features, wire.FeatureToolkit) {
+		return nil, wire.Err(wire.AgentOutdated)
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"stream": v.id, "token": v.viewerToken})
+	consent := s.consentFor(ss)
+	p := &pairing{id: newID(), sessionID: ss.ID, kind: kind, viewerToken: randomToken(24),
+		agentToken: randomToken(24), agent: make(chan *websocket.Conn, 1), done: make(chan struct{}),
+		created: time.Now(), wait: pairTimeout}
+	if asks(consent, kind, control) {
+		p.wait = max(askTimeout, consent.Timeout+pairTimeout)
+	}
+	s.relay.add(p)
+	var m wire.Msg
+	if kind == wire.StreamView {
+		m = wire.View{Stream: p.id, Token: []byte(p.agentToken), Control: control, Consent: consent, Session: ss.ID}
+	} else {
+		raw, err := json.Marshal(params)
+		if err != nil {
+			s.relay.drop(p.id)
+			return nil, err
+		}
+		m = wire.Open{Stream: p.id, Token: []byte(p.agentToken), Kind: kind, Session: ss.ID, Params: raw, Consent: consent}
+	}
+	if err := ac.send(ctx, m); err != nil {
+		s.relay.drop(p.id)
+		return nil, offline
+	}
+	return p, nil
 }
 
-func (s *Server) checkViewable(r *http.Request, ss *store.Session, password string) error {
-	if !ss.Status.Activated() {
-		if !ss.Live() {
-			return wire.Err(ss.Status.EndCode())
-		}
-		return wire.Errorf(wire.Conflict, "The customer has not activated the session yet.")
+// agentOf is the control channel that serves a session, and the error to
+// give when there is none.
+func (s *Server) agentOf(ss *store.Session) (*agentConn, error) {
+	if ss.JumpClientID != "" { // the jump client's own control channel
+		return s.hub.get(ss.JumpClientID), wire.Err(wire.JCNotConnected)
 	}
-	if !s.limits.viewPasswords.Allow(ss.ID) {
-		return wire.Errorf(wire.TooManyRequests, "Too many attempts. Try again later.")
+	return s.hub.get(ss.ID), wire.Err(wire.CustomerOffline)
+}
+
+// awaitAgent is the site's own side of a stream: it waits for the agent to
+// dial (or ctx) and returns its connection. release ends the pairing.
+func (s *Server) awaitAgent(ctx context.Context, p *pairing) (*websocket.Conn, func(), error) {
+	p.joined.Store(true)
+	release := func() {
+		s.relay.drop(p.id)
+		close(p.done)
 	}
-	if ss.JumpClientID != "" && ss.PasswordHash == "" {
-		return nil // jump sessions: unattended access by site policy
+	t := time.NewTimer(p.wait)
+	defer t.Stop()
+	select {
+	case c := <-p.agent:
+		return c, func() { c.CloseNow(); release() }, nil
+	case <-t.C:
+		release()
+		return nil, nil, wire.Err(wire.AgentTimeout)
+	case <-ctx.Done():
+		release()
+		return nil, nil, ctx.Err()
 	}
-	if ok, _ := CheckPassword(ss.PasswordHash, password); !ok {
-		s.audit(r.Context(), "view_password_failed", ss.ID, "", remoteAddr(r), "")
-		return wire.Errorf(wire.Forbidden, "Wrong access password for this session.")
-	}
-	return nil
 }
 
 func tokenOK(got, want string) bool {
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
 }
 
-// handleAgentStream is the agent's side of a view.
+// handleAgentStream is the agent's side of any stream.
 func (s *Server) handleAgentStream(w http.ResponseWriter, r *http.Request) {
 	if err := wsPrecheck(r); err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
-	v := s.relay.get(r.PathValue("stream"))
-	if v == nil || !tokenOK(r.URL.Query().Get("token"), v.agentToken) || !v.agentJoined.CompareAndSwap(false, true) {
+	p := s.relay.get(r.PathValue("stream"))
+	if p == nil || !tokenOK(r.URL.Query().Get("token"), p.agentToken) || !p.agentJoined.CompareAndSwap(false, true) {
 		s.writeErr(w, r, wire.Errorf(wire.NotFound, "No such stream."))
 		return
 	}
@@ -153,140 +183,21 @@ func (s *Server) handleAgentStream(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	v.agent <- conn // buffered, and agentJoined lets only one agent here
-	// The viewer side owns the pipe; keep the handler (and so the
+	p.agent <- conn // buffered, and agentJoined lets only one agent here
+	// The consumer owns the stream; keep the handler (and so the
 	// connection) alive until it is done.
 	select {
-	case <-v.done:
+	case <-p.done:
 		return
-	case <-time.After(viewPairTimeout):
+	case <-time.After(p.wait):
 	}
-	if !v.joined.Load() { // the viewer never came
-		s.relay.drop(v.id)
+	if !p.joined.Load() { // the viewer never came
+		s.relay.drop(p.id)
 		conn.Close(websocket.StatusTryAgainLater, "the viewer did not join")
 		return
 	}
 	select {
-	case <-v.done:
+	case <-p.done:
 	case <-r.Context().Done():
 	}
-}
-
-// handleViewerStream is the technician's side: it waits for the agent and
-// pipes both ways, marking the session connected meanwhile (A6: ending the
-// view does not end the session). The agent dials only once the customer
-// answered the consent prompt (D2): a close instead of a first message is a
-// denial, audited as such, and the session never shows connected.
-func (s *Server) handleViewerStream(w http.ResponseWriter, r *http.Request, a *authed) {
-	// Checked before the one-time token is used, so a refused upgrade can
-	// be retried.
-	if err := wsPrecheck(r); err != nil {
-		s.writeErr(w, r, err)
-		return
-	}
-	v := s.relay.get(r.PathValue("stream"))
-	ss, err := s.ownSession(r.Context(), a, r.PathValue("id"))
-	if err == nil && (v == nil || v.sessionID != ss.ID || !tokenOK(r.URL.Query().Get("token"), v.viewerToken) ||
-		!v.joined.CompareAndSwap(false, true)) {
-		err = wire.Errorf(wire.NotFound, "No such stream.")
-	}
-	if err != nil {
-		s.writeErr(w, r, err)
-		return
-	}
-	defer s.relay.drop(v.id)
-	defer close(v.done)
-	vc, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
-	if err != nil {
-		return
-	}
-	defer vc.CloseNow()
-	ctx := r.Context()
-	var ac *websocket.Conn
-	select {
-	case ac = <-v.agent:
-	case <-time.After(viewPairTimeout):
-		vc.Close(websocket.StatusTryAgainLater, "The customer's computer did not answer.")
-		return
-	case <-ctx.Done():
-		return
-	}
-	defer ac.CloseNow()
-	ac.SetReadLimit(agentStreamLimit)
-	typ, first, err := ac.Read(ctx)
-	if err != nil {
-		code, reason := websocket.CloseStatus(err), "The customer's computer ended the view."
-		var ce websocket.CloseError
-		if errors.As(err, &ce) {
-			reason = ce.Reason
-		}
-		if code == websocket.StatusPolicyViolation {
-			s.audit(ctx, "view_denied", ss.ID, "customer", "", reason)
-		}
-		if code < 0 { // no close frame: the link dropped
-			code = websocket.StatusGoingAway
-		}
-		vc.Close(code, reason)
-		return
-	}
-	if err := vc.Write(ctx, typ, first); err != nil {
-		return
-	}
-	s.viewing(ctx, ss.ID, true, a.user.Name, remoteAddr(r))
-	defer s.viewing(context.WithoutCancel(ctx), ss.ID, false, a.user.Name, remoteAddr(r))
-	pipe(ctx, vc, ac)
-}
-
-// agentStreamLimit bounds one agent→viewer message (VIEW-PROTOCOL).
-const agentStreamLimit = 64 << 20
-
-// pipe copies messages both ways until one side ends, then passes the close
-// reason on (e.g. "The customer denied screen sharing.").
-func pipe(ctx context.Context, viewer, agent *websocket.Conn) {
-	viewer.SetReadLimit(stream.MaxViewerMsg) // VIEW-PROTOCOL limit; larger closes the view
-	agent.SetReadLimit(agentStreamLimit)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errc := make(chan error, 2)
-	cp := func(dst, src *websocket.Conn) {
-		for {
-			typ, b, err := src.Read(ctx)
-			if err == nil {
-				err = dst.Write(ctx, typ, b)
-			}
-			if err != nil {
-				errc <- err
-				return
-			}
-		}
-	}
-	go cp(agent, viewer)
-	go cp(viewer, agent)
-	err := <-errc
-	code, reason := websocket.StatusNormalClosure, "view ended"
-	var ce websocket.CloseError
-	if errors.As(err, &ce) {
-		code, reason = ce.Code, ce.Reason
-	}
-	viewer.Close(code, reason)
-	agent.Close(code, reason)
-}
-
-// viewing counts a viewer in or out: the session is "connected" while at
-// least one technician views it and "activated" again after the last one
-// leaves (A6: ending a view does not end the session).
-func (s *Server) viewing(ctx context.Context, id string, started bool, actor, addr string) {
-	delta, first, from, to, event := 1, 1, wire.StatusActivated, wire.StatusConnected, "connected"
-	if !started {
-		delta, first, from, to, event = -1, 0, wire.StatusConnected, wire.StatusActivated, "disconnected"
-	}
-	if s.relay.viewing(id, delta) == first {
-		s.store.UpdateSession(ctx, id, func(x *store.Session) error {
-			if x.Status == from {
-				x.Status = to
-			}
-			return nil
-		})
-	}
-	s.audit(ctx, event, id, actor, addr, "remote control")
 }

@@ -37,6 +37,13 @@ func (s *Server) apiRoutes() []route {
 		h("POST "+api+"/sessions/{id}/view", s.api(s.handleStartView)),
 		h("POST "+api+"/sessions/{id}/pin", s.api(s.handlePin)),
 		h("GET "+api+"/sessions/{id}/stream/{stream}", s.api(s.handleViewerStream)),
+		h("POST "+api+"/sessions/{id}/shell", s.api(s.handleStartShell)),
+		h("POST "+api+"/sessions/{id}/clipboard", s.api(s.handleStartClipboard)),
+		h("POST "+api+"/sessions/{id}/chat", s.api(s.handlePostChat)),
+		h("GET "+api+"/sessions/{id}/chat", s.api(s.handleGetChat)),
+		h("PUT "+api+"/sessions/{id}/files", s.api(s.handlePutFile)),
+		h("GET "+api+"/sessions/{id}/files", s.api(s.handleGetFile)),
+		h("GET "+api+"/sessions/{id}/sysinfo", s.api(s.handleSysInfo)),
 		h("GET "+api+"/audit", s.api(s.handleAudit)),
 		h("GET "+api+"/tokens", s.api(s.handleListTokens)),
 		h("POST "+api+"/tokens", s.api(s.handleCreateToken)),
@@ -81,6 +88,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /console/login", s.page("login.html"))
 	mux.HandleFunc("GET /console/{$}", s.page("sessions.html"))
 	mux.HandleFunc("GET /console/sessions/{id}", s.page("viewer.html"))
+	mux.HandleFunc("GET /console/sessions/{id}/shell", s.page("shell.html"))
 	mux.HandleFunc("GET /console/jump", s.page("jump.html"))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/", http.StatusFound)

@@ -70,6 +70,29 @@ const (
 	InvalidPackage Code = "invalid_package"
 )
 
+// Session toolkit codes (SPEC D3, D4, G; docs/TOOLKIT.md).
+const (
+	// PathNotAllowed: a transfer path escapes its root (.., an absolute
+	// path where only the transfer folder is allowed, a symbolic link out).
+	PathNotAllowed Code = "path_not_allowed"
+	// FileTooLarge: larger than the site's (or the agent's) maximum.
+	FileTooLarge Code = "file_too_large"
+	// TransferDenied: the customer said no to a file transfer.
+	TransferDenied Code = "transfer_denied"
+	// AgentTimeout: the agent did not answer a toolkit request in time
+	// (system information, a stream it was asked to open).
+	AgentTimeout Code = "agent_timeout"
+	// AgentOutdated: the agent is from before the toolkit.
+	AgentOutdated Code = "agent_outdated"
+	// ChatUnavailable: a jump client with nobody to chat with.
+	ChatUnavailable Code = "chat_unavailable"
+	// ShellNotAllowed: a shell the policy refuses (support apps, or root).
+	ShellNotAllowed Code = "shell_not_allowed"
+	// AccessDenied: the customer (or the policy's default answer) denied
+	// a view or a toolkit stream.
+	AccessDenied Code = "access_denied"
+)
+
 var messages = map[Code]string{
 	SessionInvalid:      "This support session is invalid.",
 	SessionExpired:      "This support session has expired. Inform your support technician.",
@@ -115,6 +138,15 @@ var messages = map[Code]string{
 	SessionLocked:        "This support session is locked after too many wrong security codes. Contact your technician.",
 	JCUpdating:           "The Jump Client is updating to the site's version. Please try again in a minute.",
 	InvalidPackage:       "This package is not available for the installer's platform.",
+
+	PathNotAllowed:  "This path is not allowed.",
+	FileTooLarge:    "The file is too large.",
+	TransferDenied:  "The customer denied the file transfer.",
+	AgentTimeout:    "The customer's computer did not answer in time.",
+	AgentOutdated:   "The Tether app on the customer's computer is too old for this. Update it and try again.",
+	ChatUnavailable: "Chat is not available: nobody is logged in to a desktop on this computer.",
+	ShellNotAllowed: "A command shell is not allowed on this computer.",
+	AccessDenied:    "The customer denied access.",
 }
 
 var statuses = map[Code]int{
@@ -139,6 +171,10 @@ var statuses = map[Code]int{
 	UnsupportedMediaType: http.StatusUnsupportedMediaType, UpgradeRequired: http.StatusUpgradeRequired,
 	SessionLocked: http.StatusForbidden, JCUpdating: http.StatusConflict,
 	InvalidPackage: http.StatusBadRequest,
+	PathNotAllowed: http.StatusForbidden, FileTooLarge: http.StatusRequestEntityTooLarge,
+	TransferDenied: http.StatusForbidden, AgentTimeout: http.StatusGatewayTimeout,
+	AgentOutdated: http.StatusConflict, ChatUnavailable: http.StatusConflict,
+	ShellNotAllowed: http.StatusForbidden, AccessDenied: http.StatusForbidden,
 }
 
 // Message is the exact English text for a code ("" for unknown codes).

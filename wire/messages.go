@@ -70,7 +70,21 @@ type Hello struct {
 	// to before (support app): the site refuses with previous_session_open
 	// while that one is live and another technician's.
 	PreviousSession string `json:"previous_session,omitempty"`
+	// Features lists what this agent understands beyond the view (see
+	// Feature*): the site refuses a toolkit request an older agent would
+	// silently drop, instead of waiting for it to time out.
+	Features []string `json:"features,omitempty"`
 }
+
+// Features an agent announces in Hello.Features (docs/TOOLKIT.md).
+const (
+	// FeatureToolkit: Open (files, shell, sysinfo, clipboard streams) and
+	// Chat.
+	FeatureToolkit = "toolkit-v1"
+	// FeatureChatWindow: a jump client that can show the chat to the
+	// logged-in user (a window is possible on its desktop).
+	FeatureChatWindow = "chat-window"
+)
 
 // Enroll is what an admin chose at install time; flags win over the
 // installer's own values.
@@ -155,7 +169,73 @@ type View struct {
 	Token   []byte `json:"token"`
 	Control bool   `json:"control"` // the viewer wants input, not just view
 	Shell   bool   `json:"shell,omitempty"`
+	// Consent is the site's consent policy for this view (D2); nil (a site
+	// from before it) means ask the customer of a support app and let a
+	// jump client in unattended.
+	Consent *Consent `json:"consent,omitempty"`
+	// Session is the jump session the view belongs to (jump clients serve
+	// several sessions on one control channel).
+	Session string `json:"session,omitempty"`
 }
+
+// Consent is the site's consent policy (D2) as the agent enforces it.
+type Consent struct {
+	// Mode is ConsentAsk, ConsentViewPreallowed (support apps),
+	// ConsentUnattended or ConsentPrompt (jump clients).
+	Mode string `json:"mode"`
+	// Timeout bounds a prompt; Default answers it when the time is up or
+	// nobody is there to ask (a jump client without a logged-in user).
+	Timeout time.Duration `json:"timeout,omitempty"`
+	Default bool          `json:"default,omitempty"`
+	// Technician is who asks, named in the question.
+	Technician string `json:"technician,omitempty"`
+}
+
+// Consent modes.
+const (
+	ConsentAsk            = "ask"
+	ConsentViewPreallowed = "view-only-preallowed"
+	ConsentUnattended     = "unattended"
+	ConsentPrompt         = "prompt"
+)
+
+// Open asks the agent to dial a data stream (docs/TOOLKIT.md) exactly as a
+// view does: /agent/v1/stream/{stream}?token=Token. Kind says what runs
+// on it (StreamFiles, StreamShell, StreamSysInfo, StreamClipboard); Params
+// are the kind's JSON parameters. An agent that refuses dials anyway and
+// closes with StatusPolicyViolation and a wire code as the reason.
+type Open struct {
+	Stream  string          `json:"stream"`
+	Token   []byte          `json:"token"`
+	Kind    string          `json:"kind"`
+	Session string          `json:"session,omitempty"`
+	Params  json.RawMessage `json:"params,omitempty"`
+	Consent *Consent        `json:"consent,omitempty"`
+}
+
+// Stream kinds of Open.
+const (
+	StreamView      = "view"
+	StreamFiles     = "files"
+	StreamShell     = "shell"
+	StreamSysInfo   = "sysinfo"
+	StreamClipboard = "clipboard"
+)
+
+// Chat is one chat message (D3). Site → agent: a technician's message to
+// show; agent → site: the customer's message (ID and At are the site's to
+// set, Session names the jump session).
+type Chat struct {
+	Session string    `json:"session,omitempty"`
+	ID      int64     `json:"id,omitempty"`
+	From    string    `json:"from,omitempty"` // "technician" or "customer"
+	Name    string    `json:"name,omitempty"`
+	Text    string    `json:"text"`
+	At      time.Time `json:"at,omitzero"`
+}
+
+// MaxChatText bounds a chat message, in characters (SPEC G).
+const MaxChatText = 4000
 
 // Update tells a jump client that a newer signed build is available (C12).
 type Update struct {
@@ -229,6 +309,8 @@ func (PinRequest) MsgType() string { return "pin_request" }
 func (PinAnswer) MsgType() string  { return "pin_answer" }
 func (Pinned) MsgType() string     { return "pinned" }
 func (Beat) MsgType() string       { return "beat" }
+func (Open) MsgType() string       { return "open" }
+func (Chat) MsgType() string       { return "chat" }
 
 var decoders = map[string]func() Msg{
 	"challenge":   func() Msg { return &Challenge{} },
@@ -248,6 +330,8 @@ var decoders = map[string]func() Msg{
 	"pin_answer":  func() Msg { return &PinAnswer{} },
 	"pinned":      func() Msg { return &Pinned{} },
 	"beat":        func() Msg { return &Beat{} },
+	"open":        func() Msg { return &Open{} },
+	"chat":        func() Msg { return &Chat{} },
 }
 
 // Encode marshals m with its "type" field.
@@ -293,6 +377,15 @@ func Decode(b []byte) (Msg, error) {
 	m := mk()
 	if err := json.Unmarshal(b, m); err != nil {
 		return nil, fmt.Errorf("decode %s: %w", head.Type, err)
+	}
+	if o, ok := m.(*Open); ok && len(o.Params) > 0 {
+		// Compacted, as Encode writes it, so a message decodes the same
+		// however the sender spaced its parameters.
+		var c bytes.Buffer
+		if err := json.Compact(&c, o.Params); err != nil {
+			return nil, fmt.Errorf("decode open params: %w", err)
+		}
+		o.Params = c.Bytes()
 	}
 	return m, nil
 }

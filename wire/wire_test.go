@@ -138,6 +138,10 @@ func TestMessagesRoundTrip(t *testing.T) {
 		&Pinned{Config: []byte("c")},
 		&Beat{},
 		&Activate{},
+		&Open{Stream: "s", Token: []byte("t"), Kind: StreamFiles, Session: "x", Params: json.RawMessage(`{"op":"get","path":"a"}`), Consent: &Consent{Mode: ConsentPrompt, Timeout: time.Minute, Default: true}},
+		&Chat{Session: "s", ID: 3, From: "technician", Name: "ann", Text: "hello ✓", At: time.Unix(7, 0).UTC()},
+		&View{Stream: "v", Token: []byte("t"), Consent: &Consent{Mode: ConsentAsk, Technician: "ann"}, Session: "s"},
+		&Hello{Features: []string{FeatureToolkit}},
 	}
 	for _, m := range msgs {
 		b, err := Encode(m)
@@ -161,7 +165,11 @@ func TestMessagesRoundTrip(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	for _, s := range []string{`{"type":"hello","protocol":1}`, `{"type":"error","code":"session_closed"}`, `{"type":"view","token":"AAE="}`, `[]`, `{`} {
+	for _, s := range []string{`{"type":"hello","protocol":1}`, `{"type":"error","code":"session_closed"}`, `{"type":"view","token":"AAE="}`, `[]`, `{`,
+		`{"type":"open","stream":"s","kind":"files","params":{"op":"put","path":"a","size":3}}`,
+		`{"type":"open","params":{ "op" : "get" }}`,
+		`{"type":"chat","text":"hi","at":"2024-01-02T03:04:05Z","id":4}`,
+		`{"type":"view","consent":{"mode":"prompt","timeout":1000000000,"default":true}}`} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {

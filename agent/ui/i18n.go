@@ -36,6 +36,15 @@ const (
 	KeyAskRestartSharing Key = "ask-restart-sharing"
 	// KeyCodeInvalid: %d = attempts left (A9 security_code_invalid).
 	KeyCodeInvalid Key = "code-invalid"
+	// KeyAskSendFile: %[1]s = technician, %[2]q = file, %[3]s = size. An
+	// upload into the transfer folder (D3).
+	KeyAskSendFile Key = "ask-send-file"
+	// KeyAskGetFile: %[1]s = technician, %[2]q = file, %[3]s = size. A
+	// download from this computer (D3).
+	KeyAskGetFile Key = "ask-get-file"
+	// KeyAskShell: %s = technician. A command shell (D4), under the
+	// jump clients' prompt policy.
+	KeyAskShell Key = "ask-shell"
 
 	keyWaitingCode       Key = "state-waiting-code"
 	keyWaitingCodeDetail Key = "state-waiting-code-detail"
@@ -105,6 +114,18 @@ var catalogue = map[Key]map[Lang]string{
 	KeyCodeInvalid: {
 		English: "Invalid security code. %d attempts left.",
 		German:  "Ungültiger Sicherheitscode. Noch %d Versuche.",
+	},
+	KeyAskSendFile: {
+		English: "%[1]s wants to send you the file %[2]q (%[3]s) into your Tether downloads folder. Allow?",
+		German:  "%[1]s möchte Ihnen die Datei %[2]q (%[3]s) in Ihren Tether-Downloadordner senden. Erlauben?",
+	},
+	KeyAskGetFile: {
+		English: "%[1]s wants to copy the file %[2]q (%[3]s) from your computer. Allow?",
+		German:  "%[1]s möchte die Datei %[2]q (%[3]s) von Ihrem Computer kopieren. Erlauben?",
+	},
+	KeyAskShell: {
+		English: "%s asks to open a command shell on this computer. Allow?",
+		German:  "%s möchte eine Kommandozeile auf diesem Computer öffnen. Erlauben?",
 	},
 
 	keyWaitingCode: {

@@ -174,6 +174,10 @@ type Options struct {
 	Lang Lang
 	// Logger gets diagnostics (nil = discard).
 	Logger *slog.Logger
+	// Display and XAuthority name the X11 session to show the window on
+	// ("" = $DISPLAY): a jump client started at boot finds its user's
+	// session with agent/desktop.
+	Display, XAuthority string
 }
 
 // Open shows the customer window. It returns once the window exists, or an

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,8 @@ import (
 
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
+
+	"github.com/tetherhq/tether/internal/x11"
 )
 
 func init() {
@@ -60,15 +63,22 @@ type x11Window struct {
 }
 
 func open(ctx context.Context, o Options) (Window, error) {
-	// XAUTHORITY and ~/.Xauthority are read by xgb, as Xlib would.
-	display := os.Getenv("DISPLAY")
+	// XAUTHORITY and ~/.Xauthority are read by xgb, as Xlib would, unless
+	// the caller found the session's own (a jump client, agent/desktop).
+	display := cmp.Or(o.Display, os.Getenv("DISPLAY"))
 	if display == "" {
 		return nil, fmt.Errorf("%w: DISPLAY is not set (no X11 session)", ErrUnsupported)
 	}
 	if err := loadFonts(); err != nil {
 		return nil, err
 	}
-	conn, err := xgb.NewConnDisplay(display)
+	var conn *xgb.Conn
+	var err error
+	if o.Display != "" {
+		conn, err = x11.Dial(o.Display, o.XAuthority)
+	} else {
+		conn, err = xgb.NewConnDisplay(display)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("ui: connect to X display %q: %w", display, err)
 	}

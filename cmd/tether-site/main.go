@@ -41,6 +41,7 @@ func root() *cobra.Command {
 
 func serveCmd(dataDir *string) *cobra.Command {
 	var o site.Options
+	var consentDefault string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the site",
@@ -48,6 +49,16 @@ func serveCmd(dataDir *string) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.DataDir, o.Version = *dataDir, version
 			o.SMTP.Password = os.Getenv("TETHER_SMTP_PASSWORD")
+			switch consentDefault {
+			case "allow":
+				o.ConsentDefault = true
+			case "deny":
+			default:
+				return fmt.Errorf("--consent-default %q: want allow or deny", consentDefault)
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
 			return site.Run(cmd.Context(), o, cmd.OutOrStdout())
 		},
 	}
@@ -69,6 +80,13 @@ func serveCmd(dataDir *string) *cobra.Command {
 	f.StringVar(&o.SMTP.Addr, "smtp", "", "SMTP server host:port for e-mailing links (password in $TETHER_SMTP_PASSWORD)")
 	f.StringVar(&o.SMTP.From, "smtp-from", "", "From address of e-mails")
 	f.StringVar(&o.SMTP.Username, "smtp-user", "", "SMTP user name")
+	f.StringVar(&o.ConsentAdhoc, "consent-adhoc", "ask", "ad hoc sessions: ask (the customer allows view and control) or view-only-preallowed (viewing needs no answer, control does)")
+	f.StringVar(&o.ConsentJump, "consent-jump", "unattended", "jump clients: unattended or prompt (the logged-in user is asked)")
+	f.DurationVar(&o.ConsentTimeout, "consent-timeout", 30*time.Second, "how long a jump client's prompt waits for an answer")
+	f.StringVar(&consentDefault, "consent-default", "deny", "a jump client's answer when the prompt times out or nobody is logged in: allow or deny")
+	f.Int64Var(&o.MaxFileSize, "max-file-size", 4<<30, "largest file one transfer may move, in bytes (-1: unlimited)")
+	f.BoolVar(&o.JumpFilesConfined, "jump-files-confined", false, "keep jump clients' file transfers in their transfer folder too (default: anywhere the agent's user may go)")
+	f.BoolVar(&o.AllowRootShell, "allow-root-shell", false, "let a jump client that runs as root open a root shell")
 	return cmd
 }
 

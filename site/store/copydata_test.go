@@ -25,7 +25,7 @@ type siteData struct {
 // wantCounts is the row count per table fillSite writes.
 var wantCounts = store.Counts{
 	"users": 3, "tokens": 2, "logins": 2, "team_members": 3, "sessions": 5,
-	"installers": 3, "jump_clients": 3, "audit": 6,
+	"installers": 3, "jump_clients": 3, "audit": 6, "chat_messages": 2,
 }
 
 func when(sec int64) time.Time { return time.Unix(1_760_000_000+sec, 987_654_321).UTC() }
@@ -137,6 +137,13 @@ func fillSite(t *testing.T, s store.Store) siteData {
 		e.At = when(600 + int64(i%3)) // out of order on purpose: the log is in ID order
 		check(s.Audit(ctx, &e))
 	}
+	for i, m := range []store.ChatMessage{
+		{SessionID: "sess-1", From: "technician", Name: "ann", Text: "Hello ✓"},
+		{SessionID: "sess-1", From: "customer", Text: "hi\nthere"},
+	} {
+		m.At = when(700 + int64(i))
+		check(s.AddChat(ctx, &m))
+	}
 	return d
 }
 
@@ -173,6 +180,7 @@ type siteView struct {
 	Audit         []store.AuditEntry
 	AuditBySess   []store.AuditEntry
 	AuditSinceLim []store.AuditEntry
+	Chat          []store.ChatMessage
 }
 
 func readSite(t *testing.T, s store.Store, d siteData) siteView {
@@ -252,6 +260,8 @@ func readSite(t *testing.T, s store.Store, d siteData) siteView {
 	v.AuditBySess, err = s.AuditLog(ctx, store.AuditQuery{SessionID: "sess-0"})
 	check(err)
 	v.AuditSinceLim, err = s.AuditLog(ctx, store.AuditQuery{Since: when(601), Limit: 2})
+	check(err)
+	v.Chat, err = s.Chat(ctx, "sess-1", 0, 0)
 	check(err)
 	return v
 }

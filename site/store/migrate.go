@@ -169,6 +169,8 @@ var copyTables = []copyTable{
 			"disabled:bool removed:bool created_at:int last_seen:int passive:bool uninstalled:bool")},
 	{name: "audit", order: "id", serial: true,
 		cols: cols("id:int at:int event session_id jump_client_id actor remote_addr detail")},
+	{name: "chat_messages", order: "id", serial: true,
+		cols: cols("id:int session_id sender name text at:int")},
 }
 
 // cols parses "name[:kind] …"; the kind defaults to text.

@@ -129,7 +129,7 @@ func TestMigrateURLs(t *testing.T) {
 	if !reflect.DeepEqual(counts, wantCounts) {
 		t.Errorf("counts %v, want %v", counts, wantCounts)
 	}
-	if got := counts.String(); got != "users 3, tokens 2, logins 2, team_members 3, sessions 5, installers 3, jump_clients 3, audit 6" {
+	if got := counts.String(); got != "users 3, tokens 2, logins 2, team_members 3, sessions 5, installers 3, jump_clients 3, audit 6, chat_messages 2" {
 		t.Errorf("Counts.String() = %q", got)
 	}
 	// Back again, into a new directory in the sqlite:/// URL form.

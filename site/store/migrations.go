@@ -112,4 +112,14 @@ var migrations = []string{
 	CREATE INDEX jump_clients_installer ON jump_clients(installer_id);`,
 	// The package an installer's download serves (SPEC G).
 	`ALTER TABLE installers ADD COLUMN package TEXT NOT NULL DEFAULT '';`,
+	// Chat (D3): each session's messages, in the order they came.
+	`CREATE TABLE chat_messages (
+		id INTEGER PRIMARY KEY,
+		session_id TEXT NOT NULL,
+		sender TEXT NOT NULL,
+		name TEXT NOT NULL DEFAULT '',
+		text TEXT NOT NULL,
+		at INTEGER NOT NULL
+	);
+	CREATE INDEX chat_messages_session ON chat_messages(session_id, id);`,
 }

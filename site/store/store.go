@@ -146,6 +146,16 @@ type AuditEntry struct {
 	Detail     string    `json:"detail,omitempty"`
 }
 
+// ChatMessage is one line of a session's chat (D3).
+type ChatMessage struct {
+	ID        int64     `json:"id"`
+	SessionID string    `json:"-"`
+	From      string    `json:"from"` // "technician" or "customer"
+	Name      string    `json:"name"`
+	Text      string    `json:"text"`
+	At        time.Time `json:"at"`
+}
+
 // AuditQuery filters the audit log.
 type AuditQuery struct {
 	SessionID string
@@ -225,6 +235,12 @@ type Store interface {
 
 	Audit(ctx context.Context, e *AuditEntry) error
 	AuditLog(ctx context.Context, q AuditQuery) ([]AuditEntry, error)
+
+	// AddChat stores a chat message and sets its ID (increasing).
+	AddChat(ctx context.Context, m *ChatMessage) error
+	// Chat lists a session's messages with an ID above since, oldest
+	// first, at most limit (1000 when ≤ 0).
+	Chat(ctx context.Context, sessionID string, since int64, limit int) ([]ChatMessage, error)
 
 	Close() error
 }

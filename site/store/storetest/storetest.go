@@ -42,6 +42,7 @@ var cases = []struct {
 	{"UpdateJumpClient", testUpdateJumpClient},
 	{"StaleJumpClients", testStaleJumpClients},
 	{"Audit", testAudit},
+	{"Chat", testChat},
 }
 
 // RunConformance runs every case as a parallel subtest on a store from

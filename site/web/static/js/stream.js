@@ -318,6 +318,12 @@ export function connect(ws, canvas, opts = {}) {
     selectDisplay: (id) => send(encodeSelectDisplay(id)),
     setQuality: (q, fps) => send(encodeQuality(q, fps)),
     sendText: (s) => encodeText(s).forEach(send),
+    // sendChord presses codes in order and releases them in reverse
+    // (Ctrl+Alt+Del from the toolbar).
+    sendChord: (codes) => {
+      for (const c of codes) send(encodeKey(c, true));
+      for (const c of [...codes].reverse()) send(encodeKey(c, false));
+    },
     close: () => { detach(); ws.close(); },
   };
 }

@@ -1,8 +1,12 @@
 // The technician's viewer: asks for the session's access password, opens a
 // stream through the site's relay and hands the socket and the canvas to
-// stream.js, which draws frames and sends keyboard and mouse input.
+// stream.js, which draws frames and sends keyboard and mouse input. The
+// toolbar never covers the screen: chat, files, system information and
+// "Pin as Jump Client" open in a side pane beside it (panes.js).
 import { api, requireLogin } from "./api.js";
 import { connect } from "./stream.js";
+import { initPanes } from "./panes.js";
+import { startClipboard } from "./clipboard.js";
 
 await requireLogin();
 const id = location.pathname.split("/").pop();
@@ -13,12 +17,23 @@ const setState = (t) => { $("state").textContent = t; };
 const s = await api("GET", "/sessions/" + id);
 $("title").textContent = `${s.code.replace(/(\d{3})(?=\d)/g, "$1 ")} — ${s.computer || s.customer_name || ""}`;
 setState(s.online ? "customer online — enter the access password" : "customer offline");
+initPanes(id, s);
+if (s.jump_client_id) {
+  $("shell-open").hidden = false;
+  $("shell-open").href = `/console/sessions/${id}/shell`;
+}
 
 let view = null;
+let clip = null;
 let password = "";
 let userClosed = false;
 let retries = 0;
 let noDisplay = false; // the computer said it has no display: do not retry
+
+function waiting(text) {
+  $("waiting").textContent = text || "";
+  $("waiting").hidden = !text;
+}
 
 async function start() {
   setState("connecting…");
@@ -30,10 +45,17 @@ async function start() {
     $("auth").hidden = false;
     return;
   }
+  // The site knows the agent asks someone first (D2 consent): say so
+  // instead of "connecting…" until the first picture comes.
+  if (grant.asks) {
+    setState("waiting for the customer to allow…");
+    waiting(s.jump_client_id ? "Waiting for the logged-in user to allow the connection…" : "Waiting for the customer to allow the connection…");
+  }
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
   const ws = new WebSocket(`${proto}//${location.host}/api/v1/sessions/${id}/stream/${grant.stream}?token=${encodeURIComponent(grant.token)}`);
   view = connect(ws, canvas, {
     onScreen: (scr) => {
+      waiting("");
       setState(`connected — ${scr.width}×${scr.height}`);
       const sel = $("displays");
       sel.replaceChildren(...scr.displays.map((d, i) => {
@@ -45,9 +67,12 @@ async function start() {
       }));
       sel.hidden = scr.displays.length < 2;
       canvas.focus();
+      if (!clip) clip = startClipboard(id, canvas);
     },
     onState: (st) => {
+      waiting("");
       noDisplay = st.noDisplay;
+      $("stage").classList.toggle("paused", !!st.paused);
       $("control").textContent = st.noDisplay ? "This computer has no display."
         : st.paused ? "The customer paused control."
         : st.controlAllowed ? "control allowed" : "view only";
@@ -55,17 +80,21 @@ async function start() {
     onError: (e) => setState("stream error: " + e.message),
   });
   $("auth").hidden = true;
-  $("refresh").hidden = $("disconnect").hidden = false;
+  $("view-tools").hidden = false;
   ws.addEventListener("open", () => { retries = 0; });
   ws.addEventListener("close", (ev) => {
     view = null;
-    $("refresh").hidden = $("disconnect").hidden = true;
+    clip?.close();
+    clip = null;
+    waiting("");
+    $("view-tools").hidden = true;
     $("displays").hidden = true;
+    $("stage").classList.remove("paused");
     // A dropped link (not the technician's click, not the customer's
     // refusal) reconnects by itself with growing delays.
     const refused = ev.code === 1008;
     if (noDisplay) {
-      setState("no display — nobody is logged in to a desktop on this computer");
+      setState("no display — nobody is logged in to a desktop on this computer" + (s.jump_client_id ? "; use the Shell" : ""));
       $("auth").hidden = false;
       return;
     }
@@ -87,7 +116,7 @@ $("auth").addEventListener("submit", (ev) => {
   retries = 0;
   start();
 });
-// Jump sessions need no access password (unattended access, D2).
+// Jump sessions need no access password (site policy, D2).
 if (s.jump_client_id) {
   $("view-password").required = false;
   $("auth").hidden = true;
@@ -97,31 +126,12 @@ if (s.jump_client_id) {
 $("displays").onchange = () => view?.selectDisplay(Number($("displays").value));
 $("refresh").onclick = () => view?.refresh();
 $("disconnect").onclick = () => { userClosed = true; view?.close(); };
-
-// "Pin as Jump Client" (C2) for ad hoc sessions: the customer is asked,
-// and the answer shows up in the session's pin status.
-if (!s.jump_client_id) {
-  $("pin-open").hidden = false;
-  $("pin-name").value = s.computer || "";
-  $("pin-open").onclick = () => { $("pin").hidden = false; };
-  $("pin-close").onclick = () => { $("pin").hidden = true; };
-  const pinText = { pending: "Waiting for the customer to allow…", denied: "The customer denied the pin.",
-    installing: "Allowed — installing the Jump Client…", pinned: "Pinned: the Jump Client is installed." };
-  const watchPin = async () => {
-    for (let i = 0; i < 300; i++) {
-      const g = await api("GET", "/sessions/" + id);
-      const st = g.pin?.status;
-      $("pin-state").textContent = pinText[st] || "";
-      if (st === "pinned" || st === "denied") return;
-      await new Promise((r) => setTimeout(r, 2000));
-    }
-  };
-  $("pin").addEventListener("submit", async (ev) => {
-    ev.preventDefault();
-    try {
-      await api("POST", `/sessions/${id}/pin`, { name: $("pin-name").value, jump_group: $("pin-group").value,
-        tag: $("pin-tag").value, comments: $("pin-comments").value });
-      await watchPin();
-    } catch (e) { $("pin-state").textContent = e.message; }
-  });
-}
+$("cad").onclick = () => { view?.sendChord(["ControlLeft", "AltLeft", "Delete"]); canvas.focus(); };
+$("scale").onclick = () => {
+  const one = $("stage").classList.toggle("actual");
+  $("scale").textContent = one ? "Fit" : "1:1";
+};
+$("fullscreen").onclick = () => {
+  if (document.fullscreenElement) document.exitFullscreen();
+  else $("main").requestFullscreen?.().catch(() => {});
+};

@@ -1,0 +1,59 @@
+package agent
+
+import (
+	"runtime"
+	"testing"
+
+	"github.com/tetherhq/tether/input"
+)
+
+type keyLog struct {
+	input.Injector
+	keys []string
+}
+
+func (k *keyLog) Key(code string, down bool) error {
+	if down {
+		code += "↓"
+	} else {
+		code += "↑"
+	}
+	k.keys = append(k.keys, code)
+	return nil
+}
+
+// TestCtrlAltDelChord: away from a Windows service the toolbar's chord is
+// injected as keys, in order (on a Windows service Delete becomes SendSAS).
+func TestCtrlAltDelChord(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("SendSAS decides there")
+	}
+	log := &keyLog{}
+	j := &injector{Injector: log}
+	for _, k := range []struct {
+		code string
+		down bool
+	}{{"ControlLeft", true}, {"AltLeft", true}, {"Delete", true}, {"Delete", false}, {"AltLeft", false}, {"ControlLeft", false}} {
+		if err := j.Key(k.code, k.down); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := "ControlLeft↓ AltLeft↓ Delete↓ Delete↑ AltLeft↑ ControlLeft↑"
+	if got := joinKeys(log.keys); got != want {
+		t.Fatalf("keys %q, want %q", got, want)
+	}
+	if j.ctrl || j.alt {
+		t.Fatal("modifiers still held")
+	}
+}
+
+func joinKeys(k []string) string {
+	s := ""
+	for i, c := range k {
+		if i > 0 {
+			s += " "
+		}
+		s += c
+	}
+	return s
+}

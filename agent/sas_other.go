@@ -1,0 +1,9 @@
+//go:build !windows
+
+package agent
+
+import "errors"
+
+// secureAttention: elsewhere Ctrl+Alt+Del is an ordinary chord, injected as
+// keys.
+func secureAttention() error { return errors.ErrUnsupported }

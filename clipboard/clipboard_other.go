@@ -1,0 +1,5 @@
+//go:build !linux && !windows
+
+package clipboard
+
+func open(Options) (Clipboard, error) { return nil, ErrUnsupported }
