@@ -145,7 +145,7 @@ func (j *jumpClient) serveView(ctx context.Context, v *wire.View) {
 	}
 	helper := j.o.ViewHelper
 	if helper == nil {
-		helper = sessionViewHelper(j.o.Executable)
+		helper = sessionViewHelper(j.o.Executable, filepath.Join(j.o.StateDir, viewHelperLog))
 	}
 	if helper != nil {
 		job := ViewHelperJob{SiteURL: j.cfg.SiteURL, CertPin: j.cfg.CertPin, View: *v}

@@ -46,16 +46,31 @@ func ServeView(ctx context.Context, v *wire.View, s *Support) {
 }
 
 func runStream(ctx context.Context, conn *websocket.Conn, control bool, cc *customerControls, log *slog.Logger) error {
-	// Found afresh for every view: the user may have logged on or off.
-	sess, err := desktop.Find()
-	var cap capture.Capturer
-	if err == nil {
-		cap, err = capture.Open(capture.WithLogger(log), capture.WithX11Display(sess.Display), capture.WithXAuthority(sess.XAuthority))
-	}
+	sess, cap, err := openScreen(log)
 	if err != nil {
 		sayNoDisplay(ctx, conn)
-		return fmt.Errorf("capture: %w", err)
+		return err
 	}
+	return streamScreen(ctx, conn, control, cc, log, sess, cap)
+}
+
+// openScreen finds the desktop session and opens its capture, afresh for
+// every view: the user may have logged on or off.
+func openScreen(log *slog.Logger) (*desktop.Session, capture.Capturer, error) {
+	sess, err := desktop.Find()
+	if err != nil {
+		return nil, nil, fmt.Errorf("capture: %w", err)
+	}
+	cap, err := capture.Open(capture.WithLogger(log), capture.WithX11Display(sess.Display), capture.WithXAuthority(sess.XAuthority))
+	if err != nil {
+		return nil, nil, fmt.Errorf("capture: %w", err)
+	}
+	return sess, cap, nil
+}
+
+// streamScreen serves the view on conn from cap, and closes cap.
+func streamScreen(ctx context.Context, conn *websocket.Conn, control bool, cc *customerControls, log *slog.Logger,
+	sess *desktop.Session, cap capture.Capturer) error {
 	defer cap.Close()
 	log.Info("view: streaming", "display", sess.Display, "session_user", sess.User, "found_by", sess.Source)
 	var in stream.Input

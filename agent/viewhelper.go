@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os/exec"
+	"time"
 
 	"github.com/tetherhq/tether/wire"
 )
@@ -36,14 +38,43 @@ func StartViewHelper(ctx context.Context, exe string, job ViewHelperJob) error {
 	if err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, exe, "service", "view-helper")
-	cmd.Stdin = bytes.NewReader(b)
-	hideWindow(cmd)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("view helper: %w: %s", err, bytes.TrimSpace(out))
-	}
-	return nil
+	return withHelperRetries(ctx, func() error {
+		cmd := exec.CommandContext(ctx, exe, "service", "view-helper")
+		cmd.Stdin = bytes.NewReader(b)
+		hideWindow(cmd)
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if errors.As(err, &exit) && exit.ExitCode() == HelperNoDisplayExit {
+			return fmt.Errorf("%w: %s", ErrHelperNoDisplay, bytes.TrimSpace(out))
+		}
+		if err != nil {
+			return fmt.Errorf("view helper: %w: %s", err, bytes.TrimSpace(out))
+		}
+		return nil
+	})
 }
+
+// withHelperRetries runs helpers one after another while each finds no
+// screen, at most helperAttempts; the last error is the view's.
+func withHelperRetries(ctx context.Context, run func() error) error {
+	var err error
+	for range helperAttempts {
+		if err = run(); !errors.Is(err, ErrHelperNoDisplay) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(helperRetryDelay):
+		}
+	}
+	return err
+}
+
+// viewHelperLog is where a service's view helpers log (in the state dir,
+// beside the service's own log): the helper has no console and the
+// service cannot see its stderr otherwise.
+const viewHelperLog = "view-helper.log"
 
 // maxViewHelperJob bounds what the helper reads from its stdin.
 const maxViewHelperJob = 64 << 10
@@ -63,14 +94,41 @@ func ServeViewHelper(ctx context.Context, in io.Reader, log *slog.Logger) error 
 		return fmt.Errorf("view helper: incomplete job")
 	}
 	log = log.With("stream", job.View.Stream)
+	if err := joinInteractiveStation(); err != nil {
+		log.Warn("view helper: not on the interactive window station", "err", err)
+	}
+	// The screen first: a helper that cannot capture leaves the stream
+	// alone, so the service may start another (ErrHelperNoDisplay).
+	sess, cap, err := openScreen(log)
+	if err != nil {
+		log.Warn("view helper: no screen", "err", err)
+		return fmt.Errorf("%w: %w", ErrHelperNoDisplay, err)
+	}
 	conn, err := Dial(ctx, job.SiteURL, job.CertPin, streamPath(&job.View))
 	if err != nil {
+		cap.Close()
 		return fmt.Errorf("view helper: %w", err)
 	}
 	defer conn.CloseNow()
 	var cc customerControls
-	if err := runStream(ctx, conn, job.View.Control, &cc, log); err != nil && ctx.Err() == nil {
+	if err := streamScreen(ctx, conn, job.View.Control, &cc, log, sess, cap); err != nil && ctx.Err() == nil {
 		log.Info("view ended", "err", err)
 	}
 	return nil
 }
+
+// ErrHelperNoDisplay is a view helper's "no screen here": the command exits
+// with HelperNoDisplayExit and its service may try a fresh helper — the
+// console session may be switching, and Wine sometimes starts a process
+// without its display driver.
+var ErrHelperNoDisplay = errors.New("view helper: no screen to capture in this session")
+
+// HelperNoDisplayExit is the view helper's exit status for ErrHelperNoDisplay.
+const HelperNoDisplayExit = 3
+
+// helperAttempts is how many helpers a view gets before the viewer is told
+// there is no display; helperRetryDelay is the pause between them.
+const (
+	helperAttempts   = 5
+	helperRetryDelay = 300 * time.Millisecond
+)

@@ -7,4 +7,7 @@ import "context"
 // sessionViewHelper: only a Windows service runs apart from the user's
 // desktop (session 0); elsewhere the jump client finds the session itself
 // (agent/desktop).
-func sessionViewHelper(string) func(context.Context, ViewHelperJob) error { return nil }
+func sessionViewHelper(string, string) func(context.Context, ViewHelperJob) error { return nil }
+
+// joinInteractiveStation: window stations are Windows'.
+func joinInteractiveStation() error { return nil }

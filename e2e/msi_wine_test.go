@@ -61,6 +61,20 @@ func newWine(t *testing.T) *wineEnv {
 		t.Fatalf("wine.sh setup: %v\n%s", err, out)
 	}
 	t.Logf("Wine prefix ready in %v", time.Since(start).Round(time.Millisecond))
+	// Wine's services get the system environment, not the Unix one: its
+	// X11 driver then has no DISPLAY and draws nowhere. Windows has no such
+	// variable; the prefix gets it where Windows keeps system variables.
+	if code, out := w.run("reg", "add", `HKLM\System\CurrentControlSet\Control\Session Manager\Environment`,
+		"/v", "DISPLAY", "/d", x.Display, "/f"); code != 0 {
+		t.Fatalf("reg add DISPLAY: %d %s", code, out)
+	}
+	// services.exe reads that environment when it starts, which `reg`
+	// itself may have caused: let the prefix's processes end first.
+	wait := exec.Command("wineserver", "-w")
+	wait.Env = w.env
+	if out, err := wait.CombinedOutput(); err != nil {
+		t.Fatalf("wineserver -w: %v %s", err, out)
+	}
 	// Wine ends the services of a prefix once no ordinary program runs
 	// in it; a console waiting for input keeps the SCM's services alive
 	// the way a logged-in desktop does on Windows.
@@ -331,6 +345,20 @@ func TestMSIUnderWine(t *testing.T) {
 	if st := s.Do(s.Token, "POST", "/api/v1/jump-clients/"+jc.ID+"/jump", nil, &jump); st != 201 || jump.SessionID == "" {
 		t.Fatalf("jump: %d %+v", st, jump)
 	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			b, _ := os.ReadFile(filepath.Join(dir, "state", "service.log"))
+			h, _ := os.ReadFile(filepath.Join(dir, "state", "view-helper.log"))
+			t.Logf("service log:\n%s\nview helper log:\n%s", b, h)
+		}
+	})
+	// The service (session 0) hands the view to a helper in the console
+	// session; its capture of the Wine desktop reaches the technician.
+	if sc := firstScreen(t, s, jump.SessionID); sc.Width == 0 || sc.Height == 0 {
+		t.Fatalf("jump screen %+v", sc)
+	} else {
+		t.Logf("jump to the service-mode client: screen %dx%d", sc.Width, sc.Height)
+	}
 	// The SCM's Stop ends the agent (offline at once), Start brings it back.
 	if code, out := w.run("sc", "stop", rec.ServiceName); code != 0 {
 		t.Fatalf("sc stop: exit %d\n%s", code, out)
@@ -377,7 +405,14 @@ func TestMSIUnderWine(t *testing.T) {
 	if r := installRecord(t, userDir); r.Launcher != installer.LauncherRunKey {
 		t.Fatalf("user-mode record %+v", r)
 	}
-	waitJC(t, s, "wine-user", "online", 90*time.Second)
+	ujc := waitJC(t, s, "wine-user", "online", 90*time.Second)
+	// A user-mode client runs on the user's desktop and captures it itself.
+	if st := s.Do(s.Token, "POST", "/api/v1/jump-clients/"+ujc.ID+"/jump", nil, &jump); st != 201 {
+		t.Fatalf("jump (user mode): %d", st)
+	}
+	if sc := firstScreen(t, s, jump.SessionID); sc.Width == 0 {
+		t.Fatalf("user-mode jump screen %+v", sc)
+	}
 	if _, out := w.run("reg", "query", `HKCU\Software\Microsoft\Windows\CurrentVersion\Run`); !strings.Contains(out, "tether-") {
 		t.Errorf("no Run value:\n%s", out)
 	}

@@ -4,21 +4,14 @@ package e2e
 
 import (
 	"context"
-	"crypto/tls"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-	"time"
-
-	"github.com/coder/websocket"
 
 	"github.com/tetherhq/tether/agent"
 	"github.com/tetherhq/tether/internal/sitetest"
 	"github.com/tetherhq/tether/internal/xvfbtest"
-	"github.com/tetherhq/tether/stream"
 )
 
 // TestViewHelperHandOff: a jump client that cannot see the screen itself —
@@ -69,35 +62,8 @@ func TestViewHelperHandOff(t *testing.T) {
 	if st := s.Do(s.Token, "POST", "/api/v1/jump-clients/"+l.Items[0].ID+"/jump", nil, &jump); st != 201 {
 		t.Fatalf("jump: %d", st)
 	}
-	var grant struct{ Stream, Token string }
-	if st := s.Do(s.Token, "POST", "/api/v1/sessions/"+jump.SessionID+"/view", map[string]any{}, &grant); st != 201 {
-		t.Fatalf("view: %d", st)
-	}
-	u := strings.Replace(s.URL, "https", "wss", 1) + "/api/v1/sessions/" + jump.SessionID + "/stream/" + grant.Stream + "?token=" + grant.Token
-	conn, _, err := websocket.Dial(t.Context(), u, &websocket.DialOptions{
-		HTTPClient: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}},
-		HTTPHeader: http.Header{"Authorization": {"Bearer " + s.Token}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.CloseNow()
-	conn.SetReadLimit(64 << 20)
-	rctx, rcancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer rcancel()
-	for {
-		_, b, err := conn.Read(rctx)
-		if err != nil {
-			t.Fatalf("no screen through the helper: %v", err)
-		}
-		if m, err := stream.DecodeAgentMessage(b); err == nil {
-			if sc, ok := m.(*stream.Screen); ok {
-				if sc.Width != 800 || sc.Height != 600 {
-					t.Fatalf("screen %dx%d", sc.Width, sc.Height)
-				}
-				break
-			}
-		}
+	if sc := firstScreen(t, s, jump.SessionID); sc.Width != 800 || sc.Height != 600 {
+		t.Fatalf("screen %dx%d", sc.Width, sc.Height)
 	}
 	select {
 	case <-handed:

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"github.com/tetherhq/tether/agent"
+	"github.com/tetherhq/tether/agent/desktop"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tetherhq/tether/wire"
@@ -74,5 +77,22 @@ func TestSupportFlagsGoTogether(t *testing.T) {
 	err := cmd.Execute()
 	if exitStatus(err) != 2 {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestViewHelperNoScreen: a view helper that finds no screen leaves the
+// stream alone (the site is never dialled) and exits with the status its
+// service starts another helper on.
+func TestViewHelperNoScreen(t *testing.T) {
+	defer desktop.Override(func() (*desktop.Session, error) { return nil, desktop.ErrNoDisplay })()
+	cmd := rootCmd()
+	cmd.SetArgs([]string{"service", "view-helper"})
+	cmd.SetIn(strings.NewReader(`{"site_url":"https://127.0.0.1:1","view":{"stream":"s1","token":"dG9rZW4="}}`))
+	var stderr bytes.Buffer
+	cmd.SetOut(&stderr)
+	cmd.SetErr(&stderr)
+	err := cmd.ExecuteContext(t.Context())
+	if exitStatus(err) != agent.HelperNoDisplayExit || !strings.Contains(stderr.String(), "no screen") {
+		t.Fatalf("got %v (exit %d)\n%s", err, exitStatus(err), stderr.String())
 	}
 }

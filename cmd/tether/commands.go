@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -251,7 +252,12 @@ func serviceCmd(g *globals) *cobra.Command {
 		Hidden: true, // started by the Windows service in the user's session, not by people
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return agent.ServeViewHelper(cmd.Context(), cmd.InOrStdin(), logger(g))
+			err := agent.ServeViewHelper(cmd.Context(), cmd.InOrStdin(), logger(g))
+			if errors.Is(err, agent.ErrHelperNoDisplay) {
+				fmt.Fprintln(cmd.ErrOrStderr(), err)
+				return exitCode(agent.HelperNoDisplayExit)
+			}
+			return err
 		},
 	})
 	for _, c := range []struct{ use, short string }{
