@@ -36,7 +36,7 @@ type SupportOptions struct {
 	// prompts go there, it shows the session's state, and its buttons
 	// pause, resume or stop sharing; closing it quits the app.
 	Window ui.Window
-	Logger     *slog.Logger
+	Logger *slog.Logger
 	// OnView handles a technician's request to view (remote control); nil
 	// refuses views.
 	OnView func(ctx context.Context, v *wire.View, s *Support)

@@ -46,7 +46,7 @@ func (w *fakeWindow) Confirm(_ context.Context, q ui.Question) (bool, error) {
 	return true, nil
 }
 
-func (w *fakeWindow) AddChat(ui.ChatMessage) {}
+func (w *fakeWindow) AddChat(ui.ChatMessage)  {}
 func (w *fakeWindow) Events() <-chan ui.Event { return w.events }
 func (w *fakeWindow) Close() error            { return nil }
 
