@@ -17,6 +17,9 @@ type Options struct {
 	TLSCert   string // PEM files; default a self-signed pair in DataDir
 	TLSKey    string
 	AgentsDir string // agent builds tether-<os>-<arch>[.exe]
+	// Database is the store URL: "postgres://…" or "sqlite:DIR" (see
+	// store.Open); default the SQLite database in DataDir.
+	Database string
 
 	// Session policy (A1, A5, A8).
 	DefaultExpiry   time.Duration // default 24h

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -56,7 +55,9 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	st, err := store.OpenSQLite(ctx, filepath.Join(opts.DataDir, "tether.db"))
+	// The data dir keeps the keys and certificate whichever database holds
+	// the rest; openStore refuses a schema newer than this build.
+	st, err := openStore(ctx, DatabaseURL(opts.DataDir, opts.Database))
 	if err != nil {
 		return nil, err
 	}

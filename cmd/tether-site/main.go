@@ -3,16 +3,12 @@
 package main
 
 import (
-	"bufio"
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -31,22 +27,39 @@ func main() {
 	}
 }
 
+// globals are the flags every command shares: where the site's data is.
+type globals struct {
+	dataDir  string
+	database string
+}
+
+// db is the database URL the commands open: --database, else
+// $TETHER_DATABASE (which keeps a PostgreSQL password off the command line
+// and out of ps; pgx also reads PGPASSWORD and ~/.pgpass), else the SQLite
+// database in --data.
+func (g *globals) db() string {
+	return site.DatabaseURL(g.dataDir, cmp.Or(g.database, os.Getenv("TETHER_DATABASE")))
+}
+
 func root() *cobra.Command {
-	var dataDir string
+	g := &globals{}
 	cmd := &cobra.Command{Use: "tether-site", Short: "Tether remote-support site", SilenceUsage: true, SilenceErrors: true}
-	cmd.PersistentFlags().StringVar(&dataDir, "data", "tether-data", "data directory (database, keys, certificate)")
-	cmd.AddCommand(serveCmd(&dataDir), userCmd(&dataDir), tokenCmd(&dataDir), keyCmd(&dataDir), versionCmd())
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&g.dataDir, "data", "tether-data", "data directory (keys, certificate, and the SQLite database unless --database)")
+	pf.StringVar(&g.database, "database", "",
+		"database URL: postgres://USER@HOST/DB or sqlite:DIR (default $TETHER_DATABASE, else the SQLite database in --data)")
+	cmd.AddCommand(serveCmd(g), userCmd(g), tokenCmd(g), keyCmd(g), migrateCmd(g), backupCmd(g), restoreCmd(g), versionCmd())
 	return cmd
 }
 
-func serveCmd(dataDir *string) *cobra.Command {
+func serveCmd(g *globals) *cobra.Command {
 	var o site.Options
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the site",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.DataDir, o.Version = *dataDir, version
+			o.DataDir, o.Database, o.Version = g.dataDir, g.db(), version
 			o.SMTP.Password = os.Getenv("TETHER_SMTP_PASSWORD")
 			return site.Run(cmd.Context(), o, cmd.OutOrStdout())
 		},
@@ -72,101 +85,7 @@ func serveCmd(dataDir *string) *cobra.Command {
 	return cmd
 }
 
-func userCmd(dataDir *string) *cobra.Command {
-	user := &cobra.Command{Use: "user", Short: "Manage technicians"}
-	var admin, stdin bool
-	add := &cobra.Command{
-		Use:   "add NAME",
-		Short: "Add a technician (password read from stdin)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if !stdin {
-				return errors.New("pass --password-stdin: passwords are never taken from the command line")
-			}
-			line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-			if err != nil && line == "" {
-				return fmt.Errorf("read password: %w", err)
-			}
-			if err := site.AddUser(cmd.Context(), *dataDir, args[0], strings.TrimRight(line, "\r\n"), admin); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "added user %s\n", args[0])
-			return nil
-		},
-	}
-	add.Flags().BoolVar(&admin, "admin", false, "make the user an admin")
-	add.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from standard input")
-	var teams []string
-	var seePersonal bool
-	access := &cobra.Command{
-		Use:   "access NAME",
-		Short: "Set a technician's teams and whether they see other technicians' personal jump groups",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := site.SetUserAccess(cmd.Context(), *dataDir, args[0], teams, seePersonal); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "user %s: teams %v, sees personal groups: %v\n", args[0], teams, seePersonal)
-			return nil
-		},
-	}
-	access.Flags().StringArrayVar(&teams, "team", nil, "team jump group the user belongs to (repeat; replaces the current teams)")
-	access.Flags().BoolVar(&seePersonal, "see-personal-groups", false, "may see other technicians' personal jump groups")
-	user.AddCommand(add, access)
-	return user
-}
-
-func tokenCmd(dataDir *string) *cobra.Command {
-	token := &cobra.Command{Use: "token", Short: "Manage API tokens"}
-	token.AddCommand(&cobra.Command{
-		Use:   "create NAME",
-		Short: "Create an API token for user NAME and print it",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			tok, err := site.CreateToken(cmd.Context(), *dataDir, args[0])
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), tok)
-			return nil
-		},
-	}, &cobra.Command{
-		Use:   "list [NAME]",
-		Short: "List API tokens (of user NAME, or everyone's)",
-		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			list, err := site.ListTokens(cmd.Context(), *dataDir, strings.Join(args, ""))
-			if err != nil {
-				return err
-			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tUSER\tNAME\tCREATED")
-			for _, t := range list {
-				fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", t.ID, t.UserName, t.Name, t.CreatedAt.UTC().Format(time.RFC3339))
-			}
-			return w.Flush()
-		},
-	}, &cobra.Command{
-		Use:   "revoke ID",
-		Short: "Revoke an API token (it stops working at once, also on a running site)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := strconv.ParseInt(args[0], 10, 64)
-			if err != nil {
-				return fmt.Errorf("token ID %q: want the number that `token list` shows", args[0])
-			}
-			t, err := site.RevokeToken(cmd.Context(), *dataDir, id)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "revoked token %d (%s) of %s\n", t.ID, t.Name, t.UserName)
-			return nil
-		},
-	})
-	return token
-}
-
-func keyCmd(dataDir *string) *cobra.Command {
+func keyCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "key",
 		Short: "Print the site's public signing key (created on a fresh data dir) for agent builds",
@@ -175,7 +94,7 @@ func keyCmd(dataDir *string) *cobra.Command {
 			"accept only downloads this site signed (`make run` does this).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			k, err := site.SiteKey(*dataDir)
+			k, err := site.SiteKey(g.dataDir)
 			if err != nil {
 				return err
 			}

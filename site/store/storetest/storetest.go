@@ -42,6 +42,8 @@ var cases = []struct {
 	{"UpdateJumpClient", testUpdateJumpClient},
 	{"StaleJumpClients", testStaleJumpClients},
 	{"Audit", testAudit},
+	{"Ping", testPing},
+	{"CountSessions", testCountSessions},
 }
 
 // RunConformance runs every case as a parallel subtest on a store from
