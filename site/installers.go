@@ -116,6 +116,7 @@ func (s *Server) handleCreateInstaller(w http.ResponseWriter, r *http.Request, a
 // (MSI and .pkg come later). No login: the key in the URL is the capability.
 func (s *Server) handleInstallerDownload(w http.ResponseWriter, r *http.Request) {
 	if !s.limits.installers.Allow(remoteAddr(r)) {
+		s.rec.RateLimited("installers")
 		s.downloadError(w, r, wire.Errorf(wire.TooManyRequests, "Too many requests. Try again later."))
 		return
 	}

@@ -21,6 +21,7 @@ func (s *Server) handleJump(w http.ResponseWriter, r *http.Request, a *authed) {
 	case s.jumpSlots <- struct{}{}:
 		defer func() { <-s.jumpSlots }()
 	default:
+		s.rec.RateLimited("jumps")
 		s.writeErr(w, r, wire.Err(wire.ServerBusy))
 		return
 	}

@@ -57,6 +57,21 @@ type Options struct {
 
 	SMTP SMTPOptions
 
+	// DisableMetrics runs the site without collectors (/metrics answers
+	// 404); the metrics-overhead benchmark compares the two.
+	DisableMetrics bool
+	// MetricsListen is a second, plain-HTTP listener for /metrics,
+	// /healthz and /readyz without authentication (Run serves it), for a
+	// scraper on a private network; empty: none.
+	MetricsListen string
+	// DrainTimeout bounds a drain (SIGTERM): how long running views may
+	// go on before the site stops anyway (default 30 s).
+	DrainTimeout time.Duration
+	// ReconnectWithin is the window a drain gives agents to reconnect in
+	// (wire.Reconnect; default 10 s): each waits a random part of it, so
+	// their reconnections spread over it.
+	ReconnectWithin time.Duration
+
 	Clock  clock.Clock
 	Logger *slog.Logger
 	// Version is reported to agents; jump clients update on mismatch.
@@ -119,6 +134,12 @@ func (o *Options) setDefaults() {
 	}
 	if o.LoginMaxDelay <= 0 {
 		o.LoginMaxDelay = 3 * time.Second
+	}
+	if o.DrainTimeout <= 0 {
+		o.DrainTimeout = 30 * time.Second
+	}
+	if o.ReconnectWithin <= 0 {
+		o.ReconnectWithin = 10 * time.Second
 	}
 	if o.Clock == nil {
 		o.Clock = clock.Real{}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/tetherhq/tether/site/metrics"
 	"github.com/tetherhq/tether/site/store"
 	"github.com/tetherhq/tether/stream"
 	"github.com/tetherhq/tether/wire"
@@ -32,6 +33,9 @@ type relay struct {
 	mu      sync.Mutex
 	views   map[string]*view
 	viewers map[string]int // live viewers per session
+	// pipes counts viewer streams being served, from the upgrade on; a
+	// drain waits for them.
+	pipes atomic.Int64
 }
 
 func newRelay() *relay { return &relay{views: map[string]*view{}, viewers: map[string]int{}} }
@@ -86,6 +90,11 @@ func (s *Server) handleStartView(w http.ResponseWriter, r *http.Request, a *auth
 		s.writeErr(w, r, err)
 		return
 	}
+	if s.draining.Load() {
+		// Its agent is leaving for another site; so should the viewer.
+		s.writeErr(w, r, errDraining)
+		return
+	}
 	ss, err := s.ownSession(r.Context(), a, r.PathValue("id"))
 	if err == nil {
 		err = s.checkViewable(r, ss, req.Password)
@@ -122,6 +131,7 @@ func (s *Server) checkViewable(r *http.Request, ss *store.Session, password stri
 		return wire.Errorf(wire.Conflict, "The customer has not activated the session yet.")
 	}
 	if !s.limits.viewPasswords.Allow(ss.ID) {
+		s.rec.RateLimited("view_passwords")
 		return wire.Errorf(wire.TooManyRequests, "Too many attempts. Try again later.")
 	}
 	if ss.JumpClientID != "" && ss.PasswordHash == "" {
@@ -201,6 +211,8 @@ func (s *Server) handleViewerStream(w http.ResponseWriter, r *http.Request, a *a
 		return
 	}
 	defer vc.CloseNow()
+	s.relay.pipes.Add(1)
+	defer s.relay.pipes.Add(-1)
 	ctx := r.Context()
 	var ac *websocket.Conn
 	select {
@@ -234,7 +246,7 @@ func (s *Server) handleViewerStream(w http.ResponseWriter, r *http.Request, a *a
 	}
 	s.viewing(ctx, ss.ID, true, a.user.Name, remoteAddr(r))
 	defer s.viewing(context.WithoutCancel(ctx), ss.ID, false, a.user.Name, remoteAddr(r))
-	pipe(ctx, vc, ac)
+	pipe(ctx, vc, ac, s.rec)
 }
 
 // agentStreamLimit bounds one agent→viewer message (VIEW-PROTOCOL).
@@ -242,13 +254,13 @@ const agentStreamLimit = 64 << 20
 
 // pipe copies messages both ways until one side ends, then passes the close
 // reason on (e.g. "The customer denied screen sharing.").
-func pipe(ctx context.Context, viewer, agent *websocket.Conn) {
+func pipe(ctx context.Context, viewer, agent *websocket.Conn, rec metrics.Recorder) {
 	viewer.SetReadLimit(stream.MaxViewerMsg) // VIEW-PROTOCOL limit; larger closes the view
 	agent.SetReadLimit(agentStreamLimit)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 2)
-	cp := func(dst, src *websocket.Conn) {
+	cp := func(dst, src *websocket.Conn, dir metrics.Direction) {
 		for {
 			typ, b, err := src.Read(ctx)
 			if err == nil {
@@ -258,10 +270,11 @@ func pipe(ctx context.Context, viewer, agent *websocket.Conn) {
 				errc <- err
 				return
 			}
+			rec.Relayed(dir, len(b))
 		}
 	}
-	go cp(agent, viewer)
-	go cp(viewer, agent)
+	go cp(agent, viewer, metrics.ToAgent)
+	go cp(viewer, agent, metrics.ToViewer)
 	err := <-errc
 	code, reason := websocket.StatusNormalClosure, "view ended"
 	var ce websocket.CloseError

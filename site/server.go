@@ -13,9 +13,11 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tetherhq/tether/internal/clock"
+	"github.com/tetherhq/tether/site/metrics"
 	"github.com/tetherhq/tether/site/store"
 )
 
@@ -46,6 +48,16 @@ type Server struct {
 	agentConns sync.WaitGroup
 
 	limits siteLimits
+
+	// rec receives what metrics count; metrics is nil when they are off.
+	rec     metrics.Recorder
+	metrics *metrics.Metrics
+	ready   readiness
+	// draining is set by Drain: /readyz says 503, no new agents or views.
+	draining atomic.Bool
+	// stopServe ends ServeListener (a drain that finished).
+	stopMu    sync.Mutex
+	stopServe context.CancelFunc
 }
 
 // New opens the data dir (creating keys, certificate and database on first
@@ -61,7 +73,13 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, store: st, log: opts.Logger, clock: opts.Clock, agentCtx: context.Background()}
+	s := &Server{opts: opts, store: st, log: opts.Logger, clock: opts.Clock, agentCtx: context.Background(),
+		rec: metrics.Nop{}}
+	if !opts.DisableMetrics {
+		s.metrics = metrics.New(opts.Version)
+		s.metrics.Register(metrics.NewSessions(st.CountSessions, 5*time.Second))
+		s.store, s.rec = s.metrics.Instrument(st), s.metrics
+	}
 	if err := s.init(); err != nil {
 		st.Close()
 		return nil, err
@@ -155,9 +173,14 @@ func (s *Server) Serve(ctx context.Context) error {
 	return s.ServeListener(ctx, ln)
 }
 
-// ServeListener serves TLS on ln until ctx ends; tests pass a listener on a
-// random port.
+// ServeListener serves TLS on ln until ctx ends (connections are closed
+// within 5 s) or a Drain finishes; tests pass a listener on a random port.
 func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	s.stopMu.Lock()
+	s.stopServe = stop
+	s.stopMu.Unlock()
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

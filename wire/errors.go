@@ -65,6 +65,9 @@ const (
 	SessionLocked Code = "session_locked"
 	// JCUpdating: the jump client is updating itself to the site's version.
 	JCUpdating Code = "jc_updating"
+	// SiteDraining: the site is shutting down (SIGTERM) and takes no new
+	// agents or views; another site of the same installation will.
+	SiteDraining Code = "site_draining"
 )
 
 var messages = map[Code]string{
@@ -111,6 +114,7 @@ var messages = map[Code]string{
 	UpgradeRequired:      "This endpoint takes a WebSocket connection.",
 	SessionLocked:        "This support session is locked after too many wrong security codes. Contact your technician.",
 	JCUpdating:           "The Jump Client is updating to the site's version. Please try again in a minute.",
+	SiteDraining:         "This site is shutting down. Try again in a moment.",
 }
 
 var statuses = map[Code]int{
@@ -134,6 +138,7 @@ var statuses = map[Code]int{
 	InstallerInvalid: http.StatusForbidden, Unsupported: http.StatusNotFound,
 	UnsupportedMediaType: http.StatusUnsupportedMediaType, UpgradeRequired: http.StatusUpgradeRequired,
 	SessionLocked: http.StatusForbidden, JCUpdating: http.StatusConflict,
+	SiteDraining: http.StatusServiceUnavailable,
 }
 
 // Message is the exact English text for a code ("" for unknown codes).

@@ -137,6 +137,7 @@ func TestMessagesRoundTrip(t *testing.T) {
 		&PinAnswer{Allow: true},
 		&Pinned{Config: []byte("c")},
 		&Beat{},
+		&Reconnect{After: 10 * time.Second},
 		&Activate{},
 	}
 	for _, m := range msgs {

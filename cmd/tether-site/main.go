@@ -21,6 +21,9 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal starts a drain; the default handling is back for a
+	// second one, which ends the process at once.
+	go func() { <-ctx.Done(); stop() }()
 	if err := root().ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "tether-site:", err)
 		os.Exit(1)
@@ -54,17 +57,30 @@ func root() *cobra.Command {
 
 func serveCmd(g *globals) *cobra.Command {
 	var o site.Options
+	var logFormat, logLevel string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the site",
-		Args:  cobra.NoArgs,
+		Long: "Run the site until SIGTERM or SIGINT, then drain: /readyz answers 503, agents are told to\n" +
+			"reconnect (to another site behind the same address, or this one restarted), running views\n" +
+			"go on for up to --drain-timeout, and the site exits 0. A second signal stops it at once.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.DataDir, o.Database, o.Version = g.dataDir, g.db(), version
+			log, err := newLogger(os.Stderr, logFormat, logLevel)
+			if err != nil {
+				return err
+			}
+			o.DataDir, o.Database, o.Version, o.Logger = g.dataDir, g.db(), version, log
 			o.SMTP.Password = os.Getenv("TETHER_SMTP_PASSWORD")
 			return site.Run(cmd.Context(), o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&o.MetricsListen, "metrics-listen", "", "also serve /metrics, /healthz and /readyz in plain HTTP without login on this address (loopback or a private network only)")
+	f.DurationVar(&o.DrainTimeout, "drain-timeout", 30*time.Second, "on SIGTERM, how long running views may go on before the site exits")
+	f.DurationVar(&o.ReconnectWithin, "reconnect-within", 10*time.Second, "on SIGTERM, the window agents spread their reconnections over")
+	f.StringVar(&logFormat, "log-format", "auto", "log format on stderr: json, text, or auto (text on a terminal, else json)")
+	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&o.Listen, "listen", ":8443", "address to listen on")
 	f.StringVar(&o.PublicURL, "public-url", "", "URL agents and links use (default https://<this host>:<port>)")
 	f.StringVar(&o.TLSCert, "tls-cert", "", "TLS certificate PEM (default: self-signed in the data dir)")
