@@ -121,7 +121,7 @@ func (s *Server) handleCreateSession(w http.ResponseWriter, r *http.Request, a *
 	ss := &store.Session{
 		ID: newID(), TechnicianID: a.user.ID, Technician: a.user.Name,
 		CustomerName: req.CustomerName, CustomerEmail: req.CustomerEmail,
-		PasswordHash: HashPassword(req.Password), Status: wire.StatusCreated,
+		PasswordHash: hashAccessPassword(req.Password), Status: wire.StatusCreated,
 		CreatedAt: now, ExpiresAt: now.Add(expiry),
 	}
 	ss.SecurityHash = s.securityHash(ss.ID, secCode)
