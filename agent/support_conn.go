@@ -78,6 +78,11 @@ func (s *Support) activate(ctx context.Context, c *ctrl) error {
 			return nil
 		case *wire.End:
 			return wire.Err(m.Code)
+		case *wire.Reconnect:
+			// The site drains: whether it took the code or not, the next
+			// site's welcome says whether it is still needed.
+			c.conn.Close(websocket.StatusNormalClosure, "")
+			return reconnectLater(m.After)
 		case *wire.ErrorMsg:
 			if m.Code != wire.SecurityCodeInvalid || m.AttemptsLeft <= 0 {
 				return msgError(m.Code, m.Message)
