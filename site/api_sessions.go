@@ -116,12 +116,17 @@ func (s *Server) handleCreateSession(w http.ResponseWriter, r *http.Request, a *
 		s.writeErr(w, r, err)
 		return
 	}
+	var pwHash string
+	if err := s.hash(r.Context(), func() { pwHash = hashAccessPassword(req.Password) }); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
 	now := s.clock.Now()
 	secCode := wire.NewSecurityCode()
 	ss := &store.Session{
 		ID: newID(), TechnicianID: a.user.ID, Technician: a.user.Name,
 		CustomerName: req.CustomerName, CustomerEmail: req.CustomerEmail,
-		PasswordHash: hashAccessPassword(req.Password), Status: wire.StatusCreated,
+		PasswordHash: pwHash, Status: wire.StatusCreated,
 		CreatedAt: now, ExpiresAt: now.Add(expiry),
 	}
 	ss.SecurityHash = s.securityHash(ss.ID, secCode)

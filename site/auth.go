@@ -156,15 +156,19 @@ var errBadLogin = wire.Errorf(wire.Unauthorized, "Wrong name or password.")
 
 func (s *Server) checkLogin(ctx context.Context, name, pw string) (*store.User, error) {
 	u, err := s.store.UserByName(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
-		CheckPassword(dummyHash, pw) // same cost whether or not the user exists
-		return nil, errBadLogin
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	ok, err := CheckPassword(u.PassHash, pw)
-	if err != nil || !ok {
+	// The same cost whether or not the user exists.
+	hash := dummyHash
+	if u != nil {
+		hash = u.PassHash
+	}
+	var ok bool
+	if err := s.hash(ctx, func() { ok, err = CheckPassword(hash, pw) }); err != nil {
+		return nil, err
+	}
+	if u == nil || err != nil || !ok {
 		return nil, errBadLogin
 	}
 	return u, nil

@@ -137,7 +137,11 @@ func (s *Server) checkViewable(r *http.Request, ss *store.Session, password stri
 	if ss.JumpClientID != "" && ss.PasswordHash == "" {
 		return nil // jump sessions: unattended access by site policy
 	}
-	if ok, _ := CheckPassword(ss.PasswordHash, password); !ok {
+	var ok bool
+	if err := s.hash(r.Context(), func() { ok, _ = CheckPassword(ss.PasswordHash, password) }); err != nil {
+		return err
+	}
+	if !ok {
 		s.audit(r.Context(), "view_password_failed", ss.ID, "", remoteAddr(r), "")
 		return wire.Errorf(wire.Forbidden, "Wrong access password for this session.")
 	}

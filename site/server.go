@@ -40,6 +40,8 @@ type Server struct {
 	pins    *pinRequests
 	// jumpSlots bounds concurrent session starts (server_busy, C11).
 	jumpSlots chan struct{}
+	// hashes bounds the argon2id computations in progress (hashgate.go).
+	hashes *hashGate
 	mailer    *mailer
 
 	// agentCtx is the context of agent connections, which outlive their
@@ -114,6 +116,7 @@ func (s *Server) init() error {
 	s.passive = newPassiveClients()
 	s.pins = newPinRequests()
 	s.jumpSlots = make(chan struct{}, s.opts.MaxConcurrentJumps)
+	s.hashes = newHashGate()
 	s.mailer = newMailer(s.opts.SMTP)
 	s.limits = newSiteLimits(s.clock, s.log, s.opts)
 	return nil

@@ -47,7 +47,7 @@ const (
 
 // Limits are the names of the rate limits RateLimited counts (docs/SECURITY.md).
 var Limits = []string{"login", "session_codes", "code_misses", "installers", "agents",
-	"security_codes", "view_passwords", "jumps"}
+	"security_codes", "view_passwords", "jumps", "password_hashes"}
 
 // Recorder is what the site reports. Its methods run on hot paths (a
 // beat, a relayed message), so they must be cheap and never block.
