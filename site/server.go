@@ -42,7 +42,7 @@ type Server struct {
 	jumpSlots chan struct{}
 	// hashes bounds the argon2id computations in progress (hashgate.go).
 	hashes *hashGate
-	mailer    *mailer
+	mailer *mailer
 
 	// agentCtx is the context of agent connections, which outlive their
 	// HTTP handler (handleAgentConnect); agentConns counts them.
