@@ -89,7 +89,13 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	s.metrics.Handler().ServeHTTP(w, r)
 }
 
+// fromLoopback reports a caller on this machine. A request that a proxy
+// forwarded (it says so in a header) is not one, even when the proxy runs
+// here: the caller is elsewhere.
 func fromLoopback(r *http.Request) bool {
+	if r.Header.Get("Forwarded") != "" || r.Header.Get("X-Forwarded-For") != "" {
+		return false
+	}
 	ip := net.ParseIP(remoteAddr(r))
 	return ip != nil && ip.IsLoopback()
 }

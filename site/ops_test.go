@@ -106,6 +106,15 @@ func TestMetrics(t *testing.T) {
 	if c := get(admin); c != 200 {
 		t.Errorf("/metrics from afar with an admin's token: %d", c)
 	}
+	// A proxy on this machine forwarding a caller from elsewhere.
+	r := httptest.NewRequest("GET", "/metrics", nil)
+	r.RemoteAddr = "127.0.0.1:40000"
+	r.Header.Set("X-Forwarded-For", "192.0.2.7")
+	w := httptest.NewRecorder()
+	s.Server.Handler().ServeHTTP(w, r)
+	if w.Code != 401 {
+		t.Errorf("/metrics through a local proxy: %d", w.Code)
+	}
 }
 
 // --metrics-listen serves the operations endpoints in plain HTTP.
