@@ -62,7 +62,7 @@ func (s *Server) view(ss *store.Session) *sessionView {
 	v := &sessionView{
 		ID: ss.ID, Code: ss.Code, Status: ss.Status, Technician: ss.Technician,
 		CustomerName: ss.CustomerName, CustomerEmail: ss.CustomerEmail, Computer: ss.Computer,
-		Platform: ss.Platform, DownloadURL: s.downloadURL(ss.Code), Online: s.hub.online(ss.ID),
+		Platform: ss.Platform, DownloadURL: s.downloadURL(ss.Code), Online: s.presence.Online(ss.ID),
 		Locked: ss.Locked, JumpClientID: ss.JumpClientID, CreatedAt: ss.CreatedAt, ExpiresAt: ss.ExpiresAt,
 		DownloadedAt: optTime(ss.DownloadedAt), ActivatedAt: optTime(ss.ActivatedAt),
 		EndedAt: optTime(ss.EndedAt), EmailSentAt: optTime(ss.EmailSentAt),

@@ -39,7 +39,7 @@ func (s *Server) jump(ctx context.Context, a *authed, id string) (*store.Session
 	if err != nil {
 		return nil, err
 	}
-	if !s.hub.online(jc.ID) {
+	if !s.presence.Online(jc.ID) {
 		switch {
 		case jc.Uninstalled:
 			return nil, wire.Err(wire.JCUninstalled)
@@ -69,7 +69,7 @@ func (s *Server) jump(ctx context.Context, a *authed, id string) (*store.Session
 		return nil, err
 	}
 	// The client may have dropped while the session was being created.
-	if !s.hub.online(jc.ID) {
+	if !s.presence.Online(jc.ID) {
 		s.endSession(context.WithoutCancel(ctx), ss.ID, wire.StatusClosed, "site", "")
 		return nil, wire.Err(wire.JCNotConnected)
 	}

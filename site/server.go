@@ -34,10 +34,13 @@ type Server struct {
 	public  *url.URL
 	agents  *agentBuilds
 	hub     *hub
-	relay   *relay
-	passive *passiveClients
-	updates updateOffers
-	pins    *pinRequests
+	// presence answers for agents beyond this site's own connections
+	// (presence.go); the hub alone on a single site.
+	presence Presence
+	relay    *relay
+	passive  *passiveClients
+	updates  updateOffers
+	pins     *pinRequests
 	// jumpSlots bounds concurrent session starts (server_busy, C11).
 	jumpSlots chan struct{}
 	// hashes bounds the argon2id computations in progress (hashgate.go).
@@ -112,6 +115,7 @@ func (s *Server) init() error {
 	}
 	s.agents = findAgentBuilds(s.opts.AgentsDir, s.log)
 	s.hub = newHub()
+	s.presence = localPresence{s.hub}
 	s.relay = newRelay()
 	s.passive = newPassiveClients()
 	s.pins = newPinRequests()
