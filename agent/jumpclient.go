@@ -91,6 +91,16 @@ func RunJumpClient(ctx context.Context, o JumpOptions) error {
 			}
 			continue
 		}
+		var moved reconnectLater
+		if errors.As(err, &moved) {
+			bo.Reset()
+			wait := moved.wait()
+			j.log.Info("the site is draining; reconnecting", "in", wait.Round(time.Millisecond))
+			if sleep(ctx, wait) != nil {
+				return nil
+			}
+			continue
+		}
 		var signed siteRefusal
 		if wire.CodeOf(err) == wire.JCNotFound && errors.As(err, &signed) {
 			// Removed while offline, or after 180 days offline (C8).
@@ -187,7 +197,7 @@ func (st *State) enrolledID() string {
 	return e.ID
 }
 
-func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) error {
+func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) (err error) {
 	h := j.hello
 	h.Host = collectHost()
 	h.Disabled = Disabled(j.st.Dir)
@@ -212,6 +222,8 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) er
 	}
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	views := newViews(ctx)
+	defer func() { views.end(err) }()
 	go c.keepAlive(cctx, w.Heartbeat, w.Beats)
 	go j.watchLocal(cctx, c, h.Disabled, h.Host.HasDisplay)
 	j.setCtrl(c)
@@ -228,9 +240,9 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) er
 			}
 			return wire.Err(m.Code)
 		case *wire.View:
-			go j.serveView(cctx, m)
+			views.start(func(ctx context.Context) { j.serveView(ctx, m) })
 		case *wire.Open:
-			go serveOpen(cctx, j, m)
+			views.start(func(ctx context.Context) { serveOpen(ctx, j, m) })
 		case *wire.Chat:
 			go j.showChat(cctx, m)
 		case *wire.Update:
@@ -238,6 +250,9 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) er
 		case *wire.Sleep:
 			c.conn.Close(websocket.StatusNormalClosure, "")
 			return checkInLater(m.CheckIn)
+		case *wire.Reconnect:
+			c.conn.Close(websocket.StatusNormalClosure, "")
+			return reconnectLater(m.After)
 		}
 	}
 }

@@ -216,6 +216,18 @@ func (s *Support) run(ctx context.Context) error {
 		if errors.Is(err, ErrPinMismatch) || errors.Is(err, errSiteProof) {
 			s.log.Error("site identity check failed", "err", err)
 		}
+		var moved reconnectLater
+		if errors.As(err, &moved) {
+			// The site is draining: no news for the customer, whose
+			// session goes on at the next site.
+			bo.Reset()
+			wait := moved.wait()
+			s.log.Info("the site is draining; reconnecting", "in", wait.Round(time.Millisecond))
+			if sleep(ctx, wait) != nil {
+				return nil
+			}
+			continue
+		}
 		if time.Since(start) > time.Minute { // it was back meanwhile
 			bo.Reset()
 			lost = false

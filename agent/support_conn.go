@@ -4,13 +4,15 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/coder/websocket"
+
 	"github.com/tetherhq/tether/agent/ui"
 	"github.com/tetherhq/tether/wire"
 )
 
 // connectOnce runs one connection: handshake, activation when needed, then
 // the site's commands until the link drops or the session ends.
-func (s *Support) connectOnce(ctx context.Context) error {
+func (s *Support) connectOnce(ctx context.Context) (err error) {
 	c, w, err := connect(ctx, s.cfg, s.hello(s.rec), s.key)
 	if err != nil {
 		return err
@@ -48,7 +50,9 @@ func (s *Support) connectOnce(ctx context.Context) error {
 	if s.lines != nil { // activation no longer needs the terminal
 		s.cmdOnce.Do(func() { go s.readCommands(ctx) })
 	}
-	return s.serve(cctx, c)
+	views := newViews(ctx)
+	defer func() { views.end(err) }()
+	return s.serve(cctx, c, views)
 }
 
 // activate asks for the security code until the site accepts it. A code
@@ -79,6 +83,11 @@ func (s *Support) activate(ctx context.Context, c *ctrl) error {
 			return nil
 		case *wire.End:
 			return wire.Err(m.Code)
+		case *wire.Reconnect:
+			// The site drains: whether it took the code or not, the next
+			// site's welcome says whether it is still needed.
+			c.conn.Close(websocket.StatusNormalClosure, "")
+			return reconnectLater(m.After)
 		case *wire.ErrorMsg:
 			if m.Code != wire.SecurityCodeInvalid || m.AttemptsLeft <= 0 {
 				return msgError(m.Code, m.Message)
@@ -94,7 +103,7 @@ func (s *Support) activate(ctx context.Context, c *ctrl) error {
 }
 
 // serve handles site commands for an active session.
-func (s *Support) serve(ctx context.Context, c *ctrl) error {
+func (s *Support) serve(ctx context.Context, c *ctrl, views *views) error {
 	for {
 		m, err := c.recv(ctx)
 		if err != nil {
@@ -107,12 +116,15 @@ func (s *Support) serve(ctx context.Context, c *ctrl) error {
 			s.say("%s", m.Text)
 		case *wire.View:
 			if s.o.OnView != nil {
-				go s.o.OnView(ctx, m, s)
+				views.start(func(ctx context.Context) { s.o.OnView(ctx, m, s) })
 			}
 		case *wire.Open:
-			go serveOpen(ctx, s, m)
+			views.start(func(ctx context.Context) { serveOpen(ctx, s, m) })
 		case *wire.Chat:
 			s.showChat(m)
+		case *wire.Reconnect:
+			c.conn.Close(websocket.StatusNormalClosure, "")
+			return reconnectLater(m.After)
 		case *wire.PinRequest:
 			go s.answerPin(ctx, c, m)
 		case *wire.Pinned:

@@ -7,23 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/tetherhq/tether/site/store"
 )
-
-// openStore opens the data dir's database without starting a site, for the
-// CLI commands that work while the site runs (SQLite WAL + busy timeout).
-func openStore(ctx context.Context, dataDir string) (*store.SQLite, error) {
-	if dataDir == "" {
-		dataDir = "tether-data"
-	}
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
-	}
-	return store.OpenSQLite(ctx, filepath.Join(dataDir, "tether.db"))
-}
 
 // SiteKey returns the base64 public key of the site in dataDir, creating
 // the key on a fresh data dir: agents built with it
@@ -43,15 +30,16 @@ func SiteKey(dataDir string) (string, error) {
 // passwords alike (A1).
 const MinPasswordLen = 8
 
-// AddUser creates a technician (or admin).
-func AddUser(ctx context.Context, dataDir, name, password string, admin bool) error {
+// AddUser creates a technician (or admin) in the database at dbURL
+// (DatabaseURL).
+func AddUser(ctx context.Context, dbURL, name, password string, admin bool) error {
 	if name == "" || len(name) > 64 {
 		return errors.New("user name must be 1 to 64 characters")
 	}
 	if len(password) < MinPasswordLen {
 		return fmt.Errorf("password must be at least %d characters", MinPasswordLen)
 	}
-	st, err := openStore(ctx, dataDir)
+	st, err := openStore(ctx, dbURL)
 	if err != nil {
 		return err
 	}
@@ -61,8 +49,8 @@ func AddUser(ctx context.Context, dataDir, name, password string, admin bool) er
 
 // CreateToken creates an API token for a user and returns it; only its hash
 // is stored, so it cannot be shown again.
-func CreateToken(ctx context.Context, dataDir, name string) (string, error) {
-	st, err := openStore(ctx, dataDir)
+func CreateToken(ctx context.Context, dbURL, name string) (string, error) {
+	st, err := openStore(ctx, dbURL)
 	if err != nil {
 		return "", err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tetherhq/tether/embedcfg"
 	"github.com/tetherhq/tether/internal/wsutil"
+	"github.com/tetherhq/tether/site/metrics"
 	"github.com/tetherhq/tether/site/store"
 	"github.com/tetherhq/tether/wire"
 )
@@ -26,7 +27,14 @@ const handshakeTimeout = 20 * time.Second
 // signed config in the hello says which one is calling.
 func (s *Server) handleAgentConnect(w http.ResponseWriter, r *http.Request) {
 	addr := remoteAddr(r)
+	if s.draining.Load() {
+		// New agents go to another site (the load balancer stops sending
+		// them here once /readyz says 503); the agent's backoff retries.
+		s.writeErr(w, r, errDraining)
+		return
+	}
 	if !s.limits.agents.Allow(addr) {
+		s.rec.RateLimited("agents")
 		s.writeErr(w, r, wire.Errorf(wire.TooManyRequests, "Too many connections. Try again later."))
 		return
 	}
@@ -139,6 +147,14 @@ func (s *Server) serveConnected(ctx context.Context, ac *agentConn, h *wire.Hell
 	}
 	s.hub.add(ac)
 	ac.atEnd(func() { s.hub.remove(ac) })
+	kind, path := metrics.Support, metrics.Active
+	if ac.jump {
+		kind = metrics.Jump
+	}
+	if h.Beats && ac.link != nil {
+		path = metrics.Idle
+	}
+	ac.atEnd(s.rec.AgentConnected(kind, path))
 	if end := ended(); end != nil {
 		ac.send(ctx, *end)
 		ac.close(websocket.StatusNormalClosure, string(end.Code))
@@ -203,6 +219,7 @@ func (s *Server) refuse(ctx context.Context, ac *agentConn, err error) {
 		s.log.Error("agent handshake", "err", err)
 		we = wire.Err(wire.Internal)
 	}
+	s.rec.AgentRefused(we.Code)
 	m := wire.ErrorMsg{Code: we.Code, Message: we.Message}
 	if ac.helloNonce != nil {
 		m.SiteProof = ed25519.Sign(s.siteKey, wire.RefusalMessage(ac.helloNonce, we.Code))
@@ -280,6 +297,7 @@ var errLocked = errors.New("locked")
 // new session). It reports whether the connection is finished.
 func (s *Server) activate(ctx context.Context, ac *agentConn, h *wire.Hello, code, addr string) bool {
 	if !s.limits.securityCodes.Allow(addr) {
+		s.rec.RateLimited("security_codes")
 		ac.send(ctx, wire.ErrorMsg{Code: wire.TooManyRequests, Message: "Too many attempts. Try again later."})
 		return false
 	}

@@ -62,7 +62,7 @@ func (s *Server) view(ss *store.Session) *sessionView {
 	v := &sessionView{
 		ID: ss.ID, Code: ss.Code, Status: ss.Status, Technician: ss.Technician,
 		CustomerName: ss.CustomerName, CustomerEmail: ss.CustomerEmail, Computer: ss.Computer,
-		Platform: ss.Platform, DownloadURL: s.downloadURL(ss.Code), Online: s.hub.online(ss.ID),
+		Platform: ss.Platform, DownloadURL: s.downloadURL(ss.Code), Online: s.presence.Online(ss.ID),
 		Locked: ss.Locked, JumpClientID: ss.JumpClientID, CreatedAt: ss.CreatedAt, ExpiresAt: ss.ExpiresAt,
 		DownloadedAt: optTime(ss.DownloadedAt), ActivatedAt: optTime(ss.ActivatedAt),
 		EndedAt: optTime(ss.EndedAt), EmailSentAt: optTime(ss.EmailSentAt),
@@ -116,12 +116,17 @@ func (s *Server) handleCreateSession(w http.ResponseWriter, r *http.Request, a *
 		s.writeErr(w, r, err)
 		return
 	}
+	var pwHash string
+	if err := s.hash(r.Context(), func() { pwHash = hashAccessPassword(req.Password) }); err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
 	now := s.clock.Now()
 	secCode := wire.NewSecurityCode()
 	ss := &store.Session{
 		ID: newID(), TechnicianID: a.user.ID, Technician: a.user.Name,
 		CustomerName: req.CustomerName, CustomerEmail: req.CustomerEmail,
-		PasswordHash: HashPassword(req.Password), Status: wire.StatusCreated,
+		PasswordHash: pwHash, Status: wire.StatusCreated,
 		CreatedAt: now, ExpiresAt: now.Add(expiry),
 	}
 	ss.SecurityHash = s.securityHash(ss.ID, secCode)

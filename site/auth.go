@@ -114,6 +114,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	addr := remoteAddr(r)
 	guard := s.limits.login
 	if !guard.Allowed(req.Name, addr) {
+		s.rec.RateLimited("login")
 		s.writeErr(w, r, wire.Errorf(wire.TooManyRequests, "Too many failed logins from your address. Try again later."))
 		return
 	}
@@ -129,6 +130,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := s.checkLogin(r.Context(), req.Name, req.Password)
 	if errors.Is(err, errBadLogin) {
+		s.rec.Login(false)
 		guard.Failed(req.Name, addr)
 		s.audit(r.Context(), "login_failed", "", req.Name, addr, "")
 	}
@@ -137,6 +139,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	guard.Succeeded(req.Name, addr)
+	s.rec.Login(true)
 	raw, csrf := randomToken(32), randomToken(24)
 	l := &store.Login{Hash: hashSecret(raw), UserID: u.ID, CSRF: csrf, ExpiresAt: s.clock.Now().Add(loginLifetime)}
 	if err := s.store.AddLogin(r.Context(), l); err != nil {
@@ -153,15 +156,19 @@ var errBadLogin = wire.Errorf(wire.Unauthorized, "Wrong name or password.")
 
 func (s *Server) checkLogin(ctx context.Context, name, pw string) (*store.User, error) {
 	u, err := s.store.UserByName(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
-		CheckPassword(dummyHash, pw) // same cost whether or not the user exists
-		return nil, errBadLogin
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	ok, err := CheckPassword(u.PassHash, pw)
-	if err != nil || !ok {
+	// The same cost whether or not the user exists.
+	hash := dummyHash
+	if u != nil {
+		hash = u.PassHash
+	}
+	var ok bool
+	if err := s.hash(ctx, func() { ok, err = CheckPassword(hash, pw) }); err != nil {
+		return nil, err
+	}
+	if u == nil || err != nil || !ok {
 		return nil, errBadLogin
 	}
 	return u, nil

@@ -52,11 +52,24 @@ import (
 func BenchmarkIdleJumpClients(b *testing.B) {
 	for _, pings := range []bool{false, true} {
 		name := map[bool]string{false: "agent=beats", true: "agent=pings"}[pings]
-		b.Run(name, func(b *testing.B) { benchIdleJumpClients(b, pings) })
+		b.Run(name, func(b *testing.B) { benchIdleJumpClients(b, pings, false) })
 	}
 }
 
-func benchIdleJumpClients(b *testing.B, pings bool) {
+// BenchmarkIdleJumpClientsMetrics is BenchmarkIdleJumpClients' agent=beats
+// with the site's metrics on (as `tether-site serve` runs) and off
+// (Options.DisableMetrics, the baseline): what counting the connected
+// agents, every answered beat and every store call costs.
+//
+//	TETHER_BENCH_JC_N=5000 go test ./site -run '^$' -bench IdleJumpClientsMetrics -benchtime 1x -timeout 30m
+func BenchmarkIdleJumpClientsMetrics(b *testing.B) {
+	for _, off := range []bool{false, true} {
+		name := map[bool]string{false: "metrics=on", true: "metrics=off"}[off]
+		b.Run(name, func(b *testing.B) { benchIdleJumpClients(b, false, off) })
+	}
+}
+
+func benchIdleJumpClients(b *testing.B, pings, metricsOff bool) {
 	n := envInt(b, "TETHER_BENCH_JC_N", 200)
 	every := envDuration(b, "TETHER_BENCH_JC_HEARTBEAT", time.Second)
 	window := envDuration(b, "TETHER_BENCH_JC_WINDOW", max(3*every, 3*time.Second))
@@ -64,7 +77,7 @@ func benchIdleJumpClients(b *testing.B, pings bool) {
 	if os.Getenv("TETHER_BENCH_JC_HEAPPROFILE") != "" {
 		runtime.MemProfileRate = 256 // every allocation of a connection shows
 	}
-	s := sitetest.Start(b, func(o *site.Options) { unlimited(o); o.Heartbeat = every })
+	s := sitetest.Start(b, func(o *site.Options) { unlimited(o); o.Heartbeat, o.DisableMetrics = every, metricsOff })
 	g := startLoadGen(b, benchInstaller(b, s), n, pings)
 
 	enrol := g.call("enrol")

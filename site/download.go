@@ -61,7 +61,14 @@ func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
 // there.
 func (s *Server) sessionForCode(r *http.Request) (*store.Session, error) {
 	addr := remoteAddr(r)
-	if !s.limits.codeMisses.Open() || !s.limits.codes.Allow(addr) {
+	limited := ""
+	if !s.limits.codeMisses.Open() {
+		limited = "code_misses"
+	} else if !s.limits.codes.Allow(addr) {
+		limited = "session_codes"
+	}
+	if limited != "" {
+		s.rec.RateLimited(limited)
 		return nil, wire.Errorf(wire.TooManyRequests, "Too many requests. Try again later.")
 	}
 	code, ok := wire.NormalizeSessionCode(r.PathValue("code"))
@@ -177,6 +184,7 @@ func (s *Server) downloadError(w http.ResponseWriter, r *http.Request, err error
 		s.writeErr(w, r, err)
 		return
 	}
+	s.rec.ErrorAnswered(we.Code)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(we.Code.HTTPStatus())
 	downloadErrorPage.Execute(w, we.Message)

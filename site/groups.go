@@ -101,8 +101,8 @@ func (s *Server) handleTeams(w http.ResponseWriter, r *http.Request, a *authed) 
 
 // SetUserAccess is the CLI's way to set teams and permissions
 // (`tether-site user access`); it works while the site runs.
-func SetUserAccess(ctx context.Context, dataDir, name string, teams []string, seePersonal bool) error {
-	st, err := openStore(ctx, dataDir)
+func SetUserAccess(ctx context.Context, dbURL, name string, teams []string, seePersonal bool) error {
+	st, err := openStore(ctx, dbURL)
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,7 @@ func (s *Server) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 	if we.Message == "" {
 		we.Message = we.Code.Message()
 	}
+	s.rec.ErrorAnswered(we.Code)
 	writeJSON(w, we.Code.HTTPStatus(), wire.ErrorBody{Error: we})
 }
 

@@ -96,7 +96,11 @@ func (s *Server) dispatch(ctx context.Context, ac *agentConn, b []byte, handle f
 		return false
 	}
 	if _, ok := m.(*wire.Beat); ok {
-		return ac.conn.Write(ctx, websocket.MessageText, beatMsg) != nil
+		if ac.conn.Write(ctx, websocket.MessageText, beatMsg) != nil {
+			return true
+		}
+		s.rec.BeatAnswered()
+		return false
 	}
 	return handle(m)
 }

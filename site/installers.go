@@ -142,6 +142,7 @@ func installerFileName(in *store.Installer) string {
 // is the capability.
 func (s *Server) handleInstallerDownload(w http.ResponseWriter, r *http.Request) {
 	if !s.limits.installers.Allow(remoteAddr(r)) {
+		s.rec.RateLimited("installers")
 		s.downloadError(w, r, wire.Errorf(wire.TooManyRequests, "Too many requests. Try again later."))
 		return
 	}

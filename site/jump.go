@@ -21,6 +21,7 @@ func (s *Server) handleJump(w http.ResponseWriter, r *http.Request, a *authed) {
 	case s.jumpSlots <- struct{}{}:
 		defer func() { <-s.jumpSlots }()
 	default:
+		s.rec.RateLimited("jumps")
 		s.writeErr(w, r, wire.Err(wire.ServerBusy))
 		return
 	}
@@ -38,7 +39,7 @@ func (s *Server) jump(ctx context.Context, a *authed, id string) (*store.Session
 	if err != nil {
 		return nil, err
 	}
-	if !s.hub.online(jc.ID) {
+	if !s.presence.Online(jc.ID) {
 		switch {
 		case jc.Uninstalled:
 			return nil, wire.Err(wire.JCUninstalled)
@@ -68,7 +69,7 @@ func (s *Server) jump(ctx context.Context, a *authed, id string) (*store.Session
 		return nil, err
 	}
 	// The client may have dropped while the session was being created.
-	if !s.hub.online(jc.ID) {
+	if !s.presence.Online(jc.ID) {
 		s.endSession(context.WithoutCancel(ctx), ss.ID, wire.StatusClosed, "site", "")
 		return nil, wire.Err(wire.JCNotConnected)
 	}

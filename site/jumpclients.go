@@ -231,7 +231,7 @@ type jumpClientView struct {
 }
 
 func (s *Server) jcView(jc *store.JumpClient) *jumpClientView {
-	status, online := string(wire.JumpOffline), s.hub.online(jc.ID)
+	status, online := string(wire.JumpOffline), s.presence.Online(jc.ID)
 	switch {
 	case online && jc.Disabled:
 		status = string(wire.JumpDisabled)
@@ -524,7 +524,7 @@ func (s *Server) reapJumpClients(ctx context.Context) {
 		return
 	}
 	for _, id := range ids {
-		if s.hub.online(id) { // last_seen is only written on changes
+		if s.presence.Online(id) { // last_seen is only written on changes
 			continue
 		}
 		if _, err := s.store.UpdateJumpClient(ctx, id, func(x *store.JumpClient) error { x.Removed = true; return nil }); err == nil {

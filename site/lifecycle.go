@@ -155,7 +155,7 @@ func (s *Server) audit(ctx context.Context, event, sessionID, actor, addr, detai
 // tellEnded tells the agent of an ended session: a support app ends, and a
 // passive-mode jump client woken for it goes back to checking in (C9).
 func (s *Server) tellEnded(ctx context.Context, ss *store.Session, code wire.Code) {
-	s.hub.end(ss.ID, code)
+	s.presence.End(ss.ID, code)
 	if ss.JumpClientID != "" {
 		s.sleepIfPassive(ctx, ss.JumpClientID)
 	}

@@ -19,6 +19,9 @@ type Options struct {
 	TLSCert   string // PEM files; default a self-signed pair in DataDir
 	TLSKey    string
 	AgentsDir string // agent builds tether-<os>-<arch>[.exe]
+	// Database is the store URL: "postgres://…" or "sqlite:DIR" (see
+	// store.Open); default the SQLite database in DataDir.
+	Database string
 
 	// Session policy (A1, A5, A8).
 	DefaultExpiry   time.Duration // default 24h
@@ -76,6 +79,21 @@ type Options struct {
 	AllowRootShell    bool
 
 	SMTP SMTPOptions
+
+	// DisableMetrics runs the site without collectors (/metrics answers
+	// 404); the metrics-overhead benchmark compares the two.
+	DisableMetrics bool
+	// MetricsListen is a second, plain-HTTP listener for /metrics,
+	// /healthz and /readyz without authentication (Run serves it), for a
+	// scraper on a private network; empty: none.
+	MetricsListen string
+	// DrainTimeout bounds a drain (SIGTERM): how long running views may
+	// go on before the site stops anyway (default 30 s).
+	DrainTimeout time.Duration
+	// ReconnectWithin is the window a drain gives agents to reconnect in
+	// (wire.Reconnect; default 10 s): each waits a random part of it, so
+	// their reconnections spread over it.
+	ReconnectWithin time.Duration
 
 	Clock  clock.Clock
 	Logger *slog.Logger
@@ -166,6 +184,12 @@ func (o *Options) setDefaults() {
 	}
 	if o.LoginMaxDelay <= 0 {
 		o.LoginMaxDelay = 3 * time.Second
+	}
+	if o.DrainTimeout <= 0 {
+		o.DrainTimeout = 30 * time.Second
+	}
+	if o.ReconnectWithin <= 0 {
+		o.ReconnectWithin = 10 * time.Second
 	}
 	if o.Clock == nil {
 		o.Clock = clock.Real{}

@@ -84,7 +84,7 @@ func (s *Server) isPassive(id string) bool {
 
 // activeLimitReached applies jc_limit_active to a client not yet connected.
 func (s *Server) activeLimitReached(id string) bool {
-	return s.opts.JCLimitActive > 0 && !s.hub.online(id) && s.hub.jumpClients() >= s.opts.JCLimitActive
+	return s.opts.JCLimitActive > 0 && !s.presence.Online(id) && s.presence.JumpClients() >= s.opts.JCLimitActive
 }
 
 // checkIn answers a passive check-in: statistics are stored, and the client

@@ -134,7 +134,7 @@ func (s *Server) checkPin(ctx context.Context, a *authed, ss *store.Session, req
 		return wire.Err(wire.AlreadyPinned) // a jump session: it is a jump client
 	case ss.Identity == nil || !ss.Status.Activated():
 		return wire.Err(wire.NoCustomer)
-	case !s.hub.online(ss.ID):
+	case !s.presence.Online(ss.ID):
 		return wire.Err(wire.CustomerOffline)
 	}
 	if pinned, err := s.pinnedClient(ctx, ss.ID); err != nil {

@@ -40,6 +40,9 @@ type relay struct {
 	mu      sync.Mutex
 	streams map[string]*pairing
 	viewers map[string]int // live viewers per session
+	// pipes counts viewer streams being served, from the upgrade on; a
+	// drain waits for them.
+	pipes atomic.Int64
 }
 
 func newRelay() *relay { return &relay{streams: map[string]*pairing{}, viewers: map[string]int{}} }
@@ -100,6 +103,10 @@ var toolkitKinds = []string{wire.StreamFiles, wire.StreamShell, wire.StreamSysIn
 // caller either hands viewerToken to a browser (handleViewerStream pairs
 // it) or consumes the agent's side itself (awaitAgent).
 func (s *Server) openStream(ctx context.Context, ss *store.Session, kind string, params any, control bool) (*pairing, error) {
+	if s.draining.Load() {
+		// The agent is leaving for another site; so should the viewer.
+		return nil, errDraining
+	}
 	ac, offline := s.agentOf(ss)
 	if ac == nil {
 		return nil, offline

@@ -63,6 +63,9 @@ func (s *Server) apiRoutes() []route {
 		h("GET /agent/v1/config/{code}", s.handleAgentConfig),
 		h("GET /agent/v1/stream/{stream}", s.handleAgentStream),
 		h("GET "+updatePath+"{platform}/{jc}/{exp}/{mac}", s.handleUpdateDownload),
+		h("GET /metrics", s.handleMetrics),
+		h("GET /healthz", s.handleHealthz),
+		h("GET /readyz", s.handleReadyz),
 	}
 }
 

@@ -11,12 +11,13 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tetherhq/tether/internal/clock"
+	"github.com/tetherhq/tether/site/metrics"
 	"github.com/tetherhq/tether/site/store"
 )
 
@@ -33,13 +34,18 @@ type Server struct {
 	public  *url.URL
 	agents  *agentBuilds
 	hub     *hub
-	relay   *relay
-	passive *passiveClients
-	updates updateOffers
-	pins    *pinRequests
+	// presence answers for agents beyond this site's own connections
+	// (presence.go); the hub alone on a single site.
+	presence Presence
+	relay    *relay
+	passive  *passiveClients
+	updates  updateOffers
+	pins     *pinRequests
 	// jumpSlots bounds concurrent session starts (server_busy, C11).
 	jumpSlots chan struct{}
-	mailer    *mailer
+	// hashes bounds the argon2id computations in progress (hashgate.go).
+	hashes *hashGate
+	mailer *mailer
 
 	// agentCtx is the context of agent connections, which outlive their
 	// HTTP handler (handleAgentConnect); agentConns counts them.
@@ -47,6 +53,16 @@ type Server struct {
 	agentConns sync.WaitGroup
 
 	limits siteLimits
+
+	// rec receives what metrics count; metrics is nil when they are off.
+	rec     metrics.Recorder
+	metrics *metrics.Metrics
+	ready   readiness
+	// draining is set by Drain: /readyz says 503, no new agents or views.
+	draining atomic.Bool
+	// stopServe ends ServeListener (a drain that finished).
+	stopMu    sync.Mutex
+	stopServe context.CancelFunc
 }
 
 // New opens the data dir (creating keys, certificate and database on first
@@ -56,11 +72,19 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if err := os.MkdirAll(opts.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	st, err := store.OpenSQLite(ctx, filepath.Join(opts.DataDir, "tether.db"))
+	// The data dir keeps the keys and certificate whichever database holds
+	// the rest; openStore refuses a schema newer than this build.
+	st, err := openStore(ctx, DatabaseURL(opts.DataDir, opts.Database))
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, store: st, log: opts.Logger, clock: opts.Clock, agentCtx: context.Background()}
+	s := &Server{opts: opts, store: st, log: opts.Logger, clock: opts.Clock, agentCtx: context.Background(),
+		rec: metrics.Nop{}}
+	if !opts.DisableMetrics {
+		s.metrics = metrics.New(opts.Version)
+		s.metrics.Register(metrics.NewSessions(st.CountSessions, 5*time.Second))
+		s.store, s.rec = s.metrics.Instrument(st), s.metrics
+	}
 	if err := s.init(); err != nil {
 		st.Close()
 		return nil, err
@@ -91,10 +115,12 @@ func (s *Server) init() error {
 	}
 	s.agents = findAgentBuilds(s.opts.AgentsDir, s.log)
 	s.hub = newHub()
+	s.presence = localPresence{s.hub}
 	s.relay = newRelay()
 	s.passive = newPassiveClients()
 	s.pins = newPinRequests()
 	s.jumpSlots = make(chan struct{}, s.opts.MaxConcurrentJumps)
+	s.hashes = newHashGate()
 	s.mailer = newMailer(s.opts.SMTP)
 	s.limits = newSiteLimits(s.clock, s.log, s.opts)
 	return nil
@@ -154,9 +180,14 @@ func (s *Server) Serve(ctx context.Context) error {
 	return s.ServeListener(ctx, ln)
 }
 
-// ServeListener serves TLS on ln until ctx ends; tests pass a listener on a
-// random port.
+// ServeListener serves TLS on ln until ctx ends (connections are closed
+// within 5 s) or a Drain finishes; tests pass a listener on a random port.
 func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	s.stopMu.Lock()
+	s.stopServe = stop
+	s.stopMu.Unlock()
 	srv := &http.Server{
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -8,6 +8,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/tetherhq/tether/site/metrics"
 	"github.com/tetherhq/tether/site/store"
 	"github.com/tetherhq/tether/stream"
 	"github.com/tetherhq/tether/wire"
@@ -111,12 +112,17 @@ func (s *Server) checkViewable(r *http.Request, ss *store.Session, password stri
 		return err
 	}
 	if !s.limits.viewPasswords.Allow(ss.ID) {
+		s.rec.RateLimited("view_passwords")
 		return wire.Errorf(wire.TooManyRequests, "Too many attempts. Try again later.")
 	}
 	if ss.JumpClientID != "" && ss.PasswordHash == "" {
 		return nil // jump sessions: access by site policy (D2)
 	}
-	if ok, _ := CheckPassword(ss.PasswordHash, password); !ok {
+	var ok bool
+	if err := s.hash(r.Context(), func() { ok, _ = CheckPassword(ss.PasswordHash, password) }); err != nil {
+		return err
+	}
+	if !ok {
 		s.audit(r.Context(), "view_password_failed", ss.ID, "", remoteAddr(r), "")
 		return wire.Errorf(wire.Forbidden, "Wrong access password for this session.")
 	}
@@ -176,6 +182,8 @@ func (s *Server) handleViewerStream(w http.ResponseWriter, r *http.Request, a *a
 		return
 	}
 	defer vc.CloseNow()
+	s.relay.pipes.Add(1) // a drain waits for these
+	defer s.relay.pipes.Add(-1)
 	ctx := r.Context()
 	var ac *websocket.Conn
 	select {
@@ -216,7 +224,7 @@ func (s *Server) handleViewerStream(w http.ResponseWriter, r *http.Request, a *a
 		s.audit(ctx, "shell_opened", ss.ID, a.user.Name, remoteAddr(r), "")
 		defer s.audit(context.WithoutCancel(ctx), "shell_closed", ss.ID, a.user.Name, remoteAddr(r), "")
 	}
-	pipe(ctx, vc, ac, fromViewer, fromAgent)
+	pipe(ctx, vc, ac, fromViewer, fromAgent, s.rec)
 }
 
 // agentStreamLimit bounds one agent→viewer message (VIEW-PROTOCOL).
@@ -224,13 +232,13 @@ const agentStreamLimit = 64 << 20
 
 // pipe copies messages both ways until one side ends, then passes the close
 // reason on (e.g. "The customer denied screen sharing.").
-func pipe(ctx context.Context, viewer, agent *websocket.Conn, fromViewer, fromAgent int64) {
+func pipe(ctx context.Context, viewer, agent *websocket.Conn, fromViewer, fromAgent int64, rec metrics.Recorder) {
 	viewer.SetReadLimit(fromViewer) // a larger message closes the stream
 	agent.SetReadLimit(fromAgent)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 2)
-	cp := func(dst, src *websocket.Conn) {
+	cp := func(dst, src *websocket.Conn, dir metrics.Direction) {
 		for {
 			typ, b, err := src.Read(ctx)
 			if err == nil {
@@ -240,10 +248,11 @@ func pipe(ctx context.Context, viewer, agent *websocket.Conn, fromViewer, fromAg
 				errc <- err
 				return
 			}
+			rec.Relayed(dir, len(b))
 		}
 	}
-	go cp(agent, viewer)
-	go cp(viewer, agent)
+	go cp(agent, viewer, metrics.ToAgent)
+	go cp(viewer, agent, metrics.ToViewer)
 	err := <-errc
 	code, reason := websocket.StatusNormalClosure, "stream ended"
 	var ce websocket.CloseError

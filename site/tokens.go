@@ -111,8 +111,8 @@ func newToken(ctx context.Context, st store.Store, u *store.User, name string, n
 
 // ListTokens lists tokens for the CLI (`tether-site token list [USER]`);
 // it works while the site runs.
-func ListTokens(ctx context.Context, dataDir, user string) ([]*store.Token, error) {
-	st, err := openStore(ctx, dataDir)
+func ListTokens(ctx context.Context, dbURL, user string) ([]*store.Token, error) {
+	st, err := openStore(ctx, dbURL)
 	if err != nil {
 		return nil, err
 	}
@@ -130,8 +130,8 @@ func ListTokens(ctx context.Context, dataDir, user string) ([]*store.Token, erro
 
 // RevokeToken deletes token id for the CLI (`tether-site token revoke ID`);
 // a site that is running refuses the token from its next request on.
-func RevokeToken(ctx context.Context, dataDir string, id int64) (*store.Token, error) {
-	st, err := openStore(ctx, dataDir)
+func RevokeToken(ctx context.Context, dbURL string, id int64) (*store.Token, error) {
+	st, err := openStore(ctx, dbURL)
 	if err != nil {
 		return nil, err
 	}

@@ -91,6 +91,9 @@ const (
 	// AccessDenied: the customer (or the policy's default answer) denied
 	// a view or a toolkit stream.
 	AccessDenied Code = "access_denied"
+	// SiteDraining: the site is shutting down (SIGTERM) and takes no new
+	// agents or views; another site of the same installation will.
+	SiteDraining Code = "site_draining"
 )
 
 var messages = map[Code]string{
@@ -147,6 +150,7 @@ var messages = map[Code]string{
 	ChatUnavailable: "Chat is not available: nobody is logged in to a desktop on this computer.",
 	ShellNotAllowed: "A command shell is not allowed on this computer.",
 	AccessDenied:    "The customer denied access.",
+	SiteDraining:    "This site is shutting down. Try again in a moment.",
 }
 
 var statuses = map[Code]int{
@@ -175,6 +179,7 @@ var statuses = map[Code]int{
 	TransferDenied: http.StatusForbidden, AgentTimeout: http.StatusGatewayTimeout,
 	AgentOutdated: http.StatusConflict, ChatUnavailable: http.StatusConflict,
 	ShellNotAllowed: http.StatusForbidden, AccessDenied: http.StatusForbidden,
+	SiteDraining: http.StatusServiceUnavailable,
 }
 
 // Message is the exact English text for a code ("" for unknown codes).

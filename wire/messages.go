@@ -21,7 +21,7 @@ import (
 //	agent → site   activate   {security_code}   (support app, until activated)
 //	site  → agent  activated  {…}               or  error {code, message}
 //
-// after which the site may send end, reboot, view and update at any time and
+// after which the site may send end, reboot, view, update and reconnect at any time and
 // the agent sends host updates. An agent whose hello sets Beats keeps the link
 // alive with a beat message every welcome.Heartbeat, which the site echoes;
 // the site then sends no WebSocket pings (so an idle connection needs no
@@ -287,6 +287,16 @@ type Pinned struct {
 // closes a link that stays silent for longer than it allows.
 type Beat struct{}
 
+// Reconnect asks the agent to leave this site and connect again within
+// After: the site is draining (shutting down), and the next connection
+// reaches another site behind the same address, or this one restarted. The
+// agent waits a random delay below After instead of its backoff, so that
+// thousands of agents spread their reconnections over After, and keeps
+// the views it serves running on their own streams until they end.
+type Reconnect struct {
+	After time.Duration `json:"after"`
+}
+
 // Notice is a line of text for the customer (e.g. "technician connected").
 type Notice struct {
 	Text string `json:"text"`
@@ -311,6 +321,7 @@ func (Pinned) MsgType() string     { return "pinned" }
 func (Beat) MsgType() string       { return "beat" }
 func (Open) MsgType() string       { return "open" }
 func (Chat) MsgType() string       { return "chat" }
+func (Reconnect) MsgType() string  { return "reconnect" }
 
 var decoders = map[string]func() Msg{
 	"challenge":   func() Msg { return &Challenge{} },
@@ -332,6 +343,7 @@ var decoders = map[string]func() Msg{
 	"beat":        func() Msg { return &Beat{} },
 	"open":        func() Msg { return &Open{} },
 	"chat":        func() Msg { return &Chat{} },
+	"reconnect":   func() Msg { return &Reconnect{} },
 }
 
 // Encode marshals m with its "type" field.

@@ -137,6 +137,7 @@ func TestMessagesRoundTrip(t *testing.T) {
 		&PinAnswer{Allow: true},
 		&Pinned{Config: []byte("c")},
 		&Beat{},
+		&Reconnect{After: 10 * time.Second},
 		&Activate{},
 		&Open{Stream: "s", Token: []byte("t"), Kind: StreamFiles, Session: "x", Params: json.RawMessage(`{"op":"get","path":"a"}`), Consent: &Consent{Mode: ConsentPrompt, Timeout: time.Minute, Default: true}},
 		&Chat{Session: "s", ID: 3, From: "technician", Name: "ann", Text: "hello ✓", At: time.Unix(7, 0).UTC()},

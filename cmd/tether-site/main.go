@@ -3,16 +3,12 @@
 package main
 
 import (
-	"bufio"
+	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/signal"
-	"strconv"
-	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,29 +21,57 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first signal starts a drain; the default handling is back for a
+	// second one, which ends the process at once.
+	go func() { <-ctx.Done(); stop() }()
 	if err := root().ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "tether-site:", err)
 		os.Exit(1)
 	}
 }
 
+// globals are the flags every command shares: where the site's data is.
+type globals struct {
+	dataDir  string
+	database string
+}
+
+// db is the database URL the commands open: --database, else
+// $TETHER_DATABASE (which keeps a PostgreSQL password off the command line
+// and out of ps; pgx also reads PGPASSWORD and ~/.pgpass), else the SQLite
+// database in --data.
+func (g *globals) db() string {
+	return site.DatabaseURL(g.dataDir, cmp.Or(g.database, os.Getenv("TETHER_DATABASE")))
+}
+
 func root() *cobra.Command {
-	var dataDir string
+	g := &globals{}
 	cmd := &cobra.Command{Use: "tether-site", Short: "Tether remote-support site", SilenceUsage: true, SilenceErrors: true}
-	cmd.PersistentFlags().StringVar(&dataDir, "data", "tether-data", "data directory (database, keys, certificate)")
-	cmd.AddCommand(serveCmd(&dataDir), userCmd(&dataDir), tokenCmd(&dataDir), keyCmd(&dataDir), versionCmd())
+	pf := cmd.PersistentFlags()
+	pf.StringVar(&g.dataDir, "data", "tether-data", "data directory (keys, certificate, and the SQLite database unless --database)")
+	pf.StringVar(&g.database, "database", "",
+		"database URL: postgres://USER@HOST/DB or sqlite:DIR (default $TETHER_DATABASE, else the SQLite database in --data)")
+	cmd.AddCommand(serveCmd(g), userCmd(g), tokenCmd(g), keyCmd(g), migrateCmd(g), backupCmd(g), restoreCmd(g), versionCmd())
 	return cmd
 }
 
-func serveCmd(dataDir *string) *cobra.Command {
+func serveCmd(g *globals) *cobra.Command {
 	var o site.Options
 	var consentDefault string
+	var logFormat, logLevel string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the site",
-		Args:  cobra.NoArgs,
+		Long: "Run the site until SIGTERM or SIGINT, then drain: /readyz answers 503, agents are told to\n" +
+			"reconnect (to another site behind the same address, or this one restarted), running views\n" +
+			"go on for up to --drain-timeout, and the site exits 0. A second signal stops it at once.",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			o.DataDir, o.Version = *dataDir, version
+			log, err := newLogger(os.Stderr, logFormat, logLevel)
+			if err != nil {
+				return err
+			}
+			o.DataDir, o.Database, o.Version, o.Logger = g.dataDir, g.db(), version, log
 			o.SMTP.Password = os.Getenv("TETHER_SMTP_PASSWORD")
 			switch consentDefault {
 			case "allow":
@@ -63,6 +87,11 @@ func serveCmd(dataDir *string) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&o.MetricsListen, "metrics-listen", "", "also serve /metrics, /healthz and /readyz in plain HTTP without login on this address (loopback or a private network only)")
+	f.DurationVar(&o.DrainTimeout, "drain-timeout", 30*time.Second, "on SIGTERM, how long running views may go on before the site exits")
+	f.DurationVar(&o.ReconnectWithin, "reconnect-within", 10*time.Second, "on SIGTERM, the window agents spread their reconnections over")
+	f.StringVar(&logFormat, "log-format", "auto", "log format on stderr: json, text, or auto (text on a terminal, else json)")
+	f.StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&o.Listen, "listen", ":8443", "address to listen on")
 	f.StringVar(&o.PublicURL, "public-url", "", "URL agents and links use (default https://<this host>:<port>)")
 	f.StringVar(&o.TLSCert, "tls-cert", "", "TLS certificate PEM (default: self-signed in the data dir)")
@@ -90,101 +119,7 @@ func serveCmd(dataDir *string) *cobra.Command {
 	return cmd
 }
 
-func userCmd(dataDir *string) *cobra.Command {
-	user := &cobra.Command{Use: "user", Short: "Manage technicians"}
-	var admin, stdin bool
-	add := &cobra.Command{
-		Use:   "add NAME",
-		Short: "Add a technician (password read from stdin)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if !stdin {
-				return errors.New("pass --password-stdin: passwords are never taken from the command line")
-			}
-			line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-			if err != nil && line == "" {
-				return fmt.Errorf("read password: %w", err)
-			}
-			if err := site.AddUser(cmd.Context(), *dataDir, args[0], strings.TrimRight(line, "\r\n"), admin); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "added user %s\n", args[0])
-			return nil
-		},
-	}
-	add.Flags().BoolVar(&admin, "admin", false, "make the user an admin")
-	add.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from standard input")
-	var teams []string
-	var seePersonal bool
-	access := &cobra.Command{
-		Use:   "access NAME",
-		Short: "Set a technician's teams and whether they see other technicians' personal jump groups",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := site.SetUserAccess(cmd.Context(), *dataDir, args[0], teams, seePersonal); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "user %s: teams %v, sees personal groups: %v\n", args[0], teams, seePersonal)
-			return nil
-		},
-	}
-	access.Flags().StringArrayVar(&teams, "team", nil, "team jump group the user belongs to (repeat; replaces the current teams)")
-	access.Flags().BoolVar(&seePersonal, "see-personal-groups", false, "may see other technicians' personal jump groups")
-	user.AddCommand(add, access)
-	return user
-}
-
-func tokenCmd(dataDir *string) *cobra.Command {
-	token := &cobra.Command{Use: "token", Short: "Manage API tokens"}
-	token.AddCommand(&cobra.Command{
-		Use:   "create NAME",
-		Short: "Create an API token for user NAME and print it",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			tok, err := site.CreateToken(cmd.Context(), *dataDir, args[0])
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), tok)
-			return nil
-		},
-	}, &cobra.Command{
-		Use:   "list [NAME]",
-		Short: "List API tokens (of user NAME, or everyone's)",
-		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			list, err := site.ListTokens(cmd.Context(), *dataDir, strings.Join(args, ""))
-			if err != nil {
-				return err
-			}
-			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tUSER\tNAME\tCREATED")
-			for _, t := range list {
-				fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", t.ID, t.UserName, t.Name, t.CreatedAt.UTC().Format(time.RFC3339))
-			}
-			return w.Flush()
-		},
-	}, &cobra.Command{
-		Use:   "revoke ID",
-		Short: "Revoke an API token (it stops working at once, also on a running site)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			id, err := strconv.ParseInt(args[0], 10, 64)
-			if err != nil {
-				return fmt.Errorf("token ID %q: want the number that `token list` shows", args[0])
-			}
-			t, err := site.RevokeToken(cmd.Context(), *dataDir, id)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "revoked token %d (%s) of %s\n", t.ID, t.Name, t.UserName)
-			return nil
-		},
-	})
-	return token
-}
-
-func keyCmd(dataDir *string) *cobra.Command {
+func keyCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "key",
 		Short: "Print the site's public signing key (created on a fresh data dir) for agent builds",
@@ -193,7 +128,7 @@ func keyCmd(dataDir *string) *cobra.Command {
 			"accept only downloads this site signed (`make run` does this).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			k, err := site.SiteKey(*dataDir)
+			k, err := site.SiteKey(g.dataDir)
 			if err != nil {
 				return err
 			}

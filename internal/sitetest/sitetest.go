@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +25,7 @@ import (
 	"github.com/tetherhq/tether/internal/cfb/cfbtest"
 	"github.com/tetherhq/tether/internal/clock"
 	"github.com/tetherhq/tether/site"
+	"github.com/tetherhq/tether/site/store"
 )
 
 // Site is a running test site.
@@ -35,6 +38,10 @@ type Site struct {
 	Agents string
 	Token  string // bearer token of technician "tech"
 	Client *http.Client
+
+	// Served receives what ServeListener returned once it returns (after
+	// a drain, or Stop).
+	Served chan error
 
 	opts site.Options
 	stop func() // stops the running server
@@ -68,14 +75,24 @@ func Start(t testing.TB, mod func(*site.Options)) *Site {
 	if mod != nil {
 		mod(&o)
 	}
+	if o.Listen != ln.Addr().String() {
+		// mod moved the site to a given address, e.g. the one of a site
+		// it replaces (a restore or a migration keeps agents' URLs).
+		ln.Close()
+		if ln, err = net.Listen("tcp", o.Listen); err != nil {
+			t.Fatal(err)
+		}
+	}
 	s := &Site{T: t, URL: o.PublicURL, Clock: fc, Data: o.DataDir, Agents: agents, opts: o,
 		Client: &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}}
 	s.serve(ln)
-	t.Cleanup(func() { s.stop() })
-	if err := site.AddUser(context.Background(), o.DataDir, "tech", "tech-password", false); err != nil {
+	t.Cleanup(s.Stop)
+	// A site started on existing data (a migrated or restored one) may
+	// have "tech" already.
+	if err := site.AddUser(context.Background(), s.DB(), "tech", "tech-password", false); err != nil && !errors.Is(err, store.ErrConflict) {
 		t.Fatal(err)
 	}
-	if s.Token, err = site.CreateToken(context.Background(), o.DataDir, "tech"); err != nil {
+	if s.Token, err = site.CreateToken(context.Background(), s.DB(), "tech"); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -86,16 +103,27 @@ func (s *Site) serve(ln net.Listener) {
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := site.New(ctx, s.opts)
 	if err != nil {
+		ln.Close()
 		s.T.Fatal(err)
 	}
 	done := make(chan struct{})
-	go func() { defer close(done); srv.ServeListener(ctx, ln) }()
+	s.Served = make(chan error, 1)
+	go func() { defer close(done); s.Served <- srv.ServeListener(ctx, ln) }()
 	s.Server = srv
-	s.stop = func() { cancel(); <-done; srv.Close() }
+	var once sync.Once
+	s.stop = func() { once.Do(func() { cancel(); <-done; srv.Close() }) }
 }
 
+// Stop stops the site at once (every connection drops) and closes its
+// store; it is idempotent, and runs in the test's cleanup anyway.
+func (s *Site) Stop() { s.stop() }
+
+// Options are the options the site was started with.
+func (s *Site) Options() site.Options { return s.opts }
+
 // Restart stops the site — every connection drops — and starts it again on
-// the same address and data, as an operator's restart does.
+// the same address and data, as an operator's restart does. A site that
+// stopped by itself (a drain) starts again the same way.
 func (s *Site) Restart() {
 	s.T.Helper()
 	s.stop()
@@ -106,13 +134,16 @@ func (s *Site) Restart() {
 	s.serve(ln)
 }
 
+// DB is the site's database URL, for the CLI functions of package site.
+func (s *Site) DB() string { return site.DatabaseURL(s.opts.DataDir, s.opts.Database) }
+
 // AddTechnician creates another technician and returns their token.
 func (s *Site) AddTechnician(name string, admin bool) string {
 	s.T.Helper()
-	if err := site.AddUser(context.Background(), s.Data, name, name+"-password", admin); err != nil {
+	if err := site.AddUser(context.Background(), s.DB(), name, name+"-password", admin); err != nil {
 		s.T.Fatal(err)
 	}
-	tok, err := site.CreateToken(context.Background(), s.Data, name)
+	tok, err := site.CreateToken(context.Background(), s.DB(), name)
 	if err != nil {
 		s.T.Fatal(err)
 	}

@@ -19,25 +19,45 @@ var ErrTargetNotEmpty = errors.New("store: target database is not empty")
 // PostgreSQL database.
 func Open(ctx context.Context, url string) (Store, error) {
 	switch {
-	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+	case IsPostgres(url):
 		return OpenPostgres(ctx, url)
 	case strings.HasPrefix(url, "sqlite:"):
-		dir := strings.TrimPrefix(url, "sqlite:")
-		if strings.HasPrefix(dir, "//") {
-			// URL form: only an empty host, as in sqlite:///var/lib/tether.
-			if dir = strings.TrimPrefix(dir, "//"); !strings.HasPrefix(dir, "/") {
-				return nil, fmt.Errorf("store URL %q: write sqlite:DIR or sqlite:///ABSOLUTE/DIR", url)
-			}
-		}
-		if dir == "" {
-			return nil, fmt.Errorf("store URL %q: no directory", url)
+		dir, err := SQLiteDir(url)
+		if err != nil {
+			return nil, err
 		}
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, fmt.Errorf("data dir: %w", err)
 		}
-		return OpenSQLite(ctx, filepath.Join(dir, "tether.db"))
+		return OpenSQLite(ctx, filepath.Join(dir, SQLiteFile))
 	}
 	return nil, fmt.Errorf("store URL %q: want sqlite:DIR or postgres://…", url)
+}
+
+// SQLiteFile is the name of the SQLite database in its directory.
+const SQLiteFile = "tether.db"
+
+// IsPostgres reports whether a store URL names a PostgreSQL database.
+func IsPostgres(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+}
+
+// SQLiteDir is the directory of a "sqlite:DIR" or "sqlite:///DIR" URL.
+func SQLiteDir(url string) (string, error) {
+	dir, ok := strings.CutPrefix(url, "sqlite:")
+	if !ok {
+		return "", fmt.Errorf("store URL %q: not sqlite:DIR", url)
+	}
+	if strings.HasPrefix(dir, "//") {
+		// URL form: only an empty host, as in sqlite:///var/lib/tether.
+		if dir = strings.TrimPrefix(dir, "//"); !strings.HasPrefix(dir, "/") {
+			return "", fmt.Errorf("store URL %q: write sqlite:DIR or sqlite:///ABSOLUTE/DIR", url)
+		}
+	}
+	if dir == "" {
+		return "", fmt.Errorf("store URL %q: no directory", url)
+	}
+	return dir, nil
 }
 
 // Migrate copies the site in fromURL into the empty store at toURL (see
@@ -284,4 +304,13 @@ func requireEmpty(c Counts) error {
 		}
 	}
 	return nil
+}
+
+// Tables lists the table names in copy order, for printing Counts.
+func (c Counts) Tables() []string {
+	names := make([]string, len(copyTables))
+	for i, t := range copyTables {
+		names[i] = t.name
+	}
+	return names
 }

@@ -207,6 +207,9 @@ type Store interface {
 	UpdateSession(ctx context.Context, id string, fn SessionUpdate) (*Session, error)
 	// DueSessions lists live sessions whose ExpiresAt is not after now.
 	DueSessions(ctx context.Context, now time.Time) ([]string, error)
+	// CountSessions counts sessions by status; statuses without sessions
+	// are absent (metrics: sessions by state).
+	CountSessions(ctx context.Context) (map[wire.SessionStatus]int, error)
 
 	// SetUserAccess replaces a user's teams and personal-group permission.
 	SetUserAccess(ctx context.Context, userID int64, teams []string, seePersonal bool) error
@@ -242,5 +245,7 @@ type Store interface {
 	// first, at most limit (1000 when ≤ 0).
 	Chat(ctx context.Context, sessionID string, since int64, limit int) ([]ChatMessage, error)
 
+	// Ping checks that the database answers (the site's /readyz).
+	Ping(ctx context.Context) error
 	Close() error
 }

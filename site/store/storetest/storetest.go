@@ -43,6 +43,8 @@ var cases = []struct {
 	{"StaleJumpClients", testStaleJumpClients},
 	{"Audit", testAudit},
 	{"Chat", testChat},
+	{"Ping", testPing},
+	{"CountSessions", testCountSessions},
 }
 
 // RunConformance runs every case as a parallel subtest on a store from

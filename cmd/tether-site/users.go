@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tetherhq/tether/site"
+)
+
+func userCmd(g *globals) *cobra.Command {
+	user := &cobra.Command{Use: "user", Short: "Manage technicians"}
+	var admin, stdin bool
+	add := &cobra.Command{
+		Use:   "add NAME",
+		Short: "Add a technician (password read from stdin)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !stdin {
+				return errors.New("pass --password-stdin: passwords are never taken from the command line")
+			}
+			line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+			if err != nil && line == "" {
+				return fmt.Errorf("read password: %w", err)
+			}
+			if err := site.AddUser(cmd.Context(), g.db(), args[0], strings.TrimRight(line, "\r\n"), admin); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "added user %s\n", args[0])
+			return nil
+		},
+	}
+	add.Flags().BoolVar(&admin, "admin", false, "make the user an admin")
+	add.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from standard input")
+	var teams []string
+	var seePersonal bool
+	access := &cobra.Command{
+		Use:   "access NAME",
+		Short: "Set a technician's teams and whether they see other technicians' personal jump groups",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := site.SetUserAccess(cmd.Context(), g.db(), args[0], teams, seePersonal); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "user %s: teams %v, sees personal groups: %v\n", args[0], teams, seePersonal)
+			return nil
+		},
+	}
+	access.Flags().StringArrayVar(&teams, "team", nil, "team jump group the user belongs to (repeat; replaces the current teams)")
+	access.Flags().BoolVar(&seePersonal, "see-personal-groups", false, "may see other technicians' personal jump groups")
+	user.AddCommand(add, access)
+	return user
+}
+
+func tokenCmd(g *globals) *cobra.Command {
+	token := &cobra.Command{Use: "token", Short: "Manage API tokens"}
+	token.AddCommand(&cobra.Command{
+		Use:   "create NAME",
+		Short: "Create an API token for user NAME and print it",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			tok, err := site.CreateToken(cmd.Context(), g.db(), args[0])
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), tok)
+			return nil
+		},
+	}, &cobra.Command{
+		Use:   "list [NAME]",
+		Short: "List API tokens (of user NAME, or everyone's)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			list, err := site.ListTokens(cmd.Context(), g.db(), strings.Join(args, ""))
+			if err != nil {
+				return err
+			}
+			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			fmt.Fprintln(w, "ID\tUSER\tNAME\tCREATED")
+			for _, t := range list {
+				fmt.Fprintf(w, "%d\t%s\t%s\t%s\n", t.ID, t.UserName, t.Name, t.CreatedAt.UTC().Format(time.RFC3339))
+			}
+			return w.Flush()
+		},
+	}, &cobra.Command{
+		Use:   "revoke ID",
+		Short: "Revoke an API token (it stops working at once, also on a running site)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil {
+				return fmt.Errorf("token ID %q: want the number that `token list` shows", args[0])
+			}
+			t, err := site.RevokeToken(cmd.Context(), g.db(), id)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "revoked token %d (%s) of %s\n", t.ID, t.Name, t.UserName)
+			return nil
+		},
+	})
+	return token
+}
