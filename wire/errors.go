@@ -68,6 +68,9 @@ const (
 	// InvalidPackage: an installer's package does not fit its platform
 	// (SPEC G); the message names the packages that do.
 	InvalidPackage Code = "invalid_package"
+	// RebootUnsupported: reboot and reconnect is not offered for this
+	// computer (B5: macOS); Detail says why.
+	RebootUnsupported Code = "reboot_unsupported"
 )
 
 var messages = map[Code]string{
@@ -115,6 +118,7 @@ var messages = map[Code]string{
 	SessionLocked:        "This support session is locked after too many wrong security codes. Contact your technician.",
 	JCUpdating:           "The Jump Client is updating to the site's version. Please try again in a minute.",
 	InvalidPackage:       "This package is not available for the installer's platform.",
+	RebootUnsupported:    "Reboot and reconnect is not available for this computer.",
 }
 
 var statuses = map[Code]int{
@@ -138,7 +142,7 @@ var statuses = map[Code]int{
 	InstallerInvalid: http.StatusForbidden, Unsupported: http.StatusNotFound,
 	UnsupportedMediaType: http.StatusUnsupportedMediaType, UpgradeRequired: http.StatusUpgradeRequired,
 	SessionLocked: http.StatusForbidden, JCUpdating: http.StatusConflict,
-	InvalidPackage: http.StatusBadRequest,
+	InvalidPackage: http.StatusBadRequest, RebootUnsupported: http.StatusConflict,
 }
 
 // Message is the exact English text for a code ("" for unknown codes).

@@ -22,7 +22,7 @@ import (
 //	site  → agent  activated  {…}               or  error {code, message}
 //
 // after which the site may send end, reboot, view and update at any time and
-// the agent sends host updates. An agent whose hello sets Beats keeps the link
+// the agent sends host updates and, after a reboot request, reboot_status. An agent whose hello sets Beats keeps the link
 // alive with a beat message every welcome.Heartbeat, which the site echoes;
 // the site then sends no WebSocket pings (so an idle connection needs no
 // reader parked on the site, see site/idle.go). Older agents are pinged.
@@ -143,9 +143,44 @@ type End struct {
 	Uninstall bool `json:"uninstall,omitempty"`
 }
 
-// Reboot asks the agent to reboot the computer and rejoin (B1, B2).
+// Reboot asks the agent to reboot the computer and rejoin (B1, B2). The
+// site's settings travel with it (B3): Confirm asks the customer before the
+// reboot, RestartConfirm asks again before sharing resumes after it. The
+// agent answers with RebootStatus messages.
 type Reboot struct {
-	SafeMode bool `json:"safe_mode,omitempty"`
+	SafeMode       bool   `json:"safe_mode,omitempty"`
+	Confirm        bool   `json:"confirm,omitempty"`
+	RestartConfirm bool   `json:"restart_confirm,omitempty"`
+	Technician     string `json:"technician,omitempty"`
+	// Timeout is how long the site waits for the computer to come back
+	// before the session expires (B4), for what the customer is told.
+	Timeout time.Duration `json:"timeout,omitempty"`
+}
+
+// RebootEvent is one step of a reboot the agent reports (audited, D5).
+type RebootEvent string
+
+const (
+	RebootConfirmed RebootEvent = "confirmed" // the customer allowed the reboot
+	RebootDeclined  RebootEvent = "declined"  // the customer said no, or did not answer
+	// RebootStarting: the rejoin is arranged; the agent restarts the OS now.
+	RebootStarting RebootEvent = "rebooting"
+	// RebootFailed: the reboot could not be prepared or started; the
+	// session goes on as before. Detail says why.
+	RebootFailed    RebootEvent = "failed"
+	SafeModeSet     RebootEvent = "safe_mode_set"     // the next boot is Safe Mode with networking (B2)
+	SafeModeCleared RebootEvent = "safe_mode_cleared" // back after it: the boot after is normal again
+	// SharingRestarted and ReconnectCancelled answer the question after
+	// the reboot (B3): the customer lets sharing resume, or cancels the
+	// reconnection and the support app quits.
+	SharingRestarted   RebootEvent = "sharing_restarted"
+	ReconnectCancelled RebootEvent = "reconnect_cancelled"
+)
+
+// RebootStatus reports a step of a reboot from the agent to the site.
+type RebootStatus struct {
+	Event  RebootEvent `json:"event"`
+	Detail string      `json:"detail,omitempty"`
 }
 
 // View asks the agent to open a remote-control stream for one viewer. The
@@ -212,42 +247,44 @@ type Notice struct {
 	Text string `json:"text"`
 }
 
-func (Challenge) MsgType() string  { return "challenge" }
-func (Hello) MsgType() string      { return "hello" }
-func (Welcome) MsgType() string    { return "welcome" }
-func (Activate) MsgType() string   { return "activate" }
-func (Activated) MsgType() string  { return "activated" }
-func (ErrorMsg) MsgType() string   { return "error" }
-func (End) MsgType() string        { return "end" }
-func (Reboot) MsgType() string     { return "reboot" }
-func (View) MsgType() string       { return "view" }
-func (Update) MsgType() string     { return "update" }
-func (HostUpdate) MsgType() string { return "host" }
-func (Notice) MsgType() string     { return "notice" }
-func (Sleep) MsgType() string      { return "sleep" }
-func (PinRequest) MsgType() string { return "pin_request" }
-func (PinAnswer) MsgType() string  { return "pin_answer" }
-func (Pinned) MsgType() string     { return "pinned" }
-func (Beat) MsgType() string       { return "beat" }
+func (Challenge) MsgType() string    { return "challenge" }
+func (Hello) MsgType() string        { return "hello" }
+func (Welcome) MsgType() string      { return "welcome" }
+func (Activate) MsgType() string     { return "activate" }
+func (Activated) MsgType() string    { return "activated" }
+func (ErrorMsg) MsgType() string     { return "error" }
+func (End) MsgType() string          { return "end" }
+func (Reboot) MsgType() string       { return "reboot" }
+func (RebootStatus) MsgType() string { return "reboot_status" }
+func (View) MsgType() string         { return "view" }
+func (Update) MsgType() string       { return "update" }
+func (HostUpdate) MsgType() string   { return "host" }
+func (Notice) MsgType() string       { return "notice" }
+func (Sleep) MsgType() string        { return "sleep" }
+func (PinRequest) MsgType() string   { return "pin_request" }
+func (PinAnswer) MsgType() string    { return "pin_answer" }
+func (Pinned) MsgType() string       { return "pinned" }
+func (Beat) MsgType() string         { return "beat" }
 
 var decoders = map[string]func() Msg{
-	"challenge":   func() Msg { return &Challenge{} },
-	"hello":       func() Msg { return &Hello{} },
-	"welcome":     func() Msg { return &Welcome{} },
-	"activate":    func() Msg { return &Activate{} },
-	"activated":   func() Msg { return &Activated{} },
-	"error":       func() Msg { return &ErrorMsg{} },
-	"end":         func() Msg { return &End{} },
-	"reboot":      func() Msg { return &Reboot{} },
-	"view":        func() Msg { return &View{} },
-	"update":      func() Msg { return &Update{} },
-	"host":        func() Msg { return &HostUpdate{} },
-	"notice":      func() Msg { return &Notice{} },
-	"sleep":       func() Msg { return &Sleep{} },
-	"pin_request": func() Msg { return &PinRequest{} },
-	"pin_answer":  func() Msg { return &PinAnswer{} },
-	"pinned":      func() Msg { return &Pinned{} },
-	"beat":        func() Msg { return &Beat{} },
+	"challenge":     func() Msg { return &Challenge{} },
+	"hello":         func() Msg { return &Hello{} },
+	"welcome":       func() Msg { return &Welcome{} },
+	"activate":      func() Msg { return &Activate{} },
+	"activated":     func() Msg { return &Activated{} },
+	"error":         func() Msg { return &ErrorMsg{} },
+	"end":           func() Msg { return &End{} },
+	"reboot":        func() Msg { return &Reboot{} },
+	"reboot_status": func() Msg { return &RebootStatus{} },
+	"view":          func() Msg { return &View{} },
+	"update":        func() Msg { return &Update{} },
+	"host":          func() Msg { return &HostUpdate{} },
+	"notice":        func() Msg { return &Notice{} },
+	"sleep":         func() Msg { return &Sleep{} },
+	"pin_request":   func() Msg { return &PinRequest{} },
+	"pin_answer":    func() Msg { return &PinAnswer{} },
+	"pinned":        func() Msg { return &Pinned{} },
+	"beat":          func() Msg { return &Beat{} },
 }
 
 // Encode marshals m with its "type" field.

@@ -112,4 +112,9 @@ var migrations = []string{
 	CREATE INDEX jump_clients_installer ON jump_clients(installer_id);`,
 	// The package an installer's download serves (SPEC G).
 	`ALTER TABLE installers ADD COLUMN package TEXT NOT NULL DEFAULT '';`,
+	// Reboot and reconnect (B1–B4): when the computer began to reboot,
+	// and whether into Safe Mode; the reaper looks for rebooting sessions.
+	`ALTER TABLE sessions ADD COLUMN reboot_started_at INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE sessions ADD COLUMN reboot_safe_mode INTEGER NOT NULL DEFAULT 0;
+	CREATE INDEX sessions_rebooting ON sessions(status) WHERE status = 'rebooting';`,
 }

@@ -122,4 +122,8 @@ var pgMigrations = []string{
 	// The package an installer's download serves (SPEC G; SQLite's
 	// migration 6).
 	`ALTER TABLE installers ADD COLUMN package text NOT NULL DEFAULT '';`,
+	// Reboot and reconnect (B1–B4; SQLite's migration 7).
+	`ALTER TABLE sessions ADD COLUMN reboot_started_at bigint NOT NULL DEFAULT 0;
+	ALTER TABLE sessions ADD COLUMN reboot_safe_mode boolean NOT NULL DEFAULT false;
+	CREATE INDEX sessions_rebooting ON sessions(status) WHERE status = 'rebooting';`,
 }

@@ -83,6 +83,11 @@ type Session struct {
 	FailedCodes   int
 	Locked        bool
 	JumpClientID  string
+	// RebootStartedAt is when the computer began to reboot (B1): set with
+	// status rebooting, zero otherwise; the session expires when the
+	// computer is not back within the site's reboot timeout (B4).
+	RebootStartedAt time.Time
+	RebootSafeMode  bool // the reboot goes into Safe Mode with networking (B2)
 }
 
 // Live reports whether the session has not ended.
@@ -197,6 +202,8 @@ type Store interface {
 	UpdateSession(ctx context.Context, id string, fn SessionUpdate) (*Session, error)
 	// DueSessions lists live sessions whose ExpiresAt is not after now.
 	DueSessions(ctx context.Context, now time.Time) ([]string, error)
+	// RebootingSessions lists the live sessions in status rebooting (B1).
+	RebootingSessions(ctx context.Context) ([]*Session, error)
 
 	// SetUserAccess replaces a user's teams and personal-group permission.
 	SetUserAccess(ctx context.Context, userID int64, teams []string, seePersonal bool) error
