@@ -92,6 +92,12 @@ func (s *Server) verifyHello(h *wire.Hello, nonce []byte) (*embedcfg.Config, err
 // serveSupportApp admits a support app to its session and serves it.
 func (s *Server) serveSupportApp(ctx context.Context, ac *agentConn, h *wire.Hello, cfg *embedcfg.Config, addr string) {
 	ss, err := s.admitSupport(ctx, h, cfg, addr)
+	if err == nil && ss.Status == wire.StatusRebooting && h.Rejoin {
+		ss, err = s.rejoined(ctx, ss, "customer", addr) // back from its reboot (B1)
+		if err == nil && !ss.Live() {
+			err = wire.Err(ss.Status.EndCode()) // too late (B4)
+		}
+	}
 	if err != nil {
 		s.refuse(ctx, ac, err)
 		return
@@ -115,6 +121,8 @@ func (s *Server) serveSupportApp(ctx context.Context, ac *agentConn, h *wire.Hel
 			s.store.UpdateSession(ctx, ac.id, func(x *store.Session) error { x.Host = m.Host; return nil })
 		case *wire.PinAnswer:
 			s.answerPin(ctx, ac, ss, m.Allow, addr)
+		case *wire.RebootStatus:
+			s.rebootStatus(ctx, ac, m, addr)
 		}
 		return false
 	})

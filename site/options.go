@@ -52,6 +52,17 @@ type Options struct {
 	MaxConcurrentJumps int
 	JumpStepTimeout    time.Duration
 
+	// Reboot and reconnect (B1–B4): a rebooting computer has RebootTimeout
+	// to come back before its session expires (default 10 min). The
+	// customer of an ad hoc session is asked before the reboot and again
+	// before sharing resumes after it, unless NoRebootConfirm or
+	// NoRestartConfirm (`--reboot-confirm=false`,
+	// `--reboot-restart-confirm=false`). Jump clients follow the site's
+	// unattended-access policy and are not asked.
+	RebootTimeout    time.Duration
+	NoRebootConfirm  bool
+	NoRestartConfirm bool
+
 	SMTP SMTPOptions
 
 	Clock  clock.Clock
@@ -110,6 +121,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.JumpStepTimeout <= 0 {
 		o.JumpStepTimeout = 10 * time.Second
+	}
+	if o.RebootTimeout <= 0 {
+		o.RebootTimeout = 10 * time.Minute
 	}
 	if o.AddressBurst <= 0 {
 		o.AddressBurst = 20

@@ -70,6 +70,10 @@ type Hello struct {
 	// to before (support app): the site refuses with previous_session_open
 	// while that one is live and another technician's.
 	PreviousSession string `json:"previous_session,omitempty"`
+	// Rejoin says the agent is back from a reboot the site asked for (B1):
+	// only then does a rebooting session go back to activated, not when an
+	// agent that has not gone down yet reconnects after a network blip.
+	Rejoin bool `json:"rejoin,omitempty"`
 }
 
 // Enroll is what an admin chose at install time; flags win over the
@@ -148,6 +152,9 @@ type End struct {
 // reboot, RestartConfirm asks again before sharing resumes after it. The
 // agent answers with RebootStatus messages.
 type Reboot struct {
+	// Session is the session the reboot belongs to; the agent names it
+	// in its RebootStatus (a jump client serves several).
+	Session        string `json:"session"`
 	SafeMode       bool   `json:"safe_mode,omitempty"`
 	Confirm        bool   `json:"confirm,omitempty"`
 	RestartConfirm bool   `json:"restart_confirm,omitempty"`
@@ -179,8 +186,9 @@ const (
 
 // RebootStatus reports a step of a reboot from the agent to the site.
 type RebootStatus struct {
-	Event  RebootEvent `json:"event"`
-	Detail string      `json:"detail,omitempty"`
+	Session string      `json:"session"`
+	Event   RebootEvent `json:"event"`
+	Detail  string      `json:"detail,omitempty"`
 }
 
 // View asks the agent to open a remote-control stream for one viewer. The
