@@ -31,6 +31,12 @@ type JumpOptions struct {
 	// ViewHelper, when set, serves each view in another process; a
 	// Windows service always does (a helper in the console session).
 	ViewHelper func(ctx context.Context, job ViewHelperJob) error
+	// Reboot restarts the computer (B1); nil is this OS's. Tests replace
+	// it, and only it.
+	Reboot RebootFunc
+	// SafeMode sets and clears Safe Mode with networking (B2); nil is
+	// this OS's (Windows only). Tests give one with fake tools.
+	SafeMode *SafeMode
 }
 
 // enrolment is what a jump client keeps after enrolling.
@@ -65,6 +71,7 @@ func RunJumpClient(ctx context.Context, o JumpOptions) error {
 		return err
 	}
 	j := &jumpClient{o: o, cfg: cfg, rec: rec, st: st, log: o.Logger}
+	j.rebooted = j.backFromReboot(ctx) // before anything else: Safe Mode is cleared even offline
 	j.hello = wire.Hello{Mode: wire.AgentMode(cmp.Or(cfg.Mode, string(wire.ModeService))), Config: rec}
 	if r, err := installer.ReadRecord(filepath.Dir(o.Executable)); err == nil {
 		j.hello.Enroll = &wire.Enroll{Name: r.Name, JumpGroup: r.JumpGroup, Tag: r.Tag, Comments: r.Comments, Mode: string(r.Mode)}
@@ -114,6 +121,9 @@ type jumpClient struct {
 	hello    wire.Hello
 	log      *slog.Logger
 	controls customerControls
+	// rebooted is the marker of a reboot the site asked for, until the
+	// site has taken the client back (jump_reboot.go).
+	rebooted *jumpRebootMarker
 }
 
 // serveView streams the screen for a jump (unattended access by site
@@ -168,6 +178,7 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) er
 	h := j.hello
 	h.Host = collectHost()
 	h.Disabled = Disabled(j.st.Dir)
+	h.Rejoin = j.rebooted != nil
 	if h.JumpClientID = j.st.enrolledID(); h.JumpClientID != "" {
 		h.Enroll = nil
 	}
@@ -191,6 +202,17 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) er
 	defer cancel()
 	go c.keepAlive(cctx, w.Heartbeat, w.Beats)
 	go j.watchLocal(cctx, c, h.Disabled, h.Host.HasDisplay)
+	report := func(session string) func(wire.RebootEvent, string) {
+		return func(ev wire.RebootEvent, detail string) {
+			if err := c.send(cctx, wire.RebootStatus{Session: session, Event: ev, Detail: detail}); err != nil {
+				j.log.Warn("reboot: report to the site", "event", ev, "err", err)
+			}
+		}
+	}
+	if mark := j.rebooted; mark != nil { // back from a reboot, and taken back
+		j.rebooted = nil
+		j.reportBack(mark, report(mark.Session))
+	}
 	for {
 		m, err := c.recv(cctx)
 		if err != nil {
@@ -209,6 +231,8 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) er
 		case *wire.Sleep:
 			c.conn.Close(websocket.StatusNormalClosure, "")
 			return checkInLater(m.CheckIn)
+		case *wire.Reboot:
+			go j.reboot(cctx, m, report(m.Session))
 		}
 	}
 }

@@ -22,7 +22,10 @@ import (
 // the site relays to the viewer without decoding it.
 func ServeView(ctx context.Context, v *wire.View, s *Support) {
 	log := s.log.With("stream", v.Stream)
-	allowed := s.o.AllowControl || s.confirm(ctx, s.askControl(v.Control))
+	allowed := s.o.AllowControl || s.sharingResumed() || s.confirm(ctx, s.askControl(v.Control))
+	if allowed {
+		s.sharing.Store(true) // sharing resumes as it was after a reboot (B3)
+	}
 	conn, err := Dial(ctx, s.cfg.SiteURL, s.cfg.CertPin, streamPath(v))
 	if err != nil {
 		log.Warn("view: connect", "err", err)

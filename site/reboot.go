@@ -277,14 +277,15 @@ func (s *Server) reapReboots(ctx context.Context) {
 
 // rebootAuditEvents names the audit entry of each step an agent reports.
 var rebootAuditEvents = map[wire.RebootEvent]string{
-	wire.RebootConfirmed:    "reboot_confirmed",
-	wire.RebootDeclined:     "reboot_declined",
-	wire.RebootStarting:     "rebooting",
-	wire.RebootFailed:       "reboot_failed",
-	wire.SafeModeSet:        "safe_mode_set",
-	wire.SafeModeCleared:    "safe_mode_cleared",
-	wire.SharingRestarted:   "sharing_restarted",
-	wire.ReconnectCancelled: "reconnect_cancelled",
+	wire.RebootConfirmed:     "reboot_confirmed",
+	wire.RebootDeclined:      "reboot_declined",
+	wire.RebootStarting:      "rebooting",
+	wire.RebootFailed:        "reboot_failed",
+	wire.SafeModeSet:         "safe_mode_set",
+	wire.SafeModeCleared:     "safe_mode_cleared",
+	wire.SafeModeClearFailed: "safe_mode_clear_failed",
+	wire.SharingRestarted:    "sharing_restarted",
+	wire.ReconnectCancelled:  "reconnect_cancelled",
 }
 
 // maxRebootDetail bounds what an agent may write into the audit log.

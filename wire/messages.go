@@ -177,6 +177,9 @@ const (
 	RebootFailed    RebootEvent = "failed"
 	SafeModeSet     RebootEvent = "safe_mode_set"     // the next boot is Safe Mode with networking (B2)
 	SafeModeCleared RebootEvent = "safe_mode_cleared" // back after it: the boot after is normal again
+	// SafeModeClearFailed: back, but the flag could not be cleared (the
+	// agent tries again at its next start). Detail says why.
+	SafeModeClearFailed RebootEvent = "safe_mode_clear_failed"
 	// SharingRestarted and ReconnectCancelled answer the question after
 	// the reboot (B3): the customer lets sharing resume, or cancels the
 	// reconnection and the support app quits.

@@ -36,6 +36,11 @@ const (
 	KeyAskRestartSharing Key = "ask-restart-sharing"
 	// KeyCodeInvalid: %d = attempts left (A9 security_code_invalid).
 	KeyCodeInvalid Key = "code-invalid"
+	// KeyRebooting, KeyRejoining and KeyReconnectCancelled are the
+	// window's second line around a reboot (B1, B3).
+	KeyRebooting          Key = "rebooting"
+	KeyRejoining          Key = "rejoining"
+	KeyReconnectCancelled Key = "reconnect-cancelled"
 
 	keyWaitingCode       Key = "state-waiting-code"
 	keyWaitingCodeDetail Key = "state-waiting-code-detail"
@@ -105,6 +110,18 @@ var catalogue = map[Key]map[Lang]string{
 	KeyCodeInvalid: {
 		English: "Invalid security code. %d attempts left.",
 		German:  "Ungültiger Sicherheitscode. Noch %d Versuche.",
+	},
+	KeyRebooting: {
+		English: "Your computer restarts now. Log on again afterwards: the support session continues by itself.",
+		German:  "Ihr Computer wird jetzt neu gestartet. Melden Sie sich danach wieder an: Die Support-Sitzung geht von selbst weiter.",
+	},
+	KeyRejoining: {
+		English: "Your computer has restarted. Reconnecting to your support session…",
+		German:  "Ihr Computer wurde neu gestartet. Die Verbindung zur Support-Sitzung wird wiederhergestellt…",
+	},
+	KeyReconnectCancelled: {
+		English: "Reconnection cancelled. Run the support app again to continue the session.",
+		German:  "Wiederverbindung abgebrochen. Starten Sie die Support-App erneut, um die Sitzung fortzusetzen.",
 	},
 
 	keyWaitingCode: {
