@@ -106,13 +106,9 @@ func (j *jumpClient) reboot(ctx context.Context, m *wire.Reboot, report func(wir
 	}
 	report(wire.RebootStarting, "")
 	j.log.Warn("rebooting the computer for the technician", "session", m.Session, "safe_mode", m.SafeMode)
-	reboot := j.o.Reboot
-	if reboot == nil {
-		reboot = rebootOS
-	}
-	err := reboot(ctx)
-	if err == nil && waitForShutdown(ctx, shutdownGrace) {
-		return // the OS is stopping this process
+	stopped, err := callReboot(ctx, j.o.Reboot)
+	if stopped || (err == nil && waitForShutdown(ctx, shutdownGrace)) {
+		return // the OS is stopping this process: the marker stays
 	}
 	if err == nil {
 		err = fmt.Errorf("the computer did not restart within %s", shutdownGrace)

@@ -16,6 +16,21 @@ import (
 // going down and will stop this process.
 type RebootFunc func(ctx context.Context) error
 
+// callReboot runs reboot detached from ctx: the OS stopping this process
+// (SIGTERM cancels ctx) while `systemctl reboot` still runs must not kill
+// the command or count as its failure. It reports stopped when ctx ended
+// meanwhile: the system is going down, and whatever was arranged for the
+// restart must stay.
+func callReboot(ctx context.Context, reboot RebootFunc) (stopped bool, err error) {
+	if reboot == nil {
+		reboot = rebootOS
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	err = reboot(rctx)
+	return ctx.Err() != nil, err
+}
+
 // shutdownGrace is how long an agent whose reboot call succeeded waits to
 // be stopped by the OS before it concludes the computer is not restarting.
 const shutdownGrace = 3 * time.Minute

@@ -64,13 +64,9 @@ func (s *Support) reboot(ctx context.Context, c *ctrl, m *wire.Reboot) {
 	report(wire.RebootStarting, "")
 	s.say("Restarting this computer. Log on again afterwards: the support session continues by itself.")
 	s.setState(ui.PhaseReconnecting, s.question(ui.KeyRebooting))
-	reboot := s.o.Reboot
-	if reboot == nil {
-		reboot = rebootOS
-	}
-	err := reboot(ctx)
-	if err == nil && waitForShutdown(ctx, shutdownGrace) {
-		return // the OS is stopping this process
+	stopped, err := callReboot(ctx, s.o.Reboot)
+	if stopped || (err == nil && waitForShutdown(ctx, shutdownGrace)) {
+		return // the OS is stopping this process: the entry stays
 	}
 	if err == nil {
 		err = fmt.Errorf("the computer did not restart within %s", shutdownGrace)

@@ -3,6 +3,7 @@
 // stream.js, which draws frames and sends keyboard and mouse input.
 import { api, requireLogin } from "./api.js";
 import { connect } from "./stream.js";
+import { initReboot } from "./reboot.js"; // reboot.js hook (SPEC B1–B5)
 
 await requireLogin();
 const id = location.pathname.split("/").pop();
@@ -125,3 +126,7 @@ if (!s.jump_client_id) {
     } catch (e) { $("pin-state").textContent = e.message; }
   });
 }
+
+// reboot.js hook (SPEC B1–B5): the Reboot buttons, the wait for the
+// computer and the reconnection after it live in reboot.js.
+initReboot({ id, session: s, setState, reconnect: () => { if (!view) { userClosed = false; retries = 0; start(); } } });
