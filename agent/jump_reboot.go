@@ -74,6 +74,13 @@ func (j *jumpClient) safeMode() *SafeMode {
 
 // reboot carries out a Reboot; report tells the site each step.
 func (j *jumpClient) reboot(ctx context.Context, m *wire.Reboot, report func(wire.RebootEvent, string)) {
+	// One at a time: two sessions on this client may both ask, and the
+	// marker (with its Safe Mode to clear) must not be overwritten.
+	if !j.rebootBusy.CompareAndSwap(false, true) {
+		report(wire.RebootFailed, "the computer is already restarting for another session")
+		return
+	}
+	defer j.rebootBusy.Store(false)
 	mark := &jumpRebootMarker{Session: m.Session, SafeMode: m.SafeMode}
 	if m.SafeMode {
 		service, err := j.serviceName()

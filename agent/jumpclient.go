@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -122,8 +123,10 @@ type jumpClient struct {
 	log      *slog.Logger
 	controls customerControls
 	// rebooted is the marker of a reboot the site asked for, until the
-	// site has taken the client back (jump_reboot.go).
-	rebooted *jumpRebootMarker
+	// site has taken the client back; rebootBusy is set while a Reboot is
+	// handled (jump_reboot.go).
+	rebooted   *jumpRebootMarker
+	rebootBusy atomic.Bool
 }
 
 // serveView streams the screen for a jump (unattended access by site

@@ -397,3 +397,33 @@ func TestJumpClientRebootComesBack(t *testing.T) {
 		t.Fatalf("audit %v", ev)
 	}
 }
+
+// TestRebootQuestionOutlivesTheLink: the link drops while the customer is
+// asked (here: the site restarts); the question is withdrawn and the site
+// hears so when the app is back, instead of showing rebooting for ten
+// minutes.
+func TestRebootQuestionOutlivesTheLink(t *testing.T) {
+	rebootUser(t)
+	s := sitetest.Start(t, nil)
+	ss := s.CreateSession(nil)
+	c := newCustomer()
+	_, reboots := startApp(t, agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: t.TempDir(), SecurityCode: ss.SecurityCode}, c)
+	waitOnline(t, s, ss.ID, "activated")
+	reboot(t, s, ss.ID)
+	select {
+	case <-c.asked:
+	case <-time.After(15 * time.Second):
+		t.Fatal("not asked")
+	}
+	s.Restart()
+	sitetest.WaitFor(t, "back to activated after the app reconnected", func() bool {
+		g := s.Get(ss.ID)
+		return g.Status == "activated" && g.Online
+	})
+	var out struct{ Items []struct{ Event, Detail string } }
+	s.Do(s.Token, "GET", "/api/v1/audit?session="+ss.ID, nil, &out)
+	last := out.Items[len(out.Items)-1]
+	if last.Event != "reboot_declined" || !strings.Contains(last.Detail, "connection to the site dropped") || *reboots != 0 {
+		t.Fatalf("last audit %+v, %d reboots", last, *reboots)
+	}
+}

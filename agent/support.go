@@ -84,7 +84,10 @@ type Support struct {
 	// sharingUntil lets views in without asking after the restart.
 	rejoinMu     sync.Mutex
 	rejoin       *rejoinRecord
+	rebootBusy   atomic.Bool // a Reboot is being handled
 	rebooting    atomic.Bool
+	unsentMu     sync.Mutex
+	unsent       *wire.RebootStatus // an outcome the site has not heard yet
 	sharing      atomic.Bool
 	sharingUntil atomic.Int64
 	// quit ends the app with a cause (window closed, reconnection

@@ -33,6 +33,7 @@ func (s *Support) connectOnce(ctx context.Context) error {
 	// Back after a restart and taken back by the site (B1): the logon
 	// entry goes; sharing resumes as the site says (B3).
 	go s.rejoined(cctx, c)
+	go s.sendUnsent(cctx, c)
 	if w.NeedSecurityCode {
 		s.setState(ui.PhaseWaitingCode, "")
 		if err := s.activate(ctx, c); err != nil {

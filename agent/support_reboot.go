@@ -34,10 +34,19 @@ var errCustomerQuit = errors.New("the customer closed the support app")
 // back, then the OS. The site hears every step.
 func (s *Support) reboot(ctx context.Context, c *ctrl, m *wire.Reboot) {
 	report := func(ev wire.RebootEvent, detail string) {
-		if err := c.send(ctx, wire.RebootStatus{Session: m.Session, Event: ev, Detail: detail}); err != nil {
+		st := wire.RebootStatus{Session: m.Session, Event: ev, Detail: detail}
+		if err := c.send(ctx, st); err != nil {
 			s.log.Warn("reboot: report to the site", "event", ev, "err", err)
+			if ev == wire.RebootDeclined || ev == wire.RebootFailed {
+				s.keepUnsent(&st) // the site must hear it, or it shows rebooting for 10 minutes
+			}
 		}
 	}
+	if !s.rebootBusy.CompareAndSwap(false, true) {
+		report(wire.RebootFailed, "a restart is already being prepared")
+		return
+	}
+	defer s.rebootBusy.Store(false)
 	switch {
 	case m.Session != s.cfg.SessionID:
 		s.log.Warn("reboot for another session ignored", "session", m.Session)
@@ -92,7 +101,10 @@ func (s *Support) askReboot(ctx context.Context, technician string) (bool, strin
 	if s.confirm(qctx, s.question(ui.KeyAskReboot, technician)) {
 		return true, ""
 	}
-	if qctx.Err() != nil && ctx.Err() == nil {
+	switch {
+	case ctx.Err() != nil:
+		return false, "the connection to the site dropped while the customer was asked"
+	case qctx.Err() != nil:
 		return false, fmt.Sprintf("no answer within %s", rebootQuestionTimeout)
 	}
 	return false, "the customer said no"
@@ -142,4 +154,23 @@ func (s *Support) resumeSharing() {
 // sharingResumed reports whether a view may start without asking.
 func (s *Support) sharingResumed() bool {
 	return time.Now().UnixNano() < s.sharingUntil.Load()
+}
+
+// keepUnsent keeps the outcome of a reboot the site could not be told
+// (the link dropped meanwhile) for the next connection.
+func (s *Support) keepUnsent(st *wire.RebootStatus) {
+	s.unsentMu.Lock()
+	defer s.unsentMu.Unlock()
+	s.unsent = st
+}
+
+// sendUnsent tells the site a reboot's outcome it missed.
+func (s *Support) sendUnsent(ctx context.Context, c *ctrl) {
+	s.unsentMu.Lock()
+	st := s.unsent
+	s.unsent = nil
+	s.unsentMu.Unlock()
+	if st != nil && c.send(ctx, *st) != nil {
+		s.keepUnsent(st)
+	}
 }
