@@ -420,7 +420,9 @@ func TestRebootQuestionOutlivesTheLink(t *testing.T) {
 		g := s.Get(ss.ID)
 		return g.Status == "activated" && g.Online
 	})
-	var out struct{ Items []struct{ Event, Detail string } }
+	var out struct {
+		Items []struct{ Event, Detail string }
+	}
 	s.Do(s.Token, "GET", "/api/v1/audit?session="+ss.ID, nil, &out)
 	last := out.Items[len(out.Items)-1]
 	if last.Event != "reboot_declined" || !strings.Contains(last.Detail, "connection to the site dropped") || *reboots != 0 {
