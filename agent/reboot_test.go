@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tetherhq/tether/agent"
+	"github.com/tetherhq/tether/agent/ui"
 	"github.com/tetherhq/tether/installer"
 	"github.com/tetherhq/tether/internal/sitetest"
 	"github.com/tetherhq/tether/site"
@@ -428,4 +429,60 @@ func TestRebootQuestionOutlivesTheLink(t *testing.T) {
 	if last.Event != "reboot_declined" || !strings.Contains(last.Detail, "connection to the site dropped") || *reboots != 0 {
 		t.Fatalf("last audit %+v, %d reboots", last, *reboots)
 	}
+}
+
+// closingWindow is a customer window the test closes.
+type closingWindow struct {
+	events chan ui.Event
+	states chan ui.State
+}
+
+func (w *closingWindow) SetState(st ui.State) {
+	select {
+	case w.states <- st:
+	default:
+	}
+}
+func (w *closingWindow) AskSecurityCode(context.Context, string) (string, error) {
+	return "", ui.ErrClosed
+}
+func (w *closingWindow) Confirm(context.Context, ui.Question) (bool, error) {
+	return false, ui.ErrClosed
+}
+func (w *closingWindow) AddChat(ui.ChatMessage)  {}
+func (w *closingWindow) Events() <-chan ui.Event { return w.events }
+func (w *closingWindow) Close() error            { return nil }
+
+// TestRebootCancelBeforeRejoin (B3): the customer closes the window while
+// the app, back after the restart, still waits for the site: that cancels
+// the reconnection — the entry goes, the app says so.
+func TestRebootCancelBeforeRejoin(t *testing.T) {
+	home := rebootUser(t)
+	s := sitetest.Start(t, nil)
+	ss := s.CreateSession(nil)
+	c := newCustomer()
+	a, _ := startApp(t, agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: t.TempDir(), SecurityCode: ss.SecurityCode}, c)
+	waitOnline(t, s, ss.ID, "activated")
+	reboot(t, s, ss.ID)
+	c.answer(t, "restart", true)
+	a.wait()
+	entry, argv := entryCommand(t, home, ss.ID)
+	s.Stop() // the network is not up yet after the logon
+	w := &closingWindow{events: make(chan ui.Event, 1), states: make(chan ui.State, 16)}
+	o := rejoinOptions(t, argv)
+	o.Window = w
+	b, _ := startApp(t, o, newCustomer())
+	for st := range w.states {
+		if st.Phase == ui.PhaseReconnecting && strings.Contains(st.Detail, "Your computer has restarted") {
+			break
+		}
+	}
+	w.events <- ui.Event{Kind: ui.EventClosed}
+	if err := b.wait(); err != nil {
+		t.Fatalf("closed before the rejoin: %v", err)
+	}
+	if exists(entry) || !strings.Contains(b.out.String(), "Reconnection cancelled.") {
+		t.Fatalf("entry left (%v) or not said:\n%s", exists(entry), b.out)
+	}
+	s.Restart()
 }

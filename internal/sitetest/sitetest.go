@@ -94,6 +94,13 @@ func (s *Site) serve(ln net.Listener) {
 	s.stop = func() { cancel(); <-done; srv.Close() }
 }
 
+// Stop stops the site — every connection drops, none is accepted — until
+// Restart.
+func (s *Site) Stop() {
+	s.stop()
+	s.stop = func() {}
+}
+
 // Restart stops the site — every connection drops — and starts it again on
 // the same address and data, as an operator's restart does.
 func (s *Site) Restart() {
