@@ -71,7 +71,7 @@ func (s *Support) reboot(ctx context.Context, c *ctrl, m *wire.Reboot) {
 	}
 	s.rebooting.Store(true)
 	report(wire.RebootStarting, "")
-	s.say("Restarting this computer. Log on again afterwards: the support session continues by itself.")
+	s.say("Restarting this computer. Log on again%s after the restart: the support session continues by itself.", within(m.Timeout))
 	s.setState(ui.PhaseReconnecting, s.question(ui.KeyRebooting))
 	stopped, err := callReboot(ctx, s.o.Reboot)
 	if stopped || (err == nil && waitForShutdown(ctx, shutdownGrace)) {
@@ -173,4 +173,15 @@ func (s *Support) sendUnsent(ctx context.Context, c *ctrl) {
 	if st != nil && c.send(ctx, *st) != nil {
 		s.keepUnsent(st)
 	}
+}
+
+// within says how long the customer has to be back (B4), for the terminal.
+func within(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return ""
+	case d%time.Minute == 0:
+		return fmt.Sprintf(" within %d minutes", d/time.Minute)
+	}
+	return " within " + d.String()
 }
