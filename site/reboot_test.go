@@ -2,6 +2,7 @@ package site_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -193,6 +194,7 @@ func TestRebootExpiresAfterTimeout(t *testing.T) {
 	s.Do(s.Token, "POST", "/api/v1/sessions/"+id+"/reboot", map[string]any{}, nil)
 	c.reboot()
 	c.disconnect()
+	waitJCOffline(t, s, c.id) // a client still connected at the timeout never went down
 	s.Clock.Advance(10*time.Minute - time.Second)
 	s.Server.Reap(t.Context())
 	if g := getReboot(t, s, id); g.Status != "rebooting" {
@@ -248,6 +250,11 @@ func TestRebootRefusals(t *testing.T) {
 	mac, macID := jumpedClient(t, s, "darwin")
 	st, eb = reboot(s.Token, macID, false)
 	wantError(t, st, eb, 409, wire.RebootUnsupported)
+	var raw struct{ Error struct{ Detail string } }
+	s.Do(s.Token, "POST", "/api/v1/sessions/"+macID+"/reboot", map[string]any{}, &raw)
+	if !strings.Contains(raw.Error.Detail, "macOS") {
+		t.Fatalf("reboot_unsupported without the reason: %+v", raw)
+	}
 	if g := getReboot(t, s, macID); g.Reboot == nil || g.Reboot.Available || g.Reboot.Reason == "" {
 		t.Fatalf("macOS offer: %+v", g.Reboot)
 	}
