@@ -38,13 +38,18 @@ func rebootUser(t *testing.T) (home string) {
 
 // startApp runs a support app with the given customer; its OS reboot ends
 // it and counts.
-func startApp(t *testing.T, o agent.SupportOptions, c *customer) (*app, *int) {
+func startApp(t *testing.T, s *sitetest.Site, session string, o agent.SupportOptions, c *customer) (*app, *int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	a := &app{t: t, exe: o.Executable, state: o.StateDir, out: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
 	reboots := new(int)
 	o.Stdout, o.Stdin, o.Prompter = a.out, strings.NewReader(""), c
-	o.Reboot = func(context.Context) error { *reboots++; cancel(); return nil }
+	o.Reboot = func(context.Context) error {
+		*reboots++
+		shuttingDown(s, session, *reboots)
+		cancel()
+		return nil
+	}
 	go func() { a.done <- agent.RunSupport(ctx, o) }()
 	t.Cleanup(func() {
 		cancel()
@@ -53,6 +58,26 @@ func startApp(t *testing.T, o agent.SupportOptions, c *customer) (*app, *int) {
 		}
 	})
 	return a, reboots
+}
+
+// shuttingDown stands for the moment a real shutdown takes before it stops
+// the agent: the site reads the agent's last report ("rebooting") meanwhile.
+// (Stopped at once, the agent's socket may be reset with that report
+// still unread on the site's side.)
+func shuttingDown(s *sitetest.Site, session string, n int) {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		var out struct{ Items []struct{ Event string } }
+		s.Do(s.Token, "GET", "/api/v1/audit?session="+session, nil, &out)
+		seen := 0
+		for _, e := range out.Items {
+			if e.Event == "rebooting" {
+				seen++
+			}
+		}
+		if seen >= n {
+			return
+		}
+	}
 }
 
 func newCustomer() *customer {
@@ -142,7 +167,7 @@ func TestRebootAndRejoin(t *testing.T) {
 	exe := download(t, s, ss.Code)
 	state := t.TempDir()
 	c := newCustomer()
-	a, reboots := startApp(t, agent.SupportOptions{Executable: exe, StateDir: state, SecurityCode: ss.SecurityCode}, c)
+	a, reboots := startApp(t, s, ss.ID, agent.SupportOptions{Executable: exe, StateDir: state, SecurityCode: ss.SecurityCode}, c)
 	waitOnline(t, s, ss.ID, "activated")
 	identity, _ := os.ReadFile(filepath.Join(state, "identity.key"))
 
@@ -161,7 +186,7 @@ func TestRebootAndRejoin(t *testing.T) {
 	}
 
 	c2 := newCustomer()
-	b, _ := startApp(t, rejoinOptions(t, argv), c2)
+	b, _ := startApp(t, s, ss.ID, rejoinOptions(t, argv), c2)
 	c2.answer(t, "Your computer has restarted. Let tech see and control your screen again?", true)
 	waitOnline(t, s, ss.ID, "activated")
 	sitetest.WaitFor(t, "logon entry removed", func() bool { _, err := os.Stat(entry); return os.IsNotExist(err) })
@@ -201,7 +226,7 @@ func TestRebootDeclined(t *testing.T) {
 	ss := s.CreateSession(nil)
 	state := t.TempDir()
 	c := newCustomer()
-	a, reboots := startApp(t, agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: state, SecurityCode: ss.SecurityCode}, c)
+	a, reboots := startApp(t, s, ss.ID, agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: state, SecurityCode: ss.SecurityCode}, c)
 	waitOnline(t, s, ss.ID, "activated")
 	reboot(t, s, ss.ID)
 	c.answer(t, "restart your computer", false)
@@ -231,7 +256,7 @@ func TestRebootLateRejoin(t *testing.T) {
 	ss := s.CreateSession(nil)
 	exe, state := download(t, s, ss.Code), t.TempDir()
 	c := newCustomer()
-	a, _ := startApp(t, agent.SupportOptions{Executable: exe, StateDir: state, SecurityCode: ss.SecurityCode}, c)
+	a, _ := startApp(t, s, ss.ID, agent.SupportOptions{Executable: exe, StateDir: state, SecurityCode: ss.SecurityCode}, c)
 	waitOnline(t, s, ss.ID, "activated")
 	reboot(t, s, ss.ID)
 	c.answer(t, "restart", true)
@@ -244,7 +269,7 @@ func TestRebootLateRejoin(t *testing.T) {
 	})
 	s.Clock.Advance(10 * time.Minute)
 
-	b, _ := startApp(t, rejoinOptions(t, argv), newCustomer())
+	b, _ := startApp(t, s, ss.ID, rejoinOptions(t, argv), newCustomer())
 	wantCode(t, b.wait(), wire.SessionExpired)
 	for _, p := range []string{exe, entry, filepath.Join(state, "identity.key"), filepath.Join(state, "rejoin.json")} {
 		if exists(p) {
@@ -267,14 +292,14 @@ func TestRebootCancelReconnection(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	ss := s.CreateSession(nil)
 	c := newCustomer()
-	a, _ := startApp(t, agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: t.TempDir(), SecurityCode: ss.SecurityCode}, c)
+	a, _ := startApp(t, s, ss.ID, agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: t.TempDir(), SecurityCode: ss.SecurityCode}, c)
 	waitOnline(t, s, ss.ID, "activated")
 	reboot(t, s, ss.ID)
 	c.answer(t, "restart", true)
 	a.wait()
 	entry, argv := entryCommand(t, home, ss.ID)
 	c2 := newCustomer()
-	b, _ := startApp(t, rejoinOptions(t, argv), c2)
+	b, _ := startApp(t, s, ss.ID, rejoinOptions(t, argv), c2)
 	c2.answer(t, "Your computer has restarted", false)
 	if err := b.wait(); err != nil {
 		t.Fatalf("cancelled reconnection: %v", err)
@@ -302,7 +327,7 @@ func TestRebootWithoutQuestions(t *testing.T) {
 	s := sitetest.Start(t, func(o *site.Options) { o.NoRebootConfirm, o.NoRestartConfirm = true, true })
 	ss := s.CreateSession(nil)
 	c := newCustomer()
-	a, reboots := startApp(t, agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: t.TempDir(),
+	a, reboots := startApp(t, s, ss.ID, agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: t.TempDir(),
 		SecurityCode: ss.SecurityCode, AllowControl: true}, c)
 	waitOnline(t, s, ss.ID, "activated")
 	reboot(t, s, ss.ID)
@@ -314,7 +339,7 @@ func TestRebootWithoutQuestions(t *testing.T) {
 	o := rejoinOptions(t, argv[:5])
 	o.AllowControl = true
 	c2 := newCustomer()
-	startApp(t, o, c2)
+	startApp(t, s, ss.ID, o, c2)
 	waitOnline(t, s, ss.ID, "activated")
 	select {
 	case q := <-c.asked:
@@ -359,11 +384,12 @@ func TestJumpClientRebootComesBack(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	exe := installerBinary(t, s, "1h")
 	state := t.TempDir()
+	var sessionID string // set before any reboot
 	run := func() (context.CancelFunc, chan error) {
 		ctx, cancel := context.WithCancel(t.Context())
 		done := make(chan error, 1)
 		o := agent.JumpOptions{Executable: exe, StateDir: state,
-			Reboot: func(context.Context) error { cancel(); return nil }}
+			Reboot: func(context.Context) error { shuttingDown(s, sessionID, 1); cancel(); return nil }}
 		go func() { done <- agent.RunJumpClient(ctx, o) }()
 		return cancel, done
 	}
@@ -381,6 +407,7 @@ func TestJumpClientRebootComesBack(t *testing.T) {
 	if st := s.Do(s.Token, "POST", "/api/v1/jump-clients/"+jc+"/jump", nil, &j); st != 201 {
 		t.Fatalf("jump: %d", st)
 	}
+	sessionID = j.SessionID
 	reboot(t, s, j.SessionID)
 	if err := result(t, done); err != nil {
 		t.Fatalf("jump client after the reboot: %v", err)
@@ -391,9 +418,7 @@ func TestJumpClientRebootComesBack(t *testing.T) {
 	cancel2, _ := run()
 	defer cancel2()
 	sitetest.WaitFor(t, "session activated", func() bool { return s.Get(j.SessionID).Status == "activated" })
-	if exists(filepath.Join(state, "reboot.json")) {
-		t.Fatal("reboot marker left")
-	}
+	sitetest.WaitFor(t, "reboot marker removed once back", func() bool { return !exists(filepath.Join(state, "reboot.json")) })
 	if ev := auditOf(s, j.SessionID); !slices.Equal(ev, []string{"jump", "reboot_requested", "rebooting", "rejoined"}) {
 		t.Fatalf("audit %v", ev)
 	}
@@ -408,7 +433,7 @@ func TestRebootQuestionOutlivesTheLink(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	ss := s.CreateSession(nil)
 	c := newCustomer()
-	_, reboots := startApp(t, agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: t.TempDir(), SecurityCode: ss.SecurityCode}, c)
+	_, reboots := startApp(t, s, ss.ID, agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: t.TempDir(), SecurityCode: ss.SecurityCode}, c)
 	waitOnline(t, s, ss.ID, "activated")
 	reboot(t, s, ss.ID)
 	select {
@@ -461,7 +486,7 @@ func TestRebootCancelBeforeRejoin(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	ss := s.CreateSession(nil)
 	c := newCustomer()
-	a, _ := startApp(t, agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: t.TempDir(), SecurityCode: ss.SecurityCode}, c)
+	a, _ := startApp(t, s, ss.ID, agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: t.TempDir(), SecurityCode: ss.SecurityCode}, c)
 	waitOnline(t, s, ss.ID, "activated")
 	reboot(t, s, ss.ID)
 	c.answer(t, "restart", true)
@@ -471,7 +496,7 @@ func TestRebootCancelBeforeRejoin(t *testing.T) {
 	w := &closingWindow{events: make(chan ui.Event, 1), states: make(chan ui.State, 16)}
 	o := rejoinOptions(t, argv)
 	o.Window = w
-	b, _ := startApp(t, o, newCustomer())
+	b, _ := startApp(t, s, ss.ID, o, newCustomer())
 	for st := range w.states {
 		if st.Phase == ui.PhaseReconnecting && strings.Contains(st.Detail, "Your computer has restarted") {
 			break

@@ -45,7 +45,9 @@ func TestRebootAndReconnect(t *testing.T) {
 	os.MkdirAll(filepath.Join(home, "Downloads"), 0o700)
 	os.MkdirAll(fakebin, 0o755)
 	calls := filepath.Join(tmp, "systemctl-calls")
-	script := "#!/bin/sh\necho \"$@\" >> '" + calls + "'\nkill -TERM $PPID\n"
+	// A shutdown takes a moment before it stops the app, in which the site
+	// reads the app's last report; then SIGTERM, as systemd sends it.
+	script := "#!/bin/sh\necho \"$@\" >> '" + calls + "'\n(sleep 1; kill -TERM $PPID) &\n"
 	if err := os.WriteFile(filepath.Join(fakebin, "systemctl"), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
