@@ -19,8 +19,8 @@ import (
 //
 // The sequence is plain Go over a CommandRunner and a SafeBootRegistry, so
 // that tests on any system check the exact commands and keys with fakes;
-// only safemode_windows.go touches the real ones, and that has only been
-// compiled here, never run on Windows.
+// only safemode_windows.go touches the real ones: its registry part runs
+// under Wine (TestSafeBootRegistry), bcdedit exists on real Windows only.
 
 // CommandRunner runs a system tool and returns its combined output.
 type CommandRunner func(ctx context.Context, name string, args ...string) ([]byte, error)

@@ -9,8 +9,9 @@ import (
 	"golang.org/x/sys/windows/registry"
 )
 
-// systemSafeMode is Windows' own bcdedit and registry (compiled here,
-// never run on Windows by the tests).
+// systemSafeMode is Windows' own bcdedit and registry (the registry part
+// is tested under Wine; bcdedit only on real Windows, which the tests do
+// not reach).
 func systemSafeMode() *SafeMode {
 	dir, err := windows.GetSystemDirectory()
 	if err != nil {

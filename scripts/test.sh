@@ -21,7 +21,11 @@ go test -race -count=1 -timeout 10m ./agent/ ./site/... ./stream/ ./wire/ ./embe
 # Windows builds of the MSI's parsers and the service-mode ACLs under Wine
 # (wine.sh: prefix, ProcessPrng shim, Xvfb).
 ./scripts/wine.sh test ./embedcfg ./internal/cfb
-./scripts/wine.sh test ./installer -- -test.run 'TestServiceDirACL|TestParseMSIAction|TestMSIMessage'
+./scripts/wine.sh test ./installer -- -test.run 'TestServiceDirACL|TestParseMSIAction|TestMSIMessage|TestOneShotRunOnce'
+# The registry side of reboot and reconnect: the support app's RunOnce value
+# (above) and a service's Safe Mode key; bcdedit and the reboot itself
+# cannot run under Wine.
+./scripts/wine.sh test ./agent -- -test.run 'TestSafeBootRegistry|TestSafeModeCommands'
 
 # Short fuzzing of each parser (the seeds also run as plain tests above).
 log=$(mktemp)
