@@ -412,12 +412,17 @@ func TestJumpClientRebootComesBack(t *testing.T) {
 	if err := result(t, done); err != nil {
 		t.Fatalf("jump client after the reboot: %v", err)
 	}
+	sitetest.WaitFor(t, "jump client offline while away", func() bool {
+		l = listJump(s, s.Token)
+		return l.Items[0].Status == "offline"
+	})
 	if g := s.Get(j.SessionID); g.Status != "rebooting" {
 		t.Fatalf("while away: %s", g.Status)
 	}
 	cancel2, _ := run()
 	defer cancel2()
 	sitetest.WaitFor(t, "session activated", func() bool { return s.Get(j.SessionID).Status == "activated" })
+	sitetest.WaitFor(t, "jump client online again", func() bool { return listJump(s, s.Token).Items[0].Status == "online" })
 	sitetest.WaitFor(t, "reboot marker removed once back", func() bool { return !exists(filepath.Join(state, "reboot.json")) })
 	if ev := auditOf(s, j.SessionID); !slices.Equal(ev, []string{"jump", "reboot_requested", "rebooting", "rejoined"}) {
 		t.Fatalf("audit %v", ev)
