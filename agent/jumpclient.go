@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -32,6 +33,12 @@ type JumpOptions struct {
 	// ViewHelper, when set, serves each view in another process; a
 	// Windows service always does (a helper in the console session).
 	ViewHelper func(ctx context.Context, job ViewHelperJob) error
+	// Reboot restarts the computer (B1); nil is this OS's. Tests replace
+	// it, and only it.
+	Reboot RebootFunc
+	// SafeMode sets and clears Safe Mode with networking (B2); nil is
+	// this OS's (Windows only). Tests give one with fake tools.
+	SafeMode *SafeMode
 }
 
 // enrolment is what a jump client keeps after enrolling.
@@ -66,6 +73,7 @@ func RunJumpClient(ctx context.Context, o JumpOptions) error {
 		return err
 	}
 	j := &jumpClient{o: o, cfg: cfg, rec: rec, st: st, log: o.Logger}
+	j.rebooted = j.backFromReboot(ctx) // before anything else: Safe Mode is cleared even offline
 	j.hello = wire.Hello{Mode: wire.AgentMode(cmp.Or(cfg.Mode, string(wire.ModeService))), Config: rec,
 		Features: []string{wire.FeatureToolkit}}
 	if canChatWindow() {
@@ -130,6 +138,11 @@ type jumpClient struct {
 	log      *slog.Logger
 	controls customerControls
 	user     jumpUser
+	// rebooted is the marker of a reboot the site asked for, until the
+	// site has taken the client back; rebootBusy is set while a Reboot is
+	// handled (jump_reboot.go).
+	rebooted   *jumpRebootMarker
+	rebootBusy atomic.Bool
 }
 
 // serveView streams the screen for a jump: unattended, or after the
@@ -201,6 +214,7 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) (e
 	h := j.hello
 	h.Host = collectHost()
 	h.Disabled = Disabled(j.st.Dir)
+	h.Rejoin = j.rebooted != nil
 	if h.JumpClientID = j.st.enrolledID(); h.JumpClientID != "" {
 		h.Enroll = nil
 	}
@@ -228,6 +242,17 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) (e
 	go j.watchLocal(cctx, c, h.Disabled, h.Host.HasDisplay)
 	j.setCtrl(c)
 	defer j.setCtrl(nil)
+	report := func(session string) func(wire.RebootEvent, string) {
+		return func(ev wire.RebootEvent, detail string) {
+			if err := c.send(cctx, wire.RebootStatus{Session: session, Event: ev, Detail: detail}); err != nil {
+				j.log.Warn("reboot: report to the site", "event", ev, "err", err)
+			}
+		}
+	}
+	if mark := j.rebooted; mark != nil { // back from a reboot, and taken back
+		j.rebooted = nil
+		j.reportBack(mark, report(mark.Session))
+	}
 	for {
 		m, err := c.recv(cctx)
 		if err != nil {
@@ -253,6 +278,8 @@ func (j *jumpClient) connectOnce(ctx context.Context, key ed25519.PrivateKey) (e
 		case *wire.Reconnect:
 			c.conn.Close(websocket.StatusNormalClosure, "")
 			return reconnectLater(m.After)
+		case *wire.Reboot:
+			go j.reboot(cctx, m, report(m.Session))
 		}
 	}
 }

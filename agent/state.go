@@ -183,7 +183,7 @@ func (s *State) ForgetSession() error {
 // dir itself when nothing else is left in it.
 func (s *State) RemoveAll() error {
 	var errs []error
-	for _, f := range []string{sessionFile, identityFile} {
+	for _, f := range []string{sessionFile, identityFile, rejoinFile} {
 		if err := os.Remove(s.path(f)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
 		}

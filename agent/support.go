@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tetherhq/tether/agent/ui"
@@ -40,6 +41,14 @@ type SupportOptions struct {
 	// OnView handles a technician's request to view (remote control); nil
 	// refuses views.
 	OnView func(ctx context.Context, v *wire.View, s *Support)
+	// Rejoin marks a start by the logon entry after a reboot (`support
+	// --rejoin`, B1). The rejoin itself follows the record in the state
+	// dir (rejoin.go), so an app the customer starts by hand after the
+	// reboot rejoins as well.
+	Rejoin bool
+	// Reboot restarts the computer (B1); nil is this OS's. Tests replace
+	// it, and only it.
+	Reboot RebootFunc
 }
 
 // Support is one running support app.
@@ -68,6 +77,23 @@ type Support struct {
 	answer   chan string
 	cmdOnce  sync.Once
 	outMu    sync.Mutex
+
+	// Reboot and reconnect (support_reboot.go, rejoin.go): rejoin is the
+	// pending rejoin of an app back from a reboot; rebooting is set in the
+	// app that is restarting the computer (its end leaves the logon entry
+	// in place); sharing records that the customer allowed a view, and
+	// sharingUntil lets views in without asking after the restart.
+	rejoinMu     sync.Mutex
+	rejoin       *rejoinRecord
+	rebootBusy   atomic.Bool // a Reboot is being handled
+	rebooting    atomic.Bool
+	unsentMu     sync.Mutex
+	unsent       *wire.RebootStatus // an outcome the site has not heard yet
+	sharing      atomic.Bool
+	sharingUntil atomic.Int64
+	// quit ends the app with a cause (window closed, reconnection
+	// cancelled); set by run.
+	quit context.CancelCauseFunc
 }
 
 // Config is the session config the app runs with.
@@ -136,6 +162,7 @@ func newSupport(ctx context.Context, o SupportOptions) (*Support, error) {
 	if err := s.checkPrevious(ctx); err != nil {
 		return nil, err
 	}
+	s.loadRejoin()
 	if s.previous != "" {
 		return s, nil // saved once the site accepted the hello (bound)
 	}
@@ -177,7 +204,7 @@ func (s *Support) checkPrevious(ctx context.Context) error {
 
 func (s *Support) hello(config []byte) wire.Hello {
 	return wire.Hello{Mode: wire.ModeSupport, Config: config, Host: collectHost(), PreviousSession: s.previous,
-		Features: []string{wire.FeatureToolkit}}
+		Features: []string{wire.FeatureToolkit}, Rejoin: s.rejoinPending()}
 }
 
 func (s *Support) say(format string, args ...any) {
@@ -190,20 +217,23 @@ func (s *Support) say(format string, args ...any) {
 
 // run keeps the app connected, rejoining with jittered backoff.
 func (s *Support) run(ctx context.Context) error {
+	ctx, s.quit = context.WithCancelCause(ctx)
+	defer s.quit(nil)
 	if s.o.Window != nil {
-		var quit context.CancelFunc
-		ctx, quit = context.WithCancel(ctx)
-		defer quit()
-		go s.watchWindow(ctx, quit)
+		go s.watchWindow(ctx, func() { s.quit(errCustomerQuit) })
 	}
 	bo := backoff.New(time.Second, 30*time.Second)
 	s.say("Tether remote support — session %s with %s", wire.FormatSessionCode(s.cfg.SessionCode), s.cfg.SiteURL)
+	if s.rejoinPending() {
+		s.say("Your computer has restarted. Reconnecting to your support session…")
+		s.setState(ui.PhaseReconnecting, s.question(ui.KeyRejoining))
+	}
 	lost := false // told the customer about an interruption, not yet back
 	for {
 		start := time.Now()
 		err := s.connectOnce(ctx)
 		if ctx.Err() != nil {
-			s.say("Support app closed. The session stays open; run the app again to reconnect.")
+			s.closed(context.Cause(ctx))
 			return nil
 		}
 		if code := wire.CodeOf(err); code != "" && code != wire.TooManyRequests && code != wire.Internal {
@@ -245,6 +275,23 @@ func (s *Support) run(ctx context.Context) error {
 	}
 }
 
+// closed says why the app ends without the session ending (A7). The
+// customer closing it before it rejoined after a restart cancels the
+// reconnection: the logon entry goes too. The OS stopping it (a restart
+// under way, a logoff) leaves the entry for the next logon.
+func (s *Support) closed(cause error) {
+	if errors.Is(cause, errCustomerQuit) && s.rejoinPending() && !s.rebooting.Load() {
+		s.takeRejoin()
+		cause = errReconnectCancelled
+	}
+	if errors.Is(cause, errReconnectCancelled) {
+		s.say("Reconnection cancelled. Run the support app again to continue the session.")
+		s.setState(ui.PhaseEnded, s.question(ui.KeyReconnectCancelled))
+		return
+	}
+	s.say("Support app closed. The session stays open; run the app again to reconnect.")
+}
+
 // endsSession lists the refusals after which the app has nothing left to do
 // on this computer and removes itself (A5).
 func endsSession(c wire.Code) bool {
@@ -255,8 +302,12 @@ func endsSession(c wire.Code) bool {
 	return false
 }
 
-// removeSelf deletes the state and, for a downloaded app, the binary.
+// removeSelf deletes the state, a logon entry left for a rejoin and, for
+// a downloaded app, the binary.
 func (s *Support) removeSelf() {
+	if err := s.disarmRejoin(); err != nil {
+		s.log.Warn("remove the rejoin entry", "err", err)
+	}
 	if err := s.state.RemoveAll(); err != nil {
 		s.log.Warn("remove state", "err", err)
 	}

@@ -37,6 +37,10 @@ func (s *Support) connectOnce(ctx context.Context) (err error) {
 		s.cur = nil
 		s.techMu.Unlock()
 	}()
+	// Back after a restart and taken back by the site (B1): the logon
+	// entry goes; sharing resumes as the site says (B3).
+	go s.rejoined(cctx, c)
+	go s.sendUnsent(cctx, c)
 	if w.NeedSecurityCode {
 		s.setState(ui.PhaseWaitingCode, "")
 		if err := s.activate(ctx, c); err != nil {
@@ -129,6 +133,8 @@ func (s *Support) serve(ctx context.Context, c *ctrl, views *views) error {
 			go s.answerPin(ctx, c, m)
 		case *wire.Pinned:
 			go s.installPinned(context.WithoutCancel(ctx), m)
+		case *wire.Reboot:
+			go s.reboot(ctx, c, m)
 		}
 	}
 }

@@ -24,7 +24,10 @@ func ServeView(ctx context.Context, v *wire.View, s *Support) {
 	log := s.log.With("stream", v.Stream)
 	// The site may pre-allow viewing (D2 policy); control is always asked.
 	preallowed := v.Consent != nil && v.Consent.Mode == wire.ConsentViewPreallowed && !v.Control
-	allowed := s.o.AllowControl || preallowed || s.confirm(ctx, s.askControl(v.Control))
+	allowed := s.o.AllowControl || preallowed || s.sharingResumed() || s.confirm(ctx, s.askControl(v.Control))
+	if allowed {
+		s.sharing.Store(true) // sharing resumes as it was after a reboot (B3)
+	}
 	conn, err := Dial(ctx, s.cfg.SiteURL, s.cfg.CertPin, streamPath(v))
 	if err != nil {
 		log.Warn("view: connect", "err", err)

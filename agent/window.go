@@ -40,7 +40,7 @@ func (s *Support) question(key ui.Key, args ...any) string {
 // state goes to the window; the customer's buttons go to the views;
 // closing the window (or "End session") quits the app — the session stays
 // open (A7) — through quit.
-func (s *Support) watchWindow(ctx context.Context, quit context.CancelFunc) {
+func (s *Support) watchWindow(ctx context.Context, quit func()) {
 	w := s.o.Window
 	s.controls.mu.Lock()
 	s.controls.onChange = func(views int, paused bool) {

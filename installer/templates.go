@@ -32,6 +32,9 @@ const (
 	tmplDesktop      = "autostart.desktop.tmpl"
 	tmplLaunchAgent  = "launchagent.plist.tmpl"
 	tmplRootLauncher = "root-launcher.sh.tmpl"
+	// One-shot logon entries (oneshot.go): only ID and Command are set.
+	tmplRejoinDesktop = "rejoin.desktop.tmpl"
+	tmplRejoinUnit    = "rejoin.service.tmpl"
 )
 
 // fileData is what every template sees.

@@ -36,6 +36,8 @@ var goldenFiles = []struct {
 	{tmplSystemdUser, "systemd-user.service.golden", checkSystemdUnit},
 	{tmplDesktop, "autostart.desktop.golden", checkDesktop},
 	{tmplLaunchAgent, "launchagent.plist.golden", checkPlist},
+	{tmplRejoinDesktop, "rejoin.desktop.golden", checkRejoinDesktop},
+	{tmplRejoinUnit, "rejoin.service.golden", checkSystemdUnit},
 }
 
 func TestGoldenFiles(t *testing.T) {
@@ -150,6 +152,17 @@ func checkDesktop(t *testing.T, _ string, b []byte) {
 		if out, err := exec.Command(p, path).CombinedOutput(); err != nil {
 			t.Errorf("desktop-file-validate: %v\n%s", err, out)
 		}
+	}
+}
+
+// checkRejoinDesktop also reads the command back as a session manager would.
+func checkRejoinDesktop(t *testing.T, path string, b []byte) {
+	t.Helper()
+	checkDesktop(t, path, b)
+	ini, _ := parseINI(bytes.NewReader(b))
+	got, err := DesktopExecArgs(ini["Desktop Entry"]["Exec"])
+	if err != nil || strings.Join(got, "\x00") != strings.Join(goldenData.Command, "\x00") {
+		t.Errorf("Exec reads back as %q (%v), want %q", got, err, goldenData.Command)
 	}
 }
 

@@ -24,7 +24,11 @@ go test -race -count=1 -timeout 10m ./agent/ ./site/... ./stream/ ./wire/ ./embe
 # with the agent, the MSI's parsers and the service-mode ACLs. One pass of
 # the Windows benchmarks keeps them from rotting.
 ./scripts/wine.sh test ./capture ./input ./internal/winapi ./embedcfg ./wire ./stream ./internal/cfb
-./scripts/wine.sh test ./installer -- -test.run 'TestServiceDirACL|TestParseMSIAction|TestMSIMessage'
+./scripts/wine.sh test ./installer -- -test.run 'TestServiceDirACL|TestParseMSIAction|TestMSIMessage|TestOneShotRunOnce'
+# The registry side of reboot and reconnect: the support app's RunOnce value
+# (above) and a service's Safe Mode key; bcdedit and the reboot itself
+# cannot run under Wine.
+./scripts/wine.sh test ./agent -- -test.run 'TestSafeBootRegistry|TestSafeModeCommands'
 WINE_BENCHTIME=1x ./scripts/wine.sh bench ./capture
 
 # Short fuzzing of each parser (the seeds also run as plain tests above).

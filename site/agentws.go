@@ -100,6 +100,12 @@ func (s *Server) verifyHello(h *wire.Hello, nonce []byte) (*embedcfg.Config, err
 // serveSupportApp admits a support app to its session and serves it.
 func (s *Server) serveSupportApp(ctx context.Context, ac *agentConn, h *wire.Hello, cfg *embedcfg.Config, addr string) {
 	ss, err := s.admitSupport(ctx, h, cfg, addr)
+	if err == nil && ss.Status == wire.StatusRebooting && h.Rejoin {
+		ss, err = s.rejoined(ctx, ss, "customer", addr) // back from its reboot (B1)
+		if err == nil && !ss.Live() {
+			err = wire.Err(ss.Status.EndCode()) // too late (B4)
+		}
+	}
 	if err != nil {
 		s.refuse(ctx, ac, err)
 		return
@@ -127,6 +133,8 @@ func (s *Server) serveSupportApp(ctx context.Context, ac *agentConn, h *wire.Hel
 			if x, err := s.loadSession(ctx, ss.ID); err == nil && x.Live() && bytes.Equal(x.Identity, ac.identity) {
 				s.customerChat(ctx, x, m, addr)
 			}
+		case *wire.RebootStatus:
+			s.rebootStatus(ctx, ac, m, addr)
 		}
 		return false
 	})

@@ -49,6 +49,11 @@ type sessionView struct {
 	SecurityCode  string             `json:"security_code,omitempty"` // only in the create answer
 	EmailError    string             `json:"email_error,omitempty"`
 	Pin           *pinState          `json:"pin,omitempty"` // "Pin as Jump Client" (C2)
+	// RebootStartedAt is set while the computer reboots (B1).
+	RebootStartedAt *time.Time `json:"reboot_started_at,omitempty"`
+	RebootSafeMode  bool       `json:"reboot_safe_mode,omitempty"`
+	// Reboot is what the console may offer (B2, B5), in GET /sessions/{id}.
+	Reboot *rebootOffer `json:"reboot,omitempty"`
 }
 
 func optTime(t time.Time) *time.Time {
@@ -67,6 +72,7 @@ func (s *Server) view(ss *store.Session) *sessionView {
 		DownloadedAt: optTime(ss.DownloadedAt), ActivatedAt: optTime(ss.ActivatedAt),
 		EndedAt: optTime(ss.EndedAt), EmailSentAt: optTime(ss.EmailSentAt),
 		LastOnline: optTime(ss.LastOnline), OnlineSince: optTime(ss.OnlineSince),
+		RebootStartedAt: optTime(ss.RebootStartedAt), RebootSafeMode: ss.RebootSafeMode,
 	}
 	if ss.Host.Hostname != "" {
 		h := ss.Host
@@ -174,6 +180,14 @@ func (s *Server) handleGetSession(w http.ResponseWriter, r *http.Request, a *aut
 	}
 	v := s.view(ss)
 	v.Pin = s.pinView(r.Context(), ss.ID)
+	if ss.Live() {
+		offer, err := s.rebootOfferOf(r.Context(), ss)
+		if err != nil {
+			s.writeErr(w, r, err)
+			return
+		}
+		v.Reboot = &offer
+	}
 	writeJSON(w, http.StatusOK, v)
 }
 

@@ -38,8 +38,11 @@ func (s *Server) serveJumpClient(ctx context.Context, ac *agentConn, h *wire.Hel
 	// C12: decided before the new version is stored. A passive client
 	// with an update due stays for this check-in to receive the offer.
 	update := s.checkInUpdate(ctx, jc, h, addr)
-	// Passive clients stay only when a jump waits for them (C9).
-	if jc.Passive && !s.passive.wanted(jc.ID) && update == nil {
+	// Back from a reboot (B1): its rebooting sessions go on.
+	rebooted := h.Rejoin && s.jumpClientRejoined(ctx, jc.ID, addr)
+	// Passive clients stay only when a jump (or a session it rebooted
+	// for) waits for them (C9).
+	if jc.Passive && !s.passive.wanted(jc.ID) && update == nil && !rebooted {
 		s.checkIn(ctx, ac, h, jc)
 		return
 	}
@@ -61,6 +64,8 @@ func (s *Server) serveJumpClient(ctx context.Context, ac *agentConn, h *wire.Hel
 			s.touchJumpClient(ctx, id, func(x *store.JumpClient) { x.Host, x.Disabled = m.Host, m.Disabled })
 		case *wire.Chat:
 			s.jumpChat(ctx, id, m, addr)
+		case *wire.RebootStatus:
+			s.rebootStatus(ctx, ac, m, addr)
 		}
 		return false
 	})

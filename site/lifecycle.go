@@ -29,6 +29,9 @@ func (s *Server) loadSession(ctx context.Context, id string) (*store.Session, er
 	if ss.Live() && !s.clock.Now().Before(ss.ExpiresAt) {
 		return s.expire(ctx, id)
 	}
+	if s.rebootOverdue(ss) && s.hub.get(rebootAgent(ss)) == nil {
+		return s.expireReboot(ctx, id) // B4, reboot.go
+	}
 	return ss, nil
 }
 
@@ -141,6 +144,7 @@ func (s *Server) reap(ctx context.Context) {
 			s.log.Warn("expire session", "session", id, "err", err)
 		}
 	}
+	s.reapReboots(ctx)
 }
 
 // audit records a D5 event; a failure is logged, never fatal to the request.

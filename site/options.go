@@ -77,6 +77,16 @@ type Options struct {
 	MaxFileSize       int64
 	JumpFilesConfined bool
 	AllowRootShell    bool
+	// Reboot and reconnect (B1–B4): a rebooting computer has RebootTimeout
+	// to come back before its session expires (default 10 min). The
+	// customer of an ad hoc session is asked before the reboot and again
+	// before sharing resumes after it, unless NoRebootConfirm or
+	// NoRestartConfirm (`--reboot-confirm=false`,
+	// `--reboot-restart-confirm=false`). Jump clients follow the site's
+	// unattended-access policy and are not asked.
+	RebootTimeout    time.Duration
+	NoRebootConfirm  bool
+	NoRestartConfirm bool
 
 	SMTP SMTPOptions
 
@@ -178,6 +188,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.MaxFileSize == 0 {
 		o.MaxFileSize = 4 << 30
+	}
+	if o.RebootTimeout <= 0 {
+		o.RebootTimeout = 10 * time.Minute
 	}
 	if o.AddressBurst <= 0 {
 		o.AddressBurst = 20

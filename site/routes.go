@@ -36,6 +36,7 @@ func (s *Server) apiRoutes() []route {
 		h("POST "+api+"/sessions/{id}/email", s.api(s.handleEmailSession)),
 		h("POST "+api+"/sessions/{id}/view", s.api(s.handleStartView)),
 		h("POST "+api+"/sessions/{id}/pin", s.api(s.handlePin)),
+		h("POST "+api+"/sessions/{id}/reboot", s.api(s.handleReboot)),
 		h("GET "+api+"/sessions/{id}/stream/{stream}", s.api(s.handleViewerStream)),
 		h("POST "+api+"/sessions/{id}/shell", s.api(s.handleStartShell)),
 		h("POST "+api+"/sessions/{id}/clipboard", s.api(s.handleStartClipboard)),

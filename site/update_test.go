@@ -2,6 +2,7 @@ package site_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -35,6 +36,10 @@ type rawJumpClient struct {
 	// beats makes it an agent that sends beats (Hello.Beats): the site
 	// serves it without a reader (site/idle.go) and does not ping it.
 	beats bool
+	// goos is the OS it reports (default linux); rejoin sets Hello.Rejoin
+	// (back from a reboot, B1).
+	goos   string
+	rejoin bool
 }
 
 func newRawJumpClient(t *testing.T, s *sitetest.Site, passive bool) *rawJumpClient {
@@ -75,7 +80,8 @@ func (c *rawJumpClient) connect(version, arch string) *wire.Welcome {
 	rand.Read(nonce)
 	hello := wire.Hello{Protocol: wire.ProtocolVersion, Version: version, Mode: wire.ModeService, Config: c.rec,
 		Identity: c.key.Public().(ed25519.PublicKey), Proof: ed25519.Sign(c.key, wire.ProofMessage(ch.Nonce, c.rec)),
-		Nonce: nonce, Host: wire.HostInfo{Hostname: "box", OS: "linux", Arch: arch}, JumpClientID: c.id, Beats: c.beats}
+		Nonce: nonce, Host: wire.HostInfo{Hostname: "box", OS: cmp.Or(c.goos, "linux"), Arch: arch}, JumpClientID: c.id,
+		Beats: c.beats, Rejoin: c.rejoin}
 	b, _ := wire.Encode(hello)
 	if err := conn.Write(t.Context(), websocket.MessageText, b); err != nil {
 		t.Fatal(err)

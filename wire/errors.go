@@ -68,6 +68,9 @@ const (
 	// InvalidPackage: an installer's package does not fit its platform
 	// (SPEC G); the message names the packages that do.
 	InvalidPackage Code = "invalid_package"
+	// RebootUnsupported: reboot and reconnect is not offered for this
+	// computer (B5: macOS); Detail says why.
+	RebootUnsupported Code = "reboot_unsupported"
 )
 
 // Session toolkit codes (SPEC D3, D4, G; docs/TOOLKIT.md).
@@ -142,15 +145,16 @@ var messages = map[Code]string{
 	JCUpdating:           "The Jump Client is updating to the site's version. Please try again in a minute.",
 	InvalidPackage:       "This package is not available for the installer's platform.",
 
-	PathNotAllowed:  "This path is not allowed.",
-	FileTooLarge:    "The file is too large.",
-	TransferDenied:  "The customer denied the file transfer.",
-	AgentTimeout:    "The customer's computer did not answer in time.",
-	AgentOutdated:   "The Tether app on the customer's computer is too old for this. Update it and try again.",
-	ChatUnavailable: "Chat is not available: nobody is logged in to a desktop on this computer.",
-	ShellNotAllowed: "A command shell is not allowed on this computer.",
-	AccessDenied:    "The customer denied access.",
-	SiteDraining:    "This site is shutting down. Try again in a moment.",
+	PathNotAllowed:    "This path is not allowed.",
+	FileTooLarge:      "The file is too large.",
+	TransferDenied:    "The customer denied the file transfer.",
+	AgentTimeout:      "The customer's computer did not answer in time.",
+	AgentOutdated:     "The Tether app on the customer's computer is too old for this. Update it and try again.",
+	ChatUnavailable:   "Chat is not available: nobody is logged in to a desktop on this computer.",
+	ShellNotAllowed:   "A command shell is not allowed on this computer.",
+	AccessDenied:      "The customer denied access.",
+	SiteDraining:      "This site is shutting down. Try again in a moment.",
+	RebootUnsupported: "Reboot and reconnect is not available for this computer.",
 }
 
 var statuses = map[Code]int{
@@ -179,7 +183,7 @@ var statuses = map[Code]int{
 	TransferDenied: http.StatusForbidden, AgentTimeout: http.StatusGatewayTimeout,
 	AgentOutdated: http.StatusConflict, ChatUnavailable: http.StatusConflict,
 	ShellNotAllowed: http.StatusForbidden, AccessDenied: http.StatusForbidden,
-	SiteDraining: http.StatusServiceUnavailable,
+	SiteDraining: http.StatusServiceUnavailable, RebootUnsupported: http.StatusConflict,
 }
 
 // Message is the exact English text for a code ("" for unknown codes).

@@ -21,8 +21,8 @@ import (
 //	agent → site   activate   {security_code}   (support app, until activated)
 //	site  → agent  activated  {…}               or  error {code, message}
 //
-// after which the site may send end, reboot, view, update and reconnect at any time and
-// the agent sends host updates. An agent whose hello sets Beats keeps the link
+// after which the site may send end, reboot, view, open, chat, update and reconnect at any
+// time and the agent sends host updates, chat and, after a reboot request, reboot_status. An agent whose hello sets Beats keeps the link
 // alive with a beat message every welcome.Heartbeat, which the site echoes;
 // the site then sends no WebSocket pings (so an idle connection needs no
 // reader parked on the site, see site/idle.go). Older agents are pinged.
@@ -74,6 +74,10 @@ type Hello struct {
 	// Feature*): the site refuses a toolkit request an older agent would
 	// silently drop, instead of waiting for it to time out.
 	Features []string `json:"features,omitempty"`
+	// Rejoin says the agent is back from a reboot the site asked for (B1):
+	// only then does a rebooting session go back to activated, not when an
+	// agent that has not gone down yet reconnects after a network blip.
+	Rejoin bool `json:"rejoin,omitempty"`
 }
 
 // Features an agent announces in Hello.Features (docs/TOOLKIT.md).
@@ -157,9 +161,51 @@ type End struct {
 	Uninstall bool `json:"uninstall,omitempty"`
 }
 
-// Reboot asks the agent to reboot the computer and rejoin (B1, B2).
+// Reboot asks the agent to reboot the computer and rejoin (B1, B2). The
+// site's settings travel with it (B3): Confirm asks the customer before the
+// reboot, RestartConfirm asks again before sharing resumes after it. The
+// agent answers with RebootStatus messages.
 type Reboot struct {
-	SafeMode bool `json:"safe_mode,omitempty"`
+	// Session is the session the reboot belongs to; the agent names it
+	// in its RebootStatus (a jump client serves several).
+	Session        string `json:"session"`
+	SafeMode       bool   `json:"safe_mode,omitempty"`
+	Confirm        bool   `json:"confirm,omitempty"`
+	RestartConfirm bool   `json:"restart_confirm,omitempty"`
+	Technician     string `json:"technician,omitempty"`
+	// Timeout is how long the site waits for the computer to come back
+	// before the session expires (B4), for what the customer is told.
+	Timeout time.Duration `json:"timeout,omitempty"`
+}
+
+// RebootEvent is one step of a reboot the agent reports (audited, D5).
+type RebootEvent string
+
+const (
+	RebootConfirmed RebootEvent = "confirmed" // the customer allowed the reboot
+	RebootDeclined  RebootEvent = "declined"  // the customer said no, or did not answer
+	// RebootStarting: the rejoin is arranged; the agent restarts the OS now.
+	RebootStarting RebootEvent = "rebooting"
+	// RebootFailed: the reboot could not be prepared or started; the
+	// session goes on as before. Detail says why.
+	RebootFailed    RebootEvent = "failed"
+	SafeModeSet     RebootEvent = "safe_mode_set"     // the next boot is Safe Mode with networking (B2)
+	SafeModeCleared RebootEvent = "safe_mode_cleared" // back after it: the boot after is normal again
+	// SafeModeClearFailed: back, but the flag could not be cleared (the
+	// agent tries again at its next start). Detail says why.
+	SafeModeClearFailed RebootEvent = "safe_mode_clear_failed"
+	// SharingRestarted and ReconnectCancelled answer the question after
+	// the reboot (B3): the customer lets sharing resume, or cancels the
+	// reconnection and the support app quits.
+	SharingRestarted   RebootEvent = "sharing_restarted"
+	ReconnectCancelled RebootEvent = "reconnect_cancelled"
+)
+
+// RebootStatus reports a step of a reboot from the agent to the site.
+type RebootStatus struct {
+	Session string      `json:"session"`
+	Event   RebootEvent `json:"event"`
+	Detail  string      `json:"detail,omitempty"`
 }
 
 // View asks the agent to open a remote-control stream for one viewer. The
@@ -302,48 +348,50 @@ type Notice struct {
 	Text string `json:"text"`
 }
 
-func (Challenge) MsgType() string  { return "challenge" }
-func (Hello) MsgType() string      { return "hello" }
-func (Welcome) MsgType() string    { return "welcome" }
-func (Activate) MsgType() string   { return "activate" }
-func (Activated) MsgType() string  { return "activated" }
-func (ErrorMsg) MsgType() string   { return "error" }
-func (End) MsgType() string        { return "end" }
-func (Reboot) MsgType() string     { return "reboot" }
-func (View) MsgType() string       { return "view" }
-func (Update) MsgType() string     { return "update" }
-func (HostUpdate) MsgType() string { return "host" }
-func (Notice) MsgType() string     { return "notice" }
-func (Sleep) MsgType() string      { return "sleep" }
-func (PinRequest) MsgType() string { return "pin_request" }
-func (PinAnswer) MsgType() string  { return "pin_answer" }
-func (Pinned) MsgType() string     { return "pinned" }
-func (Beat) MsgType() string       { return "beat" }
-func (Open) MsgType() string       { return "open" }
-func (Chat) MsgType() string       { return "chat" }
-func (Reconnect) MsgType() string  { return "reconnect" }
+func (Challenge) MsgType() string    { return "challenge" }
+func (Hello) MsgType() string        { return "hello" }
+func (Welcome) MsgType() string      { return "welcome" }
+func (Activate) MsgType() string     { return "activate" }
+func (Activated) MsgType() string    { return "activated" }
+func (ErrorMsg) MsgType() string     { return "error" }
+func (End) MsgType() string          { return "end" }
+func (Reboot) MsgType() string       { return "reboot" }
+func (RebootStatus) MsgType() string { return "reboot_status" }
+func (View) MsgType() string         { return "view" }
+func (Update) MsgType() string       { return "update" }
+func (HostUpdate) MsgType() string   { return "host" }
+func (Notice) MsgType() string       { return "notice" }
+func (Sleep) MsgType() string        { return "sleep" }
+func (PinRequest) MsgType() string   { return "pin_request" }
+func (PinAnswer) MsgType() string    { return "pin_answer" }
+func (Pinned) MsgType() string       { return "pinned" }
+func (Beat) MsgType() string         { return "beat" }
+func (Open) MsgType() string         { return "open" }
+func (Chat) MsgType() string         { return "chat" }
+func (Reconnect) MsgType() string    { return "reconnect" }
 
 var decoders = map[string]func() Msg{
-	"challenge":   func() Msg { return &Challenge{} },
-	"hello":       func() Msg { return &Hello{} },
-	"welcome":     func() Msg { return &Welcome{} },
-	"activate":    func() Msg { return &Activate{} },
-	"activated":   func() Msg { return &Activated{} },
-	"error":       func() Msg { return &ErrorMsg{} },
-	"end":         func() Msg { return &End{} },
-	"reboot":      func() Msg { return &Reboot{} },
-	"view":        func() Msg { return &View{} },
-	"update":      func() Msg { return &Update{} },
-	"host":        func() Msg { return &HostUpdate{} },
-	"notice":      func() Msg { return &Notice{} },
-	"sleep":       func() Msg { return &Sleep{} },
-	"pin_request": func() Msg { return &PinRequest{} },
-	"pin_answer":  func() Msg { return &PinAnswer{} },
-	"pinned":      func() Msg { return &Pinned{} },
-	"beat":        func() Msg { return &Beat{} },
-	"open":        func() Msg { return &Open{} },
-	"chat":        func() Msg { return &Chat{} },
-	"reconnect":   func() Msg { return &Reconnect{} },
+	"challenge":     func() Msg { return &Challenge{} },
+	"hello":         func() Msg { return &Hello{} },
+	"welcome":       func() Msg { return &Welcome{} },
+	"activate":      func() Msg { return &Activate{} },
+	"activated":     func() Msg { return &Activated{} },
+	"error":         func() Msg { return &ErrorMsg{} },
+	"end":           func() Msg { return &End{} },
+	"reboot":        func() Msg { return &Reboot{} },
+	"reboot_status": func() Msg { return &RebootStatus{} },
+	"view":          func() Msg { return &View{} },
+	"update":        func() Msg { return &Update{} },
+	"host":          func() Msg { return &HostUpdate{} },
+	"notice":        func() Msg { return &Notice{} },
+	"sleep":         func() Msg { return &Sleep{} },
+	"pin_request":   func() Msg { return &PinRequest{} },
+	"pin_answer":    func() Msg { return &PinAnswer{} },
+	"pinned":        func() Msg { return &Pinned{} },
+	"beat":          func() Msg { return &Beat{} },
+	"open":          func() Msg { return &Open{} },
+	"chat":          func() Msg { return &Chat{} },
+	"reconnect":     func() Msg { return &Reconnect{} },
 }
 
 // Encode marshals m with its "type" field.

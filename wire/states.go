@@ -3,7 +3,12 @@ package wire
 // SessionStatus is the state of an ad hoc support session (SPEC F).
 //
 //	created → downloaded → activated ⇄ connected
+//	activated | connected → rebooting → activated (the agent rejoined, B1)
 //	any live state → closed | expired | deleted (ends; never left again)
+//
+// A rebooting session is still an activated one: the computer stays bound
+// and rejoins without a security code; it expires when the computer does
+// not come back in time (B4).
 type SessionStatus string
 
 const (
@@ -11,6 +16,7 @@ const (
 	StatusDownloaded SessionStatus = "downloaded"
 	StatusActivated  SessionStatus = "activated"
 	StatusConnected  SessionStatus = "connected"
+	StatusRebooting  SessionStatus = "rebooting"
 	StatusClosed     SessionStatus = "closed"
 	StatusExpired    SessionStatus = "expired"
 	StatusDeleted    SessionStatus = "deleted"
@@ -22,8 +28,10 @@ func (s SessionStatus) Ended() bool {
 }
 
 // Activated reports whether the customer has entered the security code and
-// the session has not ended.
-func (s SessionStatus) Activated() bool { return s == StatusActivated || s == StatusConnected }
+// the session has not ended (a rebooting computer is still bound to it).
+func (s SessionStatus) Activated() bool {
+	return s == StatusActivated || s == StatusConnected || s == StatusRebooting
+}
 
 // EndCode is the code the agent shows when the session has reached status s.
 func (s SessionStatus) EndCode() Code {

@@ -45,6 +45,11 @@ const (
 	// KeyAskShell: %s = technician. A command shell (D4), under the
 	// jump clients' prompt policy.
 	KeyAskShell Key = "ask-shell"
+	// KeyRebooting, KeyRejoining and KeyReconnectCancelled are the
+	// window's second line around a reboot (B1, B3).
+	KeyRebooting          Key = "rebooting"
+	KeyRejoining          Key = "rejoining"
+	KeyReconnectCancelled Key = "reconnect-cancelled"
 
 	keyWaitingCode       Key = "state-waiting-code"
 	keyWaitingCodeDetail Key = "state-waiting-code-detail"
@@ -126,6 +131,18 @@ var catalogue = map[Key]map[Lang]string{
 	KeyAskShell: {
 		English: "%s asks to open a command shell on this computer. Allow?",
 		German:  "%s möchte eine Kommandozeile auf diesem Computer öffnen. Erlauben?",
+	},
+	KeyRebooting: {
+		English: "Your computer restarts now. Log on again afterwards: the support session continues by itself.",
+		German:  "Ihr Computer wird jetzt neu gestartet. Melden Sie sich danach wieder an: Die Support-Sitzung geht von selbst weiter.",
+	},
+	KeyRejoining: {
+		English: "Your computer has restarted. Reconnecting to your support session…",
+		German:  "Ihr Computer wurde neu gestartet. Die Verbindung zur Support-Sitzung wird wiederhergestellt…",
+	},
+	KeyReconnectCancelled: {
+		English: "Reconnection cancelled. Run the support app again to continue the session.",
+		German:  "Wiederverbindung abgebrochen. Starten Sie die Support-App erneut, um die Sitzung fortzusetzen.",
 	},
 
 	keyWaitingCode: {

@@ -59,6 +59,7 @@ func serveCmd(g *globals) *cobra.Command {
 	var o site.Options
 	var consentDefault string
 	var logFormat, logLevel string
+	var rebootConfirm, restartConfirm bool
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the site",
@@ -83,6 +84,7 @@ func serveCmd(g *globals) *cobra.Command {
 			if err := o.Validate(); err != nil {
 				return err
 			}
+			o.NoRebootConfirm, o.NoRestartConfirm = !rebootConfirm, !restartConfirm
 			return site.Run(cmd.Context(), o, cmd.OutOrStdout())
 		},
 	}
@@ -105,6 +107,9 @@ func serveCmd(g *globals) *cobra.Command {
 	f.IntVar(&o.JCLimitActive, "jc-limit-active", 0, "jump clients connected at once (0: unlimited)")
 	f.DurationVar(&o.JCCheckIn, "jc-check-in", time.Minute, "how often passive jump clients check in")
 	f.IntVar(&o.MaxConcurrentJumps, "max-concurrent-jumps", 20, "jump session starts in progress at once (server_busy past it)")
+	f.BoolVar(&rebootConfirm, "reboot-confirm", true, "ask the customer of an ad hoc session to confirm a reboot the technician starts")
+	f.BoolVar(&restartConfirm, "reboot-restart-confirm", true, "after such a reboot, ask the customer before screen sharing resumes")
+	f.DurationVar(&o.RebootTimeout, "reboot-timeout", 10*time.Minute, "a rebooting computer not back within this ends its session")
 	f.IntVar(&o.AddressBurst, "address-burst", 20, "lookups and agent connections one address may make at once (raise it when many jump clients share one NAT address)")
 	f.StringVar(&o.SMTP.Addr, "smtp", "", "SMTP server host:port for e-mailing links (password in $TETHER_SMTP_PASSWORD)")
 	f.StringVar(&o.SMTP.From, "smtp-from", "", "From address of e-mails")

@@ -58,8 +58,8 @@ func rootCmd() *cobra.Command {
 }
 
 type supportFlags struct {
-	site, code, pin, securityCode  string
-	allowControl, allowPin, silent bool
+	site, code, pin, securityCode          string
+	allowControl, allowPin, silent, rejoin bool
 }
 
 func supportCmd(g *globals) *cobra.Command {
@@ -83,6 +83,7 @@ func supportCmd(g *globals) *cobra.Command {
 	fl.BoolVar(&f.allowControl, "allow-control", false, "allow the technician to view and control this computer without asking")
 	fl.BoolVar(&f.allowPin, "allow-pin", false, "allow the technician to pin this computer as a Jump Client without asking")
 	fl.BoolVar(&f.silent, "silent", false, "show nothing; failures go to the exit status")
+	fl.BoolVar(&f.rejoin, "rejoin", false, "rejoin the session after a restart the technician started (what the logon entry runs)")
 	return cmd
 }
 
@@ -94,7 +95,7 @@ func runSupport(cmd *cobra.Command, g *globals, f *supportFlags) error {
 	o := agent.SupportOptions{
 		StateDir: g.stateDir, Site: f.site, Code: f.code, Pin: f.pin,
 		SecurityCode: f.securityCode, AllowControl: f.allowControl, AllowPin: f.allowPin, Silent: f.silent,
-		Executable: exe, Stdin: os.Stdin, Stdout: cmd.OutOrStdout(), Logger: logger(g),
+		Rejoin: f.rejoin, Executable: exe, Stdin: os.Stdin, Stdout: cmd.OutOrStdout(), Logger: logger(g),
 	}
 	// Double-clicked (no terminal) on a desktop: the customer window.
 	if !f.silent && os.Getenv(agent.EnvNoDialog) == "" && !term.IsTerminal(int(os.Stdin.Fd())) {

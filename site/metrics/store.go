@@ -259,6 +259,12 @@ func (s *Store) Chat(ctx context.Context, sessionID string, since int64, limit i
 	return v, s.failed("Chat", err)
 }
 
+func (s *Store) RebootingSessions(ctx context.Context) ([]*store.Session, error) {
+	defer s.time("RebootingSessions", time.Now())
+	v, err := s.st.RebootingSessions(ctx)
+	return v, s.failed("RebootingSessions", err)
+}
+
 func (s *Store) Ping(ctx context.Context) error {
 	defer s.time("Ping", time.Now())
 	return s.failed("Ping", s.st.Ping(ctx))

@@ -180,7 +180,7 @@ var copyTables = []copyTable{
 		cols: cols("id code technician_id:int customer_name customer_email password_hash security_hash:blob " +
 			"status live:bool created_at:int expires_at:int downloaded_at:int activated_at:int ended_at:int " +
 			"email_sent_at:int identity:blob computer host platform remote_addr last_online:int " +
-			"online_since:int failed_codes:int locked:bool jump_client_id")},
+			"online_since:int failed_codes:int locked:bool jump_client_id reboot_started_at:int reboot_safe_mode:bool")},
 	{name: "installers", order: "id",
 		cols: cols("id key_hash:blob platform jump_group tag comments mode created_by:int created_at:int " +
 			"expires_at:int passive:bool pin_session pin_name package")},

@@ -122,4 +122,9 @@ var migrations = []string{
 		at INTEGER NOT NULL
 	);
 	CREATE INDEX chat_messages_session ON chat_messages(session_id, id);`,
+	// Reboot and reconnect (B1–B4): when the computer began to reboot,
+	// and whether into Safe Mode; the reaper looks for rebooting sessions.
+	`ALTER TABLE sessions ADD COLUMN reboot_started_at INTEGER NOT NULL DEFAULT 0;
+	ALTER TABLE sessions ADD COLUMN reboot_safe_mode INTEGER NOT NULL DEFAULT 0;
+	CREATE INDEX sessions_rebooting ON sessions(status) WHERE status = 'rebooting';`,
 }

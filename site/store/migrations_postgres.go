@@ -132,4 +132,8 @@ var pgMigrations = []string{
 		at bigint NOT NULL
 	);
 	CREATE INDEX chat_messages_session ON chat_messages(session_id, id);`,
+	// Reboot and reconnect (B1–B4; SQLite's migration 7).
+	`ALTER TABLE sessions ADD COLUMN reboot_started_at bigint NOT NULL DEFAULT 0;
+	ALTER TABLE sessions ADD COLUMN reboot_safe_mode boolean NOT NULL DEFAULT false;
+	CREATE INDEX sessions_rebooting ON sessions(status) WHERE status = 'rebooting';`,
 }

@@ -163,11 +163,11 @@ func (p *Postgres) UpdateSession(ctx context.Context, id string, fn SessionUpdat
 	_, err = tx.Exec(ctx, `UPDATE sessions SET status=$1, live=$2, expires_at=$3, downloaded_at=$4,
 		activated_at=$5, ended_at=$6, email_sent_at=$7, identity=$8, computer=$9, host=$10, platform=$11,
 		remote_addr=$12, last_online=$13, online_since=$14, failed_codes=$15, locked=$16, jump_client_id=$17,
-		customer_name=$18, customer_email=$19 WHERE id=$20`,
+		customer_name=$18, customer_email=$19, reboot_started_at=$20, reboot_safe_mode=$21 WHERE id=$22`,
 		ss.Status, ss.Live(), ts(ss.ExpiresAt), ts(ss.DownloadedAt), ts(ss.ActivatedAt), ts(ss.EndedAt),
 		ts(ss.EmailSentAt), ss.Identity, ss.Computer, string(host), ss.Platform, ss.RemoteAddr,
 		ts(ss.LastOnline), ts(ss.OnlineSince), ss.FailedCodes, ss.Locked, ss.JumpClientID,
-		ss.CustomerName, ss.CustomerEmail, id)
+		ss.CustomerName, ss.CustomerEmail, ts(ss.RebootStartedAt), ss.RebootSafeMode, id)
 	if err != nil {
 		return nil, fmt.Errorf("write session: %w", err)
 	}
@@ -180,6 +180,28 @@ func (p *Postgres) UpdateSession(ctx context.Context, id string, fn SessionUpdat
 // DueSessions lists live sessions that should have ended by now.
 func (p *Postgres) DueSessions(ctx context.Context, now time.Time) ([]string, error) {
 	return p.ids(ctx, `SELECT id FROM sessions WHERE live AND expires_at <= $1`, ts(now))
+}
+
+// RebootingSessions lists the live sessions in status rebooting.
+func (p *Postgres) RebootingSessions(ctx context.Context) ([]*Session, error) {
+	rows, err := p.pool.Query(ctx, `SELECT `+sessionCols+sessionFrom+
+		`WHERE s.live AND s.status = $1 ORDER BY s.id`, string(wire.StatusRebooting))
+	if err != nil {
+		return nil, fmt.Errorf("rebooting sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []*Session
+	for rows.Next() {
+		ss, err := scanSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ss)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("rebooting sessions: %w", err)
+	}
+	return out, nil
 }
 
 // Audit appends an entry.

@@ -13,24 +13,26 @@ import (
 const sessionCols = `s.id, s.code, s.technician_id, u.name, s.customer_name, s.customer_email,
 	s.password_hash, s.security_hash, s.status, s.created_at, s.expires_at, s.downloaded_at,
 	s.activated_at, s.ended_at, s.email_sent_at, s.identity, s.computer, s.host, s.platform,
-	s.remote_addr, s.last_online, s.online_since, s.failed_codes, s.locked, s.jump_client_id`
+	s.remote_addr, s.last_online, s.online_since, s.failed_codes, s.locked, s.jump_client_id,
+	s.reboot_started_at, s.reboot_safe_mode`
 
 const sessionFrom = ` FROM sessions s JOIN users u ON u.id = s.technician_id `
 
 func scanSession(row interface{ Scan(...any) error }) (*Session, error) {
 	var s Session
-	var created, expires, downloaded, activated, ended, emailed, lastOnline, since int64
+	var created, expires, downloaded, activated, ended, emailed, lastOnline, since, reboot int64
 	var host string
 	err := row.Scan(&s.ID, &s.Code, &s.TechnicianID, &s.Technician, &s.CustomerName, &s.CustomerEmail,
 		&s.PasswordHash, &s.SecurityHash, &s.Status, &created, &expires, &downloaded,
 		&activated, &ended, &emailed, &s.Identity, &s.Computer, &host, &s.Platform,
-		&s.RemoteAddr, &lastOnline, &since, &s.FailedCodes, &s.Locked, &s.JumpClientID)
+		&s.RemoteAddr, &lastOnline, &since, &s.FailedCodes, &s.Locked, &s.JumpClientID,
+		&reboot, &s.RebootSafeMode)
 	if err != nil {
 		return nil, notFound(err)
 	}
 	s.CreatedAt, s.ExpiresAt, s.DownloadedAt = tm(created), tm(expires), tm(downloaded)
 	s.ActivatedAt, s.EndedAt, s.EmailSentAt = tm(activated), tm(ended), tm(emailed)
-	s.LastOnline, s.OnlineSince = tm(lastOnline), tm(since)
+	s.LastOnline, s.OnlineSince, s.RebootStartedAt = tm(lastOnline), tm(since), tm(reboot)
 	if err := json.Unmarshal([]byte(host), &s.Host); err != nil {
 		return nil, fmt.Errorf("session %s host: %w", s.ID, err)
 	}
@@ -138,11 +140,11 @@ func (s *SQLite) UpdateSession(ctx context.Context, id string, fn SessionUpdate)
 	_, err = tx.ExecContext(ctx, `UPDATE sessions SET status=?, live=?, expires_at=?, downloaded_at=?,
 		activated_at=?, ended_at=?, email_sent_at=?, identity=?, computer=?, host=?, platform=?,
 		remote_addr=?, last_online=?, online_since=?, failed_codes=?, locked=?, jump_client_id=?,
-		customer_name=?, customer_email=? WHERE id=?`,
+		customer_name=?, customer_email=?, reboot_started_at=?, reboot_safe_mode=? WHERE id=?`,
 		ss.Status, ss.Live(), ts(ss.ExpiresAt), ts(ss.DownloadedAt), ts(ss.ActivatedAt), ts(ss.EndedAt),
 		ts(ss.EmailSentAt), ss.Identity, ss.Computer, string(host), ss.Platform, ss.RemoteAddr,
 		ts(ss.LastOnline), ts(ss.OnlineSince), ss.FailedCodes, ss.Locked, ss.JumpClientID,
-		ss.CustomerName, ss.CustomerEmail, id)
+		ss.CustomerName, ss.CustomerEmail, ts(ss.RebootStartedAt), ss.RebootSafeMode, id)
 	if err != nil {
 		return nil, fmt.Errorf("write session: %w", err)
 	}
@@ -152,6 +154,25 @@ func (s *SQLite) UpdateSession(ctx context.Context, id string, fn SessionUpdate)
 // DueSessions lists live sessions that should have ended by now.
 func (s *SQLite) DueSessions(ctx context.Context, now time.Time) ([]string, error) {
 	return s.ids(ctx, `SELECT id FROM sessions WHERE live = 1 AND expires_at <= ?`, ts(now))
+}
+
+// RebootingSessions lists the live sessions in status rebooting.
+func (s *SQLite) RebootingSessions(ctx context.Context) ([]*Session, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+sessionCols+sessionFrom+
+		`WHERE s.live = 1 AND s.status = ? ORDER BY s.id`, string(wire.StatusRebooting))
+	if err != nil {
+		return nil, fmt.Errorf("rebooting sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []*Session
+	for rows.Next() {
+		ss, err := scanSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ss)
+	}
+	return out, rows.Err()
 }
 
 // ids runs a query whose rows are single IDs.

@@ -83,6 +83,11 @@ type Session struct {
 	FailedCodes   int
 	Locked        bool
 	JumpClientID  string
+	// RebootStartedAt is when the computer began to reboot (B1): set with
+	// status rebooting, zero otherwise; the session expires when the
+	// computer is not back within the site's reboot timeout (B4).
+	RebootStartedAt time.Time
+	RebootSafeMode  bool // the reboot goes into Safe Mode with networking (B2)
 }
 
 // Live reports whether the session has not ended.
@@ -210,6 +215,8 @@ type Store interface {
 	// CountSessions counts sessions by status; statuses without sessions
 	// are absent (metrics: sessions by state).
 	CountSessions(ctx context.Context) (map[wire.SessionStatus]int, error)
+	// RebootingSessions lists the live sessions in status rebooting (B1).
+	RebootingSessions(ctx context.Context) ([]*Session, error)
 
 	// SetUserAccess replaces a user's teams and personal-group permission.
 	SetUserAccess(ctx context.Context, userID int64, teams []string, seePersonal bool) error

@@ -136,6 +136,7 @@ func testUpdateSession(t *testing.T, s store.Store) {
 		ss.Host = wire.HostInfo{Hostname: "PC-42", OS: "windows", ConsoleUser: "ada", Service: true, BootTime: at(-5)}
 		ss.FailedCodes, ss.Locked = 3, true
 		ss.CustomerName, ss.CustomerEmail = "Ada L.", "ada@example.org"
+		ss.RebootStartedAt, ss.RebootSafeMode = at(16), true
 		return nil
 	})
 	must(t, err)
@@ -225,4 +226,57 @@ func testDueSessions(t *testing.T, s store.Store) {
 	due, err = s.DueSessions(ctx, at(120)) // ExpiresAt == now is due
 	must(t, err)
 	equal(t, "DueSessions", sorted(due), []string{"b", "c"})
+}
+
+// RebootingSessions lists live sessions in status rebooting, whole, in ID
+// order; the reboot fields round-trip and clear.
+func testRebootingSessions(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	tech := addUser(t, s, "tech")
+	for _, id := range []string{"s3", "s1", "s2", "s4"} {
+		createSession(t, s, newSession(id, "12345"+id[1:], tech, at(10)))
+	}
+	reboot := func(id string, safe bool) {
+		_, err := s.UpdateSession(ctx, id, func(ss *store.Session) error {
+			ss.Status, ss.RebootStartedAt, ss.RebootSafeMode = wire.StatusRebooting, at(20), safe
+			return nil
+		})
+		must(t, err)
+	}
+	reboot("s3", true)
+	reboot("s1", false)
+	reboot("s4", false)
+	endSession(t, s, "s4", at(30)) // closed while rebooting: no longer listed
+	got, err := s.RebootingSessions(ctx)
+	must(t, err)
+	if len(got) != 2 || got[0].ID != "s1" || got[1].ID != "s3" {
+		t.Fatalf("RebootingSessions = %v, want s1, s3", ids(got))
+	}
+	if !got[1].RebootSafeMode || got[0].RebootSafeMode || !got[1].RebootStartedAt.Equal(at(20)) {
+		t.Errorf("reboot fields: %+v", got[1])
+	}
+	read, err := s.Session(ctx, "s3")
+	must(t, err)
+	equal(t, "RebootingSessions row", got[1], read)
+	_, err = s.UpdateSession(ctx, "s3", func(ss *store.Session) error {
+		ss.Status, ss.RebootStartedAt, ss.RebootSafeMode = wire.StatusActivated, time.Time{}, false
+		return nil
+	})
+	must(t, err)
+	got, err = s.RebootingSessions(ctx)
+	must(t, err)
+	if len(got) != 1 || got[0].ID != "s1" {
+		t.Fatalf("after s3 rejoined: %v, want s1", ids(got))
+	}
+	if read, _ = s.Session(ctx, "s3"); !read.RebootStartedAt.IsZero() || read.RebootSafeMode {
+		t.Errorf("reboot fields not cleared: %+v", read)
+	}
+}
+
+func ids(list []*store.Session) []string {
+	var out []string
+	for _, ss := range list {
+		out = append(out, ss.ID)
+	}
+	return out
 }

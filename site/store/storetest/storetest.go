@@ -32,6 +32,7 @@ var cases = []struct {
 	{"UpdateSession", testUpdateSession},
 	{"UpdateSessionConcurrent", testUpdateSessionConcurrent},
 	{"DueSessions", testDueSessions},
+	{"RebootingSessions", testRebootingSessions},
 	{"Limits", testLimits},
 	{"LimitsConcurrentTechnician", testLimitsConcurrentTechnician},
 	{"LimitsConcurrentSite", testLimitsConcurrentSite},

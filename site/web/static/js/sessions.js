@@ -77,7 +77,7 @@ async function refresh() {
     cell(tr, s.email_sent_at ? "sent " + fmtTime(s.email_sent_at) : "—");
     const td = tr.insertCell();
     const live = !["closed", "expired", "deleted"].includes(s.status);
-    if (live && (s.status === "activated" || s.status === "connected")) {
+    if (live && ["activated", "connected", "rebooting"].includes(s.status)) { // a rebooting one shows its wait
       const a = document.createElement("a");
       a.href = "/console/sessions/" + s.id;
       a.textContent = "Open";

@@ -7,6 +7,7 @@ import { api, requireLogin } from "./api.js";
 import { connect } from "./stream.js";
 import { initPanes } from "./panes.js";
 import { startClipboard } from "./clipboard.js";
+import { initReboot } from "./reboot.js"; // reboot.js hook (SPEC B1–B5)
 
 await requireLogin();
 const id = location.pathname.split("/").pop();
@@ -135,3 +136,7 @@ $("fullscreen").onclick = () => {
   if (document.fullscreenElement) document.exitFullscreen();
   else $("main").requestFullscreen?.().catch(() => {});
 };
+
+// reboot.js hook (SPEC B1–B5): the Reboot buttons, the wait for the
+// computer and the reconnection after it live in reboot.js.
+initReboot({ id, session: s, setState, reconnect: () => { if (!view) { userClosed = false; retries = 0; start(); } } });
