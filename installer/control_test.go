@@ -11,6 +11,8 @@ import (
 	"testing"
 
 	"github.com/kardianos/service"
+
+	"github.com/tetherhq/tether/internal/testdir"
 )
 
 // fakeService is a kardianos service whose manager is a field.
@@ -36,7 +38,7 @@ func (f *fakeService) Status() (service.Status, error)                   { retur
 // instance ID into a temp dir, without installing anything.
 func writeTestRecord(t *testing.T, l Launcher, user string) *Record {
 	t.Helper()
-	dir := t.TempDir()
+	dir := testdir.New(t)
 	rec := &Record{Version: RecordVersion, ID: "0123456789", Dir: dir, Binary: "tether", Mode: ModeUser,
 		Launcher: l, User: user, ServiceName: "tether-0123456789"}
 	if l == LauncherLaunchAgent {
@@ -149,7 +151,10 @@ func TestControlGolden(t *testing.T) {
 			fmt.Fprintf(&got, "kardianos: %s\n", strings.Join(c.svc.calls, ", "))
 		}
 		got.WriteString("\n")
-		out := strings.ReplaceAll(got.String(), rec.Dir, "DIR")
+		// The paths as on the OS the fake env plays (a Windows host
+		// joins them with \).
+		out := strings.ReplaceAll(got.String(), rec.Dir+string(filepath.Separator), "DIR/")
+		out = strings.ReplaceAll(out, rec.Dir, "DIR")
 		got.Reset()
 		got.WriteString(out)
 	}
@@ -158,7 +163,7 @@ func TestControlGolden(t *testing.T) {
 
 // TestRunControlErrors: exit statuses when there is nothing to control.
 func TestRunControlErrors(t *testing.T) {
-	empty := t.TempDir()
+	empty := testdir.New(t)
 	cases := []struct {
 		action string
 		want   int

@@ -217,7 +217,11 @@ func (in *Installer) asUser(ctx context.Context, rec *Record, argv ...string) ([
 	if u, err := in.Env.LookupUser(rec.User); err != nil || u.Uid == "0" {
 		return nil, fmt.Errorf("%w: will not act as %q for a jump client", ErrInvalid, rec.User)
 	}
-	if _, err := exec.LookPath("runuser"); err == nil {
+	lookPath := in.Env.LookPath
+	if lookPath == nil {
+		lookPath = exec.LookPath
+	}
+	if _, err := lookPath("runuser"); err == nil {
 		return in.Env.Run(ctx, "runuser", append([]string{"-u", rec.User, "--"}, argv...)...)
 	}
 	quoted := make([]string, len(argv))

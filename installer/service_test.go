@@ -11,13 +11,22 @@ import (
 )
 
 func TestServiceConfig(t *testing.T) {
-	rec := &Record{ID: "0123456789", Dir: "/opt/tether-x", Binary: "tether", Launcher: LauncherService,
+	// A native absolute dir: the record's paths are this OS's.
+	dir := filepath.FromSlash("/opt/tether-x")
+	if runtime.GOOS == "windows" {
+		dir = `C:\Program Files\tether-x`
+	}
+	rec := &Record{ID: "0123456789", Dir: dir, Binary: "tether", Launcher: LauncherService,
 		User: "alice", ServiceName: "tether-0123456789"}
 	c := ServiceConfig(rec)
-	if c.Name != "tether-0123456789" || c.Executable != "/opt/tether-x/tether" || c.WorkingDirectory != "/opt/tether-x" {
+	if c.Name != "tether-0123456789" || c.Executable != filepath.Join(dir, "tether") || c.WorkingDirectory != dir {
 		t.Errorf("config %+v", c)
 	}
-	if want := []string{"service", "run", "--state-dir", "/opt/tether-x/state"}; !slices.Equal(c.Arguments, want) {
+	want := []string{"service", "run", "--state-dir", filepath.Join(dir, "state")}
+	if runtime.GOOS == "windows" {
+		want = append(want, WindowsServiceFlag) // the SCM hand-shake even under Wine
+	}
+	if !slices.Equal(c.Arguments, want) {
 		t.Errorf("Arguments = %q, want %q", c.Arguments, want)
 	}
 	wantUser := ""

@@ -10,8 +10,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/tetherhq/tether/internal/testdir"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -41,6 +44,12 @@ var goldenFiles = []struct {
 }
 
 func TestGoldenFiles(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		// Windows registers a service or a Run value instead (no files);
+		// these are joined with the host's path separator, so only a
+		// Linux or macOS agent renders them as they are used.
+		t.Skip("init-script, systemd, XDG and launchd files are only rendered by Linux and macOS agents")
+	}
 	for _, g := range goldenFiles {
 		t.Run(g.golden, func(t *testing.T) {
 			got, err := render(g.tmpl, goldenData)
@@ -147,7 +156,7 @@ func checkDesktop(t *testing.T, _ string, b []byte) {
 		t.Errorf("incomplete desktop entry: %v", e)
 	}
 	if p, err := exec.LookPath("desktop-file-validate"); err == nil {
-		path := filepath.Join(t.TempDir(), "tether.desktop")
+		path := filepath.Join(testdir.New(t), "tether.desktop")
 		os.WriteFile(path, b, 0o644)
 		if out, err := exec.Command(p, path).CombinedOutput(); err != nil {
 			t.Errorf("desktop-file-validate: %v\n%s", err, out)
@@ -199,14 +208,20 @@ func checkPlist(t *testing.T, _ string, b []byte) {
 	}
 }
 
-func TestQuoting(t *testing.T) {
-	// The shell quoting must round-trip through a real shell.
+// TestShellQuote: the shell quoting must round-trip through a real shell.
+func TestShellQuote(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("shellQuote writes Linux and macOS scripts; Windows has no /bin/sh to read them back")
+	}
 	for _, s := range []string{"", "a b", `it's`, `"$HOME"`, "x\ny", `\`, "'"} {
 		out, err := exec.Command("/bin/sh", "-c", "printf %s "+shellQuote(s)).Output()
 		if err != nil || string(out) != s {
 			t.Errorf("shellQuote(%q) came back as %q (%v)", s, out, err)
 		}
 	}
+}
+
+func TestQuoting(t *testing.T) {
 	if got := desktopExec([]string{`/a b/t"x`, "100%", `c:\d`}); got != `"/a b/t\\"x" "100%%" "c:\\\\d"` {
 		t.Errorf("desktopExec = %s", got)
 	}

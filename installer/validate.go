@@ -46,6 +46,10 @@ type Env struct {
 	// HasSystemd reports whether systemd is the running init (so unit files
 	// would actually be used).
 	HasSystemd func() bool
+	// LookPath finds a helper program (runuser) as exec.LookPath does;
+	// nil is exec.LookPath. A test faking Linux fakes its tools too, so
+	// the outcome does not depend on the host (a Windows test binary).
+	LookPath func(file string) (string, error)
 	// SysRoot prefixes root's own paths (/etc/init.d, /var/lib/tether);
 	// empty is /. Tests point it at a temp dir.
 	SysRoot string
@@ -68,6 +72,7 @@ func SystemEnv() Env {
 			_, err := os.Stat("/run/systemd/system")
 			return err == nil
 		},
+		LookPath: exec.LookPath,
 	}
 }
 

@@ -6,10 +6,13 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tetherhq/tether/internal/testdir"
 )
 
 // fakeEnv pretends to be an OS: euid, a user table, environment and a
@@ -55,6 +58,8 @@ func (f *fakeEnv) env() Env {
 			return nil, nil
 		},
 		HasSystemd: func() bool { return f.vars["systemd"] == "yes" },
+		// A fake OS with the tools of a current Linux (util-linux runuser).
+		LookPath: func(file string) (string, error) { return "/usr/sbin/" + file, nil },
 	}
 }
 
@@ -74,9 +79,9 @@ func newFakeEnv(goos string, euid int) *fakeEnv {
 }
 
 func TestValidate(t *testing.T) {
-	locked := t.TempDir()
+	locked := testdir.New(t)
 	os.Chmod(locked, 0o700) // --user alice cannot search it
-	base := t.TempDir()
+	base := testdir.New(t)
 	for p := base; p != os.TempDir() && p != "/"; p = filepath.Dir(p) {
 		os.Chmod(p, 0o755)
 	}
@@ -118,9 +123,14 @@ func TestValidate(t *testing.T) {
 		{"service dir with %", "linux", 0, Options{InstallDir: filepath.Join(base, "100%"), User: "alice", Launcher: LauncherService, Mode: ModeService}, ErrInvalid, `contains "%"`},
 		{"user-mode dir with a space", "linux", 1000, Options{InstallDir: filepath.Join(base, "jump client"), Mode: ModeUser}, nil, ""},
 		{"launcher elsewhere", "linux", 1000, Options{InstallDir: fresh, Launcher: LauncherRunKey}, ErrInvalid, "not available"},
+		{"Windows service dir with a space", "windows", 0, Options{InstallDir: filepath.Join(base, "jump client"), Mode: ModeService}, nil, ""},
+		{"--user on Windows", "windows", 0, Options{InstallDir: fresh, User: "alice"}, ErrInvalid, "only supported on Linux"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			if why := unixHostOnly[c.name]; why != "" && runtime.GOOS == "windows" {
+				t.Skip("a Linux or macOS case that needs that OS's file system: " + why)
+			}
 			f := newFakeEnv(c.goos, c.euid)
 			if strings.HasPrefix(c.name, "service dir") {
 				f.vars["systemd"] = "yes" // get past the no-systemd refusal
@@ -143,6 +153,17 @@ func TestValidate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// unixHostOnly are TestValidate's cases that, besides the fake OS, need
+// the host's file system to be that OS's (they meet real directories): on a
+// Windows host they would check Windows paths and permissions instead.
+var unixHostOnly = map[string]string{
+	"dir unreachable for --user": "mode 0700 does not keep another account out on Windows",
+	"unwritable parent":          "/proc exists only on Linux",
+	"service dir with a space":   "a Windows temp path holds a backslash, refused before the space",
+	"service dir with %":         "a Windows temp path holds a backslash, refused before the %",
+	"root on macOS":              "the default dir /opt/… is not absolute on Windows",
 }
 
 func TestChooseLauncher(t *testing.T) {
@@ -177,15 +198,30 @@ func TestChooseLauncher(t *testing.T) {
 }
 
 func TestDefaultInstallDir(t *testing.T) {
-	f := newFakeEnv("linux", 0)
-	f.vars["ProgramFiles"] = `C:\Program Files`
-	if got := DefaultInstallDir(Options{InstallerID: "abc"}, f.env(), nil); got != "/opt/tether-abc" {
-		t.Errorf("root default = %s", got)
-	}
-	f.euid = 1000
-	alice := f.users["alice"]
-	if got := DefaultInstallDir(Options{}, f.env(), alice); got != filepath.Join(alice.HomeDir, ".tether") {
-		t.Errorf("user default = %s", got)
+	alice := newFakeEnv("linux", 0).users["alice"]
+	for _, tc := range []struct {
+		goos string
+		euid int
+		opts Options
+		u    *user.User
+		want string
+	}{
+		{"linux", 0, Options{InstallerID: "abc"}, nil, "/opt/tether-abc"},
+		{"linux", 1000, Options{}, alice, filepath.Join(alice.HomeDir, ".tether")},
+		{"windows", 0, Options{InstallerID: "abc"}, nil, `C:\Program Files\tether-abc`},
+		{"windows", 0, Options{InstallerID: "abc", Mode: ModeUser}, alice, `C:\Users\alice\AppData\Local\tether-abc`},
+	} {
+		// Paths are joined with the host's separator: each OS's defaults
+		// are checked on that OS.
+		if (tc.goos == "windows") != (runtime.GOOS == "windows") {
+			continue
+		}
+		f := newFakeEnv(tc.goos, tc.euid)
+		f.vars["ProgramFiles"] = `C:\Program Files`
+		f.vars["LOCALAPPDATA"] = `C:\Users\alice\AppData\Local`
+		if got := DefaultInstallDir(tc.opts, f.env(), tc.u); got != tc.want {
+			t.Errorf("%s euid %d %+v: %s, want %s", tc.goos, tc.euid, tc.opts, got, tc.want)
+		}
 	}
 	if InstanceID("/a/b/") != InstanceID("/a/b") || InstanceID("/a/b") == InstanceID("/a/c") || len(InstanceID("/x")) != 10 {
 		t.Error("InstanceID must be stable per clean dir and differ between dirs")
