@@ -80,10 +80,15 @@ func (s *Server) jump(ctx context.Context, a *authed, id string) (*store.Session
 // bounded by JumpStepTimeout (jump_timeout; other failures jump_internal).
 func (s *Server) createJumpSession(ctx context.Context, ss *store.Session) error {
 	var err error
+	timedOut := false
 	for range 5 {
 		ss.Code = wire.NewSessionCode()
 		sctx, cancel := context.WithTimeout(ctx, s.opts.JumpStepTimeout)
 		err = s.store.CreateSession(sctx, ss, 0, 0)
+		// database/sql rolls a transaction back when its context ends and
+		// the next statement then fails with sql.ErrTxDone, not the
+		// deadline: ask the context (seen with coarse timers, under Wine).
+		timedOut = errors.Is(sctx.Err(), context.DeadlineExceeded)
 		cancel()
 		if !errors.Is(err, store.ErrConflict) {
 			break
@@ -92,7 +97,7 @@ func (s *Server) createJumpSession(ctx context.Context, ss *store.Session) error
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, context.DeadlineExceeded) || timedOut:
 		s.log.Warn("jump: creating the session took too long", "jump_client", ss.JumpClientID, "err", err)
 		return wire.Err(wire.JumpTimeout)
 	default:
