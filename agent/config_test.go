@@ -9,12 +9,13 @@ import (
 
 	"github.com/tetherhq/tether/embedcfg"
 	"github.com/tetherhq/tether/internal/macapp"
+	"github.com/tetherhq/tether/internal/testdir"
 )
 
 // TestEmbeddedConfigDarwin: on macOS the config is read from the file
 // beside the agent when the binary carries none.
 func TestEmbeddedConfigDarwin(t *testing.T) {
-	dir := t.TempDir()
+	dir := testdir.New(t)
 	exe := filepath.Join(dir, "tether")
 	build := []byte("\xcf\xfa\xed\xfe universal agent")
 	os.WriteFile(exe, build, 0o755)

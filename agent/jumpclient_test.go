@@ -15,6 +15,7 @@ import (
 	"github.com/tetherhq/tether/embedcfg"
 	"github.com/tetherhq/tether/installer"
 	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/internal/testdir"
 	"github.com/tetherhq/tether/site"
 	"github.com/tetherhq/tether/wire"
 )
@@ -64,7 +65,7 @@ func fetchRaw(t *testing.T, s *sitetest.Site, url string) string {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	p := filepath.Join(t.TempDir(), "tether")
+	p := filepath.Join(testdir.New(t), "tether")
 	b, _ := io.ReadAll(res.Body)
 	if res.StatusCode != 200 {
 		t.Fatalf("download: %d %s", res.StatusCode, b)
@@ -76,7 +77,7 @@ func fetchRaw(t *testing.T, s *sitetest.Site, url string) string {
 func TestJumpClientEnrolsAndRejoins(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	exe := installerBinary(t, s, "1h")
-	state := t.TempDir()
+	state := testdir.New(t)
 	id, stop := startJumpClient(t, s, exe, state)
 	var l struct {
 		Items []struct{ ID, Status, Tag string }
@@ -141,7 +142,7 @@ func TestExpiredInstallerNeverEnrols(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	exe := installerBinary(t, s, "1h")
 	s.Clock.Advance(time.Hour)
-	err := runUntilRefused(t, exe, t.TempDir())
+	err := runUntilRefused(t, exe, testdir.New(t))
 	if wire.CodeOf(err) != wire.InstallerExpired {
 		t.Fatalf("got %v", err)
 	}
@@ -155,7 +156,7 @@ func TestExpiredInstallerNeverEnrols(t *testing.T) {
 func TestJumpClientMakesHostInstalled(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	exe := installerBinary(t, s, "1h")
-	state := t.TempDir()
+	state := testdir.New(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() { done <- agent.RunJumpClient(ctx, agent.JumpOptions{Executable: exe, StateDir: state}) }()
@@ -178,9 +179,9 @@ func TestJumpClientMakesHostInstalled(t *testing.T) {
 func TestJumpClientLimits(t *testing.T) {
 	s := sitetest.Start(t, func(o *site.Options) { o.JCLimitTotal, o.JCLimitActive = 2, 1 })
 	exe := installerBinary(t, s, "1h")
-	_, stop := startJumpClient(t, s, exe, t.TempDir())
+	_, stop := startJumpClient(t, s, exe, testdir.New(t))
 	defer stop()
-	if err := runUntilRefused(t, exe, t.TempDir()); wire.CodeOf(err) != wire.JCLimitActive ||
+	if err := runUntilRefused(t, exe, testdir.New(t)); wire.CodeOf(err) != wire.JCLimitActive ||
 		err.Error() != "The total number of active Jump Clients for this site has been reached." {
 		t.Fatalf("second active deployment: %v", err)
 	}
@@ -189,14 +190,14 @@ func TestJumpClientLimits(t *testing.T) {
 		t.Fatalf("the refused deployment is listed: %+v", l.Items)
 	}
 	passive := passiveInstallerBinary(t, s)
-	pid, pcancel, pdone := startPassiveClient(t, s, passive, t.TempDir())
+	pid, pcancel, pdone := startPassiveClient(t, s, passive, testdir.New(t))
 	var eb sitetest.ErrorBody
 	if st := s.Do(s.Token, "PATCH", "/api/v1/jump-clients/"+pid, map[string]any{"passive": false}, &eb); st != 409 || eb.Error.Code != "jc_limit_active" {
 		t.Fatalf("passive → active past the limit: %d %+v", st, eb)
 	}
 	pcancel()
 	result(t, pdone)
-	if err := runUntilRefused(t, passive, t.TempDir()); wire.CodeOf(err) != wire.JCLimitTotal {
+	if err := runUntilRefused(t, passive, testdir.New(t)); wire.CodeOf(err) != wire.JCLimitTotal {
 		t.Fatalf("third deployment: %v", err)
 	}
 }
@@ -241,9 +242,9 @@ func startJumpClientAs(t *testing.T, s *sitetest.Site, token, exe, state string)
 func TestBulkPropertiesAndRemove(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	exe := installerBinary(t, s, "1h")
-	a, stopA, doneA := startJumpClient3(t, s, exe, t.TempDir())
+	a, stopA, doneA := startJumpClient3(t, s, exe, testdir.New(t))
 	defer stopA()
-	b, stopB := startJumpClient(t, s, exe, t.TempDir())
+	b, stopB := startJumpClient(t, s, exe, testdir.New(t))
 	defer stopB()
 	var res struct {
 		Done   int
@@ -271,6 +272,7 @@ func TestBulkPropertiesAndRemove(t *testing.T) {
 // removed from the list and, when it comes back, uninstalls itself (C8).
 func TestOfflineFor180DaysIsRemoved(t *testing.T) {
 	s := sitetest.Start(t, nil)
+	uninstalled := watchSelfUninstall(t)
 	exe := installedBinary(t, installerBinary(t, s, "1h"), installer.Record{Launcher: installer.LauncherXDGAutostart})
 	state := filepath.Join(filepath.Dir(exe), "state")
 	_, stop := startJumpClient(t, s, exe, state)
@@ -295,8 +297,8 @@ func TestOfflineFor180DaysIsRemoved(t *testing.T) {
 	if wire.CodeOf(err) != wire.JCNotFound {
 		t.Fatalf("returning client: %v", err)
 	}
-	if _, err := os.Stat(filepath.Dir(exe)); !errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("the returning client did not uninstall itself: %v", err)
+	if !uninstalled(filepath.Dir(exe)) {
+		t.Fatal("the returning client did not uninstall itself")
 	}
 }
 
@@ -305,6 +307,7 @@ func TestOfflineFor180DaysIsRemoved(t *testing.T) {
 // headless .bin install keeps its files for its uninstall script.
 func TestRemovedWhileOfflineUninstalls(t *testing.T) {
 	s := sitetest.Start(t, nil)
+	uninstalled := watchSelfUninstall(t)
 	for _, tc := range []struct {
 		launcher installer.Launcher
 		gone     bool
@@ -321,8 +324,7 @@ func TestRemovedWhileOfflineUninstalls(t *testing.T) {
 			if err := runUntilRefused(t, exe, state); wire.CodeOf(err) != wire.JCNotFound {
 				t.Fatalf("returning client: %v", err)
 			}
-			_, err := os.Stat(exe)
-			if gone := errors.Is(err, os.ErrNotExist); gone != tc.gone {
+			if gone := uninstalled(filepath.Dir(exe)); gone != tc.gone {
 				t.Fatalf("files gone: %v, want %v", gone, tc.gone)
 			}
 		})
@@ -334,7 +336,7 @@ func TestRemovedWhileOfflineUninstalls(t *testing.T) {
 func TestJumpClientBeatsKeepItOnline(t *testing.T) {
 	s := sitetest.Start(t, func(o *site.Options) { o.Heartbeat = 200 * time.Millisecond })
 	exe := installerBinary(t, s, "1h")
-	id, stop := startJumpClient(t, s, exe, t.TempDir())
+	id, stop := startJumpClient(t, s, exe, testdir.New(t))
 	defer stop()
 	for end := time.Now().Add(2 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
 		var jc struct{ Status string }
@@ -367,7 +369,7 @@ func TestEnrolmentGroupChecked(t *testing.T) {
 		t.Run(tc.group, func(t *testing.T) {
 			exe := installedBinary(t, installerBinaryAs(t, s, alice), installer.Record{JumpGroup: tc.group, Tag: "x"})
 			if !tc.ok {
-				err := runUntilRefused(t, exe, t.TempDir())
+				err := runUntilRefused(t, exe, testdir.New(t))
 				if wire.CodeOf(err) != wire.Forbidden || !strings.Contains(err.Error(), tc.group) {
 					t.Fatalf("enrolment into %s: %v", tc.group, err)
 				}
@@ -378,7 +380,7 @@ func TestEnrolmentGroupChecked(t *testing.T) {
 				}
 				return
 			}
-			_, cancel, done := startJumpClientAs(t, s, admin, exe, t.TempDir())
+			_, cancel, done := startJumpClientAs(t, s, admin, exe, testdir.New(t))
 			defer func() { cancel(); result(t, done) }()
 			found := false
 			for _, it := range listJump(s, admin).Items {
@@ -397,11 +399,11 @@ func TestEnrolmentFieldLimits(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	long := strings.Repeat("é", 129)
 	exe := installedBinary(t, installerBinary(t, s, "1h"), installer.Record{Name: long})
-	if err := runUntilRefused(t, exe, t.TempDir()); wire.CodeOf(err) != wire.BadRequest || !strings.Contains(err.Error(), "129 characters") {
+	if err := runUntilRefused(t, exe, testdir.New(t)); wire.CodeOf(err) != wire.BadRequest || !strings.Contains(err.Error(), "129 characters") {
 		t.Fatalf("129-character name: %v", err)
 	}
 	exe = installedBinary(t, installerBinary(t, s, "1h"), installer.Record{Name: long[:128*2]})
-	_, stop := startJumpClient(t, s, exe, t.TempDir())
+	_, stop := startJumpClient(t, s, exe, testdir.New(t))
 	defer stop()
 	if l := listJump(s, s.Token); len(l.Items) != 1 {
 		t.Fatalf("128-character name refused: %+v", l.Items)
@@ -422,7 +424,7 @@ func installerBinaryAs(t *testing.T, s *sitetest.Site, token string) string {
 // DIR/state/install.json carrying the install flags) and returns the copy.
 func installedBinary(t *testing.T, exe string, rec installer.Record) string {
 	t.Helper()
-	dir := t.TempDir()
+	dir := testdir.New(t)
 	os.MkdirAll(filepath.Join(dir, "state"), 0o700)
 	rec.Dir, rec.Binary, rec.Mode = dir, "tether", installer.ModeService
 	b, _ := json.Marshal(rec)
@@ -441,7 +443,7 @@ func installedBinary(t *testing.T, exe string, rec installer.Record) string {
 // download put in its place is refused.
 func TestJumpClientPinsSiteKey(t *testing.T) {
 	s, other := sitetest.Start(t, nil), sitetest.Start(t, nil)
-	state := t.TempDir()
+	state := testdir.New(t)
 	_, stop := startJumpClient(t, s, installerBinary(t, s, "1h"), state)
 	stop()
 	err := runUntilRefused(t, installerBinary(t, other, "1h"), state)
@@ -471,7 +473,7 @@ func TestJumpClientsReturnAfterRestart(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, n)
 	for range n {
-		state := t.TempDir()
+		state := testdir.New(t)
 		go func() { done <- agent.RunJumpClient(ctx, agent.JumpOptions{Executable: exe, StateDir: state}) }()
 	}
 	defer func() {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tetherhq/tether/agent"
 	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/internal/testdir"
 	"github.com/tetherhq/tether/site"
 )
 
@@ -66,7 +67,7 @@ func TestPinDenied(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- agent.RunSupport(ctx, agent.SupportOptions{Executable: exe, StateDir: t.TempDir(),
+		done <- agent.RunSupport(ctx, agent.SupportOptions{Executable: exe, StateDir: testdir.New(t),
 			SecurityCode: ss.SecurityCode, Stdin: strings.NewReader(""), Stdout: out, Prompter: cust, Logger: slog.New(slog.NewTextHandler(out, nil))})
 	}()
 	waitStatus(t, s, ss.ID, "activated", true)
@@ -111,7 +112,7 @@ func TestPinCustomerOffline(t *testing.T) {
 // customer is asked; a passive pin is still possible.
 func TestPinPastActiveLimit(t *testing.T) {
 	s := sitetest.Start(t, func(o *site.Options) { o.JCLimitActive = 1 })
-	_, stop := startJumpClient(t, s, installerBinary(t, s, "1h"), t.TempDir())
+	_, stop := startJumpClient(t, s, installerBinary(t, s, "1h"), testdir.New(t))
 	defer stop()
 	ss, _, _, a := activeApp(t, s)
 	defer a.cancel()

@@ -13,8 +13,8 @@ import (
 
 	"github.com/tetherhq/tether/agent"
 	"github.com/tetherhq/tether/agent/ui"
-	"github.com/tetherhq/tether/installer"
 	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/internal/testdir"
 	"github.com/tetherhq/tether/site"
 	"github.com/tetherhq/tether/wire"
 )
@@ -27,12 +27,13 @@ import (
 // rebootUser gives the test a user of its own: a home for the logon entry,
 // not in a desktop session and without a user manager (an XDG entry).
 func rebootUser(t *testing.T) (home string) {
-	home = t.TempDir()
+	home = testdir.New(t)
 	t.Setenv("HOME", home)
 	t.Setenv("XDG_CONFIG_HOME", "")
-	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	t.Setenv("XDG_RUNTIME_DIR", testdir.New(t))
 	t.Setenv("DISPLAY", "")
 	t.Setenv("WAYLAND_DISPLAY", "")
+	cleanLogonEntries(t)
 	return home
 }
 
@@ -116,27 +117,6 @@ func auditOf(s *sitetest.Site, id string) []string {
 	return ev
 }
 
-// entryCommand reads the Exec= line of the session's XDG autostart entry.
-func entryCommand(t *testing.T, home, session string) (string, []string) {
-	t.Helper()
-	path := filepath.Join(home, ".config", "autostart", "tether-rejoin-"+session+".desktop")
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("no logon entry: %v", err)
-	}
-	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "Exec="); ok {
-			argv, err := installer.DesktopExecArgs(v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return path, argv
-		}
-	}
-	t.Fatalf("entry without Exec=:\n%s", b)
-	return "", nil
-}
-
 // rejoinOptions turns the entry's command line into the options the CLI
 // makes of it (cmd/tether: support --rejoin --state-dir DIR).
 func rejoinOptions(t *testing.T, argv []string) agent.SupportOptions {
@@ -165,7 +145,7 @@ func TestRebootAndRejoin(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	ss := s.CreateSession(nil)
 	exe := download(t, s, ss.Code)
-	state := t.TempDir()
+	state := testdir.New(t)
 	c := newCustomer()
 	a, reboots := startApp(t, s, ss.ID, agent.SupportOptions{Executable: exe, StateDir: state, SecurityCode: ss.SecurityCode}, c)
 	waitOnline(t, s, ss.ID, "activated")
@@ -189,7 +169,7 @@ func TestRebootAndRejoin(t *testing.T) {
 	b, _ := startApp(t, s, ss.ID, rejoinOptions(t, argv), c2)
 	c2.answer(t, "Your computer has restarted. Let tech see and control your screen again?", true)
 	waitOnline(t, s, ss.ID, "activated")
-	sitetest.WaitFor(t, "logon entry removed", func() bool { _, err := os.Stat(entry); return os.IsNotExist(err) })
+	sitetest.WaitFor(t, "logon entry removed", entry.gone)
 	if now, _ := os.ReadFile(filepath.Join(state, "identity.key")); !bytes.Equal(now, identity) || len(identity) == 0 {
 		t.Fatal("the rejoin used another identity")
 	}
@@ -224,7 +204,7 @@ func TestRebootDeclined(t *testing.T) {
 	home := rebootUser(t)
 	s := sitetest.Start(t, nil)
 	ss := s.CreateSession(nil)
-	state := t.TempDir()
+	state := testdir.New(t)
 	c := newCustomer()
 	a, reboots := startApp(t, s, ss.ID, agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: state, SecurityCode: ss.SecurityCode}, c)
 	waitOnline(t, s, ss.ID, "activated")
@@ -235,7 +215,7 @@ func TestRebootDeclined(t *testing.T) {
 	if !slices.Equal(ev[len(ev)-2:], []string{"reboot_requested", "reboot_declined"}) {
 		t.Fatalf("audit %v", ev)
 	}
-	if *reboots != 0 || exists(filepath.Join(state, "rejoin.json")) || exists(filepath.Join(home, ".config", "autostart")) {
+	if *reboots != 0 || exists(filepath.Join(state, "rejoin.json")) || anyLogonEntry(home) {
 		t.Fatal("a declined reboot left a rejoin behind or restarted")
 	}
 	select {
@@ -254,7 +234,7 @@ func TestRebootLateRejoin(t *testing.T) {
 	home := rebootUser(t)
 	s := sitetest.Start(t, nil)
 	ss := s.CreateSession(nil)
-	exe, state := download(t, s, ss.Code), t.TempDir()
+	exe, state := download(t, s, ss.Code), testdir.New(t)
 	c := newCustomer()
 	a, _ := startApp(t, s, ss.ID, agent.SupportOptions{Executable: exe, StateDir: state, SecurityCode: ss.SecurityCode}, c)
 	waitOnline(t, s, ss.ID, "activated")
@@ -271,10 +251,13 @@ func TestRebootLateRejoin(t *testing.T) {
 
 	b, _ := startApp(t, s, ss.ID, rejoinOptions(t, argv), newCustomer())
 	wantCode(t, b.wait(), wire.SessionExpired)
-	for _, p := range []string{exe, entry, filepath.Join(state, "identity.key"), filepath.Join(state, "rejoin.json")} {
+	for _, p := range []string{filepath.Join(state, "identity.key"), filepath.Join(state, "rejoin.json")} {
 		if exists(p) {
 			t.Errorf("%s left after session_expired", p)
 		}
+	}
+	if !entry.gone() || !removedLater(exe) {
+		t.Errorf("entry gone %v, binary gone %v after session_expired", entry.gone(), !exists(exe))
 	}
 	if g := s.Get(ss.ID); g.Status != "expired" {
 		t.Fatalf("status %s", g.Status)
@@ -292,7 +275,7 @@ func TestRebootCancelReconnection(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	ss := s.CreateSession(nil)
 	c := newCustomer()
-	a, _ := startApp(t, s, ss.ID, agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: t.TempDir(), SecurityCode: ss.SecurityCode}, c)
+	a, _ := startApp(t, s, ss.ID, agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: testdir.New(t), SecurityCode: ss.SecurityCode}, c)
 	waitOnline(t, s, ss.ID, "activated")
 	reboot(t, s, ss.ID)
 	c.answer(t, "restart", true)
@@ -307,7 +290,7 @@ func TestRebootCancelReconnection(t *testing.T) {
 	if !strings.Contains(b.out.String(), "Reconnection cancelled.") {
 		t.Fatalf("output: %s", b.out)
 	}
-	if exists(entry) {
+	if !entry.gone() {
 		t.Fatal("entry left")
 	}
 	sitetest.WaitFor(t, "offline", func() bool { return !s.Get(ss.ID).Online })
@@ -327,7 +310,7 @@ func TestRebootWithoutQuestions(t *testing.T) {
 	s := sitetest.Start(t, func(o *site.Options) { o.NoRebootConfirm, o.NoRestartConfirm = true, true })
 	ss := s.CreateSession(nil)
 	c := newCustomer()
-	a, reboots := startApp(t, s, ss.ID, agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: t.TempDir(),
+	a, reboots := startApp(t, s, ss.ID, agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: testdir.New(t),
 		SecurityCode: ss.SecurityCode, AllowControl: true}, c)
 	waitOnline(t, s, ss.ID, "activated")
 	reboot(t, s, ss.ID)
@@ -362,7 +345,7 @@ func TestRebootFails(t *testing.T) {
 	home := rebootUser(t)
 	s := sitetest.Start(t, func(o *site.Options) { o.NoRebootConfirm = true })
 	ss := s.CreateSession(nil)
-	o := agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: t.TempDir(), SecurityCode: ss.SecurityCode,
+	o := agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: testdir.New(t), SecurityCode: ss.SecurityCode,
 		Stdin: strings.NewReader(""), Stdout: &syncBuffer{},
 		Reboot: func(context.Context) error { return errors.New("systemctl reboot: Access denied") }}
 	go agent.RunSupport(t.Context(), o)
@@ -372,8 +355,8 @@ func TestRebootFails(t *testing.T) {
 	if ev := auditOf(s, ss.ID); ev[len(ev)-1] != "reboot_failed" {
 		t.Fatalf("audit %v", ev)
 	}
-	if ents, _ := os.ReadDir(filepath.Join(home, ".config", "autostart")); len(ents) != 0 {
-		t.Fatalf("entries left: %v", ents)
+	if anyLogonEntry(home) {
+		t.Fatal("logon entries left")
 	}
 }
 
@@ -383,7 +366,7 @@ func TestRebootFails(t *testing.T) {
 func TestJumpClientRebootComesBack(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	exe := installerBinary(t, s, "1h")
-	state := t.TempDir()
+	state := testdir.New(t)
 	var sessionID string // set before any reboot
 	run := func() (context.CancelFunc, chan error) {
 		ctx, cancel := context.WithCancel(t.Context())
@@ -438,7 +421,7 @@ func TestRebootQuestionOutlivesTheLink(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	ss := s.CreateSession(nil)
 	c := newCustomer()
-	_, reboots := startApp(t, s, ss.ID, agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: t.TempDir(), SecurityCode: ss.SecurityCode}, c)
+	_, reboots := startApp(t, s, ss.ID, agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: testdir.New(t), SecurityCode: ss.SecurityCode}, c)
 	waitOnline(t, s, ss.ID, "activated")
 	reboot(t, s, ss.ID)
 	select {
@@ -491,7 +474,7 @@ func TestRebootCancelBeforeRejoin(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	ss := s.CreateSession(nil)
 	c := newCustomer()
-	a, _ := startApp(t, s, ss.ID, agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: t.TempDir(), SecurityCode: ss.SecurityCode}, c)
+	a, _ := startApp(t, s, ss.ID, agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: testdir.New(t), SecurityCode: ss.SecurityCode}, c)
 	waitOnline(t, s, ss.ID, "activated")
 	reboot(t, s, ss.ID)
 	c.answer(t, "restart", true)
@@ -511,8 +494,8 @@ func TestRebootCancelBeforeRejoin(t *testing.T) {
 	if err := b.wait(); err != nil {
 		t.Fatalf("closed before the rejoin: %v", err)
 	}
-	if exists(entry) || !strings.Contains(b.out.String(), "Reconnection cancelled.") {
-		t.Fatalf("entry left (%v) or not said:\n%s", exists(entry), b.out)
+	if !entry.gone() || !strings.Contains(b.out.String(), "Reconnection cancelled.") {
+		t.Fatalf("entry left (%v) or not said:\n%s", !entry.gone(), b.out)
 	}
 	s.Restart()
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tetherhq/tether/agent"
 	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/internal/testdir"
 	"github.com/tetherhq/tether/site"
 )
 
@@ -44,7 +45,7 @@ func TestReconnectWhileAskingTheCode(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- agent.RunSupport(ctx, agent.SupportOptions{Executable: exe, StateDir: t.TempDir(), Prompter: p,
+		done <- agent.RunSupport(ctx, agent.SupportOptions{Executable: exe, StateDir: testdir.New(t), Prompter: p,
 			Stdin: strings.NewReader("")})
 	}()
 	<-p.asked

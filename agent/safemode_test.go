@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/tetherhq/tether/installer"
+	"github.com/tetherhq/tether/internal/testdir"
 	"github.com/tetherhq/tether/wire"
 )
 
@@ -115,7 +116,7 @@ func TestSafeModeCommands(t *testing.T) {
 // Safe Mode is f and whose reboot is reboot.
 func serviceClient(t *testing.T, f *fakeWindows, state string, reboot RebootFunc) *jumpClient {
 	t.Helper()
-	dir := t.TempDir()
+	dir := testdir.New(t)
 	os.MkdirAll(filepath.Join(dir, "state"), 0o700)
 	rec := fmt.Sprintf(`{"v":1,"id":"0123456789","install_dir":%q,"binary":"tether.exe","mode":%q,"service_name":%q}`,
 		dir, installer.ModeService, testService)
@@ -136,7 +137,7 @@ func (r *reports) add(ev wire.RebootEvent, detail string) {
 // jump client, with fake bcdedit and registry: set before the reboot,
 // cleared at the next start before connecting, reported once connected.
 func TestJumpClientSafeModeReboot(t *testing.T) {
-	state := t.TempDir()
+	state := testdir.New(t)
 	f := &fakeWindows{}
 	ctx, stop := context.WithCancel(t.Context())
 	rebooted := false
@@ -173,7 +174,7 @@ func TestJumpClientSafeModeReboot(t *testing.T) {
 // A reboot the OS refuses leaves nothing set; a flag that cannot be
 // cleared after the restart is reported and tried again at the next start.
 func TestJumpClientSafeModeFailures(t *testing.T) {
-	state := t.TempDir()
+	state := testdir.New(t)
 	f := &fakeWindows{}
 	j := serviceClient(t, f, state, func(context.Context) error { return errors.New("privilege not held") })
 	var got reports
@@ -204,7 +205,7 @@ func TestJumpClientSafeModeFailures(t *testing.T) {
 	}
 
 	// No Safe Mode for a client that is not a Windows service.
-	j = serviceClient(t, f, t.TempDir(), nil)
+	j = serviceClient(t, f, testdir.New(t), nil)
 	j.o.SafeMode = nil
 	got = nil
 	if systemSafeMode() == nil {

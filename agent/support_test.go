@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/tetherhq/tether/embedcfg"
 	"github.com/tetherhq/tether/installer"
 	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/internal/testdir"
 	"github.com/tetherhq/tether/site"
 	"github.com/tetherhq/tether/wire"
 )
@@ -51,7 +53,7 @@ func (s *syncBuffer) String() string {
 
 func download(t *testing.T, s *sitetest.Site, code string) string {
 	t.Helper()
-	p, st, eb := s.Download(code, "linux-amd64", t.TempDir())
+	p, st, eb := s.Download(code, "linux-amd64", testdir.New(t))
 	if st != 200 {
 		t.Fatalf("download: %d %+v", st, eb)
 	}
@@ -101,7 +103,7 @@ func activeApp(t *testing.T, s *sitetest.Site) (ss *sitetest.Session, exe, state
 	t.Helper()
 	ss = s.CreateSession(nil)
 	exe = download(t, s, ss.Code)
-	state = t.TempDir()
+	state = testdir.New(t)
 	a = start(t, exe, state, ss.SecurityCode)
 	waitStatus(t, s, ss.ID, "activated", true)
 	return ss, exe, state, a
@@ -124,7 +126,7 @@ func TestSupportLifecycleCloseRemovesApp(t *testing.T) {
 	if g := s.Get(ss.ID); g.Status != "downloaded" {
 		t.Fatalf("after download: %s", g.Status)
 	}
-	state := filepath.Join(t.TempDir(), "state")
+	state := filepath.Join(testdir.New(t), "state")
 	a := start(t, exe, state, ss.SecurityCode)
 	waitStatus(t, s, ss.ID, "activated", true)
 	if g := s.Get(ss.ID); g.Computer == "" {
@@ -134,7 +136,7 @@ func TestSupportLifecycleCloseRemovesApp(t *testing.T) {
 		t.Fatalf("close: %d", st)
 	}
 	wantCode(t, a.wait(), wire.SessionClosed)
-	if exists(exe) || exists(filepath.Join(state, "identity.key")) {
+	if !removedLater(exe) || exists(filepath.Join(state, "identity.key")) {
 		t.Fatal("support app did not remove its binary and state")
 	}
 	var audit struct{ Items []struct{ Event string } }
@@ -170,12 +172,12 @@ func TestSecondComputerIsRefused(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	ss := s.CreateSession(nil)
 	exe := download(t, s, ss.Code)
-	a := start(t, exe, t.TempDir(), ss.SecurityCode)
+	a := start(t, exe, testdir.New(t), ss.SecurityCode)
 	waitStatus(t, s, ss.ID, "activated", true)
-	copyExe := filepath.Join(t.TempDir(), "copy")
+	copyExe := filepath.Join(testdir.New(t), "copy")
 	b, _ := os.ReadFile(exe)
 	os.WriteFile(copyExe, b, 0o755)
-	wantCode(t, run(t, copyExe, t.TempDir(), ss.SecurityCode), wire.SessionInvalid)
+	wantCode(t, run(t, copyExe, testdir.New(t), ss.SecurityCode), wire.SessionInvalid)
 	a.cancel()
 	a.wait()
 }
@@ -184,10 +186,10 @@ func TestClosedSessionRunAgainElsewhereIsInvalid(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	ss := s.CreateSession(nil)
 	exe := download(t, s, ss.Code)
-	keep := filepath.Join(t.TempDir(), "keep")
+	keep := filepath.Join(testdir.New(t), "keep")
 	b, _ := os.ReadFile(exe)
 	os.WriteFile(keep, b, 0o755)
-	state := t.TempDir()
+	state := testdir.New(t)
 	a := start(t, exe, state, ss.SecurityCode)
 	waitStatus(t, s, ss.ID, "activated", true)
 	s.Do(s.Token, "POST", "/api/v1/sessions/"+ss.ID+"/close", nil, nil)
@@ -203,7 +205,7 @@ func TestClosedWhileOfflineThenRun(t *testing.T) {
 	a.wait()
 	s.Do(s.Token, "POST", "/api/v1/sessions/"+ss.ID+"/close", nil, nil)
 	wantCode(t, run(t, exe, state, ""), wire.SessionClosed)
-	if exists(exe) {
+	if !removedLater(exe) {
 		t.Fatal("binary left behind")
 	}
 }
@@ -217,7 +219,7 @@ func TestWrongSecurityCodeLocks(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	ss := s.CreateSession(nil)
 	exe := download(t, s, ss.Code)
-	stranger := t.TempDir()
+	stranger := testdir.New(t)
 	for i := 0; i < 4; i++ {
 		wantCode(t, run(t, exe, stranger, "WRONG-CODE"), wire.SecurityCodeInvalid)
 	}
@@ -234,10 +236,10 @@ func TestWrongSecurityCodeLocks(t *testing.T) {
 		t.Fatalf("after one computer's 5 failures: %+v", g)
 	}
 	// The customer's computer activates and the session is theirs.
-	customer := t.TempDir()
+	customer := testdir.New(t)
 	a := start(t, exe, customer, ss.SecurityCode)
 	waitStatus(t, s, ss.ID, "activated", true)
-	wantCode(t, run(t, exe, t.TempDir(), ss.SecurityCode), wire.SessionInvalid)
+	wantCode(t, run(t, exe, testdir.New(t), ss.SecurityCode), wire.SessionInvalid)
 	a.cancel()
 	a.wait()
 	s.Do(s.Token, "POST", "/api/v1/sessions/"+ss.ID+"/close", nil, nil)
@@ -246,7 +248,7 @@ func TestWrongSecurityCodeLocks(t *testing.T) {
 	ss2 := s.CreateSession(map[string]any{"password": "access-pw"})
 	exe2 := download(t, s, ss2.Code)
 	for i := range 20 {
-		state := filepath.Join(t.TempDir(), fmt.Sprint(i/4))
+		state := filepath.Join(testdir.New(t), fmt.Sprint(i/4))
 		err := run(t, exe2, state, "WRONG-CODE")
 		if c := wire.CodeOf(err); c != wire.SecurityCodeInvalid && c != wire.SessionLocked {
 			t.Fatalf("attempt %d: %v", i, err)
@@ -256,7 +258,7 @@ func TestWrongSecurityCodeLocks(t *testing.T) {
 	if g := s.Get(ss2.ID); !g.Locked {
 		t.Fatalf("after 20 failures: %+v", g)
 	}
-	wantCode(t, run(t, exe2, t.TempDir(), ss2.SecurityCode), wire.SessionLocked)
+	wantCode(t, run(t, exe2, testdir.New(t), ss2.SecurityCode), wire.SessionLocked)
 }
 
 func TestSecurityCodePromptRetries(t *testing.T) {
@@ -268,7 +270,7 @@ func TestSecurityCodePromptRetries(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- agent.RunSupport(ctx, agent.SupportOptions{Executable: exe, StateDir: t.TempDir(), Stdout: out,
+		done <- agent.RunSupport(ctx, agent.SupportOptions{Executable: exe, StateDir: testdir.New(t), Stdout: out,
 			Stdin: strings.NewReader("nope\n" + strings.ToLower(ss.SecurityCode) + "\n"), Prompter: nil})
 	}()
 	waitStatus(t, s, ss.ID, "activated", true)
@@ -287,15 +289,15 @@ func TestExpiry(t *testing.T) {
 		ss := s.CreateSession(map[string]any{"expires_in": "1h"})
 		exe := download(t, s, ss.Code)
 		s.Clock.Advance(61 * time.Minute)
-		wantCode(t, run(t, exe, t.TempDir(), ss.SecurityCode), wire.SessionExpired)
-		if _, st, eb := s.Download(ss.Code, "linux-amd64", t.TempDir()); st != 410 || eb.Error.Code != "session_expired" {
+		wantCode(t, run(t, exe, testdir.New(t), ss.SecurityCode), wire.SessionExpired)
+		if _, st, eb := s.Download(ss.Code, "linux-amd64", testdir.New(t)); st != 410 || eb.Error.Code != "session_expired" {
 			t.Fatalf("old link: %d %+v", st, eb)
 		}
 	})
 	t.Run("24 hours after activation", func(t *testing.T) {
 		ss := s.CreateSession(nil)
 		exe := download(t, s, ss.Code)
-		a := start(t, exe, t.TempDir(), ss.SecurityCode)
+		a := start(t, exe, testdir.New(t), ss.SecurityCode)
 		waitStatus(t, s, ss.ID, "activated", true)
 		s.Clock.Advance(23 * time.Hour)
 		if g := s.Get(ss.ID); g.Status != "activated" {
@@ -306,7 +308,7 @@ func TestExpiry(t *testing.T) {
 			t.Fatalf("24h: %s", g.Status)
 		}
 		wantCode(t, a.wait(), wire.SessionExpired)
-		if exists(exe) {
+		if !removedLater(exe) {
 			t.Fatal("expired app did not remove itself")
 		}
 	})
@@ -323,7 +325,7 @@ func TestTamperedDownloadIsRefused(t *testing.T) {
 		t.Fatal("code not found in download")
 	}
 	os.WriteFile(exe, []byte(edited), 0o755)
-	err := run(t, exe, t.TempDir(), ss.SecurityCode)
+	err := run(t, exe, testdir.New(t), ss.SecurityCode)
 	if !errors.Is(err, agent.ErrDamaged) {
 		t.Fatalf("got %v", err)
 	}
@@ -334,7 +336,7 @@ func TestPreviousSessionOpen(t *testing.T) {
 	other := s.AddTechnician("other", false)
 	first := s.CreateSession(nil)
 	exe1 := download(t, s, first.Code)
-	state := t.TempDir()
+	state := testdir.New(t)
 	a := start(t, exe1, state, first.SecurityCode)
 	waitStatus(t, s, first.ID, "activated", true)
 	a.cancel()
@@ -366,6 +368,7 @@ func TestHostInstalled(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	home, user := customerHome(t)
 	t.Setenv("HOME", home)
+	t.Setenv("APPDATA", home) // Windows: the default state dir's base
 	t.Setenv("XDG_STATE_HOME", "")
 	t.Setenv(agent.EnvStateDir, "")
 	ss := s.CreateSession(nil)
@@ -375,14 +378,25 @@ func TestHostInstalled(t *testing.T) {
 	waitStatus(t, s, ss.ID, "activated", true)
 	a.cancel()
 	a.wait()
+	// The user-mode launcher of this OS: an XDG autostart file, or on
+	// Windows the HKCU Run value.
+	// The Windows one installs the site's Windows stand-in build, which
+	// Windows refuses to start ("Bad EXE format"): Wine would run the
+	// Linux stand-in, a shell script, as a Unix program and keep the file
+	// open.
+	launcher, kind, platform, pkg := installer.LauncherXDGAutostart, "xdg-autostart", "linux-amd64", "bin"
+	if runtime.GOOS == "windows" {
+		launcher, kind, platform, pkg = installer.LauncherRunKey, "run-key", "windows-amd64", "exe"
+	}
+	jc := installerBinaryWith(t, s, map[string]any{"tag": "lab", "valid_for": "1h", "platform": platform, "package": pkg})
 	in := &installer.Installer{Env: installer.SystemEnv()}
 	res, err := in.Install(t.Context(), installer.Options{InstallDir: filepath.Join(home, "jc"), Mode: installer.ModeUser,
-		Launcher: installer.LauncherXDGAutostart, User: user}, installerBinary(t, s, "1h"))
+		Launcher: launcher, User: user}, jc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer in.Uninstall(context.Background(), res.Dir)
-	if regs := installer.Installed(home); len(regs) == 0 || regs[len(regs)-1].Kind != "xdg-autostart" {
+	if regs := installer.Installed(home); len(regs) == 0 || regs[len(regs)-1].Kind != kind {
 		t.Fatalf("the install is not found by its registration: %+v", regs)
 	}
 	s.Do(s.Token, "POST", "/api/v1/sessions/"+ss.ID+"/close", nil, nil)
@@ -402,7 +416,7 @@ func TestHostInstalled(t *testing.T) {
 // installs only for a --user (C3).
 func customerHome(t *testing.T) (home, user string) {
 	t.Helper()
-	home = t.TempDir()
+	home = testdir.New(t)
 	for p := home; p != os.TempDir() && p != "/"; p = filepath.Dir(p) {
 		os.Chmod(p, 0o755)
 	}
@@ -430,13 +444,13 @@ func startDefaultState(t *testing.T, exe, secCode string) *app {
 func TestSupportBySiteAndCode(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	ss := s.CreateSession(nil)
-	exe := filepath.Join(t.TempDir(), "tether") // an installed tether, no session inside
+	exe := filepath.Join(testdir.New(t), "tether") // an installed tether, no session inside
 	os.WriteFile(exe, []byte("plain build"), 0o755)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		done <- agent.RunSupport(ctx, agent.SupportOptions{Executable: exe, StateDir: t.TempDir(),
+		done <- agent.RunSupport(ctx, agent.SupportOptions{Executable: exe, StateDir: testdir.New(t),
 			Site: s.URL, Code: ss.Code, Pin: s.Server.CertPin(), SecurityCode: ss.SecurityCode})
 	}()
 	waitStatus(t, s, ss.ID, "activated", true)
@@ -446,7 +460,7 @@ func TestSupportBySiteAndCode(t *testing.T) {
 		t.Fatal("an installed tether must not delete itself")
 	}
 	// A wrong pin never reaches the site.
-	err := agent.RunSupport(t.Context(), agent.SupportOptions{Executable: exe, StateDir: t.TempDir(),
+	err := agent.RunSupport(t.Context(), agent.SupportOptions{Executable: exe, StateDir: testdir.New(t),
 		Site: s.URL, Code: ss.Code, Pin: "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", SecurityCode: "x"})
 	if !errors.Is(err, agent.ErrPinMismatch) {
 		t.Fatalf("wrong pin: %v", err)
@@ -454,9 +468,9 @@ func TestSupportBySiteAndCode(t *testing.T) {
 }
 
 func TestNoEmbeddedSession(t *testing.T) {
-	exe := filepath.Join(t.TempDir(), "tether")
+	exe := filepath.Join(testdir.New(t), "tether")
 	os.WriteFile(exe, []byte("plain build"), 0o755)
-	err := agent.RunSupport(t.Context(), agent.SupportOptions{Executable: exe, StateDir: t.TempDir()})
+	err := agent.RunSupport(t.Context(), agent.SupportOptions{Executable: exe, StateDir: testdir.New(t)})
 	if !errors.Is(err, agent.ErrNoSession) {
 		t.Fatalf("got %v", err)
 	}
@@ -497,7 +511,7 @@ func TestEditedProgramIsRefused(t *testing.T) {
 	b, _ := os.ReadFile(exe)
 	b[3] ^= 0x01 // inside the stand-in program, before the config
 	os.WriteFile(exe, b, 0o755)
-	err := run(t, exe, t.TempDir(), ss.SecurityCode)
+	err := run(t, exe, testdir.New(t), ss.SecurityCode)
 	if !errors.Is(err, agent.ErrDamaged) {
 		t.Fatalf("got %v", err)
 	}
@@ -515,7 +529,7 @@ func TestConfigOfAnotherSiteIsRefused(t *testing.T) {
 	exe := download(t, b, ss.Code)
 	embedcfg.BuildSiteKey = base64.StdEncoding.EncodeToString(a.Server.SiteKey())
 	defer func() { embedcfg.BuildSiteKey = "" }()
-	err := run(t, exe, t.TempDir(), ss.SecurityCode)
+	err := run(t, exe, testdir.New(t), ss.SecurityCode)
 	if !errors.Is(err, agent.ErrDamaged) || !errors.Is(err, embedcfg.ErrForeignKey) {
 		t.Fatalf("got %v", err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/tetherhq/tether/agent"
 	"github.com/tetherhq/tether/agent/ui"
 	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/internal/testdir"
 )
 
 // patternReader yields n deterministic, incompressible-looking bytes
@@ -144,19 +145,19 @@ func BenchmarkFileTransfer2GB(b *testing.B) {
 }
 
 func benchOnce(b *testing.B, n int64) {
-	dir := b.TempDir()
+	dir := testdir.New(b)
 	agent.TransferDir = dir
 	defer func() { agent.TransferDir = "" }()
 	s := sitetest.Start(b, nil)
 	ss := s.CreateSession(nil)
-	exe, st, _ := s.Download(ss.Code, "linux-amd64", b.TempDir())
+	exe, st, _ := s.Download(ss.Code, "linux-amd64", testdir.New(b))
 	if st != 200 {
 		b.Fatalf("download: %d", st)
 	}
 	w := &toolWindow{allow: true, events: make(chan ui.Event)}
 	ctx, cancel := context.WithCancel(b.Context())
 	defer cancel()
-	go agent.RunSupport(ctx, agent.SupportOptions{Executable: exe, StateDir: b.TempDir(), SecurityCode: ss.SecurityCode,
+	go agent.RunSupport(ctx, agent.SupportOptions{Executable: exe, StateDir: testdir.New(b), SecurityCode: ss.SecurityCode,
 		Stdout: io.Discard, Stdin: strings.NewReader(""), Window: w})
 	sitetest.WaitFor(b, "activated", func() bool { g := s.Get(ss.ID); return g.Status == "activated" && g.Online })
 	base := s.URL + "/api/v1/sessions/" + ss.ID + "/files?path=big.bin"

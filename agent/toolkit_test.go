@@ -21,6 +21,7 @@ import (
 	"github.com/tetherhq/tether/agent"
 	"github.com/tetherhq/tether/agent/ui"
 	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/internal/testdir"
 	"github.com/tetherhq/tether/site"
 	"github.com/tetherhq/tether/wire"
 )
@@ -63,7 +64,7 @@ func (w *toolWindow) questions() []string {
 // transfer folder.
 func toolApp(t *testing.T, mod func(*site.Options)) (*sitetest.Site, *sitetest.Session, *toolWindow, string, context.CancelFunc) {
 	t.Helper()
-	dir := t.TempDir()
+	dir := testdir.New(t)
 	agent.TransferDir = dir
 	t.Cleanup(func() { agent.TransferDir = "" })
 	s := sitetest.Start(t, mod)
@@ -71,7 +72,7 @@ func toolApp(t *testing.T, mod func(*site.Options)) (*sitetest.Site, *sitetest.S
 	exe := download(t, s, ss.Code)
 	w := &toolWindow{allow: true, events: make(chan ui.Event)}
 	ctx, cancel := context.WithCancel(t.Context())
-	o := agent.SupportOptions{Executable: exe, StateDir: t.TempDir(), SecurityCode: ss.SecurityCode,
+	o := agent.SupportOptions{Executable: exe, StateDir: testdir.New(t), SecurityCode: ss.SecurityCode,
 		Stdout: io.Discard, Stdin: strings.NewReader(""), Window: w}
 	done := make(chan error, 1)
 	go func() { done <- agent.RunSupport(ctx, o) }()

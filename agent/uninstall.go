@@ -32,7 +32,7 @@ func (j *jumpClient) uninstallSelf(ctx context.Context) {
 	if runtime.GOOS == "windows" {
 		// A Windows service cannot stop and delete itself from inside
 		// (installer.UninstallDetached).
-		if err := installer.UninstallDetached(rec); err != nil {
+		if err := uninstallDetached(rec); err != nil {
 			j.log.Error("uninstall after removal", "err", err)
 		}
 		return
@@ -41,6 +41,11 @@ func (j *jumpClient) uninstallSelf(ctx context.Context) {
 		j.log.Error("uninstall after removal", "err", err)
 	}
 }
+
+// uninstallDetached is installer.UninstallDetached. The package's tests
+// replace it on Windows: it runs the jump client's binary, and theirs is
+// a stand-in (e2e TestMSIUnderWine runs a real one under Wine).
+var uninstallDetached = installer.UninstallDetached
 
 // ReportUninstalled tells the site that the jump client whose binary is exe
 // (with its state in stateDir) is being uninstalled by hand, so the console

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/tetherhq/tether/embedcfg"
+	"github.com/tetherhq/tether/internal/testdir"
 	"github.com/tetherhq/tether/wire"
 )
 
@@ -50,7 +51,7 @@ func newUpdateFixture(t *testing.T, build []byte) *updateFixture {
 	}))
 	t.Cleanup(f.srv.Close)
 	_, f.key, _ = ed25519.GenerateKey(rand.Reader)
-	dir := t.TempDir()
+	dir := testdir.New(t)
 	f.exe = filepath.Join(dir, "tether")
 	f.old = []byte("old build\x00config record")
 	if err := os.WriteFile(f.exe, f.old, 0o755); err != nil {
@@ -224,11 +225,15 @@ func TestUpdateRefusesMislabelledBuild(t *testing.T) {
 }
 
 func TestProbeVersionRunsTheBuild(t *testing.T) {
+	// A script stands in for the new build: sh, or on Windows a batch
+	// file (CreateProcess runs it through cmd.exe).
+	p := filepath.Join(testdir.New(t), "tether")
+	script := "#!/bin/sh\n[ \"$1\" = version ] && echo 2.0 && exit 0\nexit 3\n"
 	if runtime.GOOS == "windows" {
-		t.Skip("shell script stand-in")
+		p += ".bat"
+		script = "@if \"%1\"==\"version\" (echo 2.0& exit /b 0)\r\n@exit /b 3\r\n"
 	}
-	p := filepath.Join(t.TempDir(), "tether")
-	os.WriteFile(p, []byte("#!/bin/sh\n[ \"$1\" = version ] && echo 2.0 && exit 0\nexit 3\n"), 0o755)
+	os.WriteFile(p, []byte(script), 0o755)
 	if v, err := probeVersion(t.Context(), p); err != nil || v != "2.0" {
 		t.Fatalf("probe: %q %v", v, err)
 	}

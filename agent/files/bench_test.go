@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/tetherhq/tether/internal/testdir"
 )
 
 const benchSize = 32 << 20
@@ -37,7 +39,7 @@ func benchData() []byte {
 // fsync, link into place) with writing the same bytes with io.Copy.
 func BenchmarkWrite(b *testing.B) {
 	data := benchData()
-	dir := b.TempDir()
+	dir := testdir.New(b)
 	plain := func(b *testing.B, sync bool) {
 		b.SetBytes(benchSize)
 		for b.Loop() {

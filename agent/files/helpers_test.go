@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/tetherhq/tether/internal/testdir"
 )
 
 // fixture is a root directory next to an "outside" directory holding a
@@ -22,7 +24,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, opts Options) *fixture {
 	t.Helper()
-	base := t.TempDir()
+	base := testdir.New(t)
 	f := &fixture{base: base, dir: filepath.Join(base, "root"), outside: filepath.Join(base, "outside")}
 	for _, d := range []string{f.dir, f.outside, filepath.Join(f.outside, "sub")} {
 		mkdir(t, d)

@@ -8,10 +8,12 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+
+	"github.com/tetherhq/tether/internal/testdir"
 )
 
 func TestOpenRootCreates(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "home", "Downloads", "Tether")
+	dir := filepath.Join(testdir.New(t), "home", "Downloads", "Tether")
 	if _, err := OpenRoot(dir, Options{}); err == nil {
 		t.Fatal("OpenRoot of a missing dir without Create succeeded")
 	}
@@ -48,7 +50,7 @@ func TestDefaultDir(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			home := t.TempDir()
+			home := testdir.New(t)
 			if tt.userDirs != "" {
 				mkdir(t, filepath.Join(home, ".config"))
 				content := fmt.Sprintf("# written by xdg-user-dirs-update\nXDG_DESKTOP_DIR=\"$HOME/Desktop\"\n%s\n",

@@ -24,6 +24,7 @@ import (
 	"github.com/tetherhq/tether/internal/cfb"
 	"github.com/tetherhq/tether/internal/cfb/cfbtest"
 	"github.com/tetherhq/tether/internal/clock"
+	"github.com/tetherhq/tether/internal/testdir"
 	"github.com/tetherhq/tether/site"
 	"github.com/tetherhq/tether/site/store"
 )
@@ -50,7 +51,7 @@ type Site struct {
 // Start runs a site; mod may adjust options before start.
 func Start(t testing.TB, mod func(*site.Options)) *Site {
 	t.Helper()
-	dir := t.TempDir()
+	dir := testdir.New(t)
 	agents := filepath.Join(dir, "agents")
 	os.MkdirAll(agents, 0o755)
 	// A stand-in agent build: the support app reads its config from

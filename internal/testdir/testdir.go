@@ -36,7 +36,8 @@ func New(t testing.TB) string {
 	}
 	t.Cleanup(func() {
 		if err := RemoveAll(dir); err != nil {
-			t.Errorf("testdir: cleanup: %v", err)
+			entries, _ := os.ReadDir(dir)
+			t.Errorf("testdir: cleanup: %v (left: %v)", err, entries)
 		}
 	})
 	return dir
@@ -60,10 +61,12 @@ func pattern(name string) string {
 // RemoveAll is os.RemoveAll that, where os.RemoveAll fails, removes the
 // tree one entry at a time (children first). Like testing's own cleanup it
 // retries for a while: a process the test started may still hold a file
-// open for a moment after it exited (Windows refuses to delete open files).
+// open for a moment after it exited (Windows refuses to delete open
+// files), and a Windows uninstall deletes its dir from a detached cmd.exe
+// a few seconds after it returned (installer.DeleteAfterExit).
 func RemoveAll(dir string) error {
 	var err error
-	for deadline := time.Now().Add(2 * time.Second); ; {
+	for deadline := time.Now().Add(10 * time.Second); ; {
 		if err = os.RemoveAll(dir); err == nil {
 			return nil
 		}
