@@ -1,9 +1,11 @@
 package files
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -23,8 +25,12 @@ func TestList(t *testing.T) {
 	mkdir(t, f.path("Zeta"))
 	write(t, f.path(".hidden"), "")
 	write(t, f.path(".b.txt.tether-part"), "upload in progress")
-	f.symlink(t, "docs", "docs-link")
-	f.symlink(t, filepath.Join("..", "outside"), "out-link")
+	// Without links (Wine) the rest is still listed and checked.
+	err := errors.Join(f.trySymlink("docs", "docs-link"), f.trySymlink(filepath.Join("..", "outside"), "out-link"))
+	links := err == nil
+	if !links {
+		t.Log("links not checked:", err)
+	}
 	mtime := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
 	os.Chtimes(f.path("b.txt"), mtime, mtime)
 
@@ -33,6 +39,9 @@ func TestList(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"docs", "docs-link", "Zeta", ".hidden", "A.txt", "b.txt", "hello.txt", "out-link"}
+	if !links {
+		want = slices.DeleteFunc(want, func(n string) bool { return strings.HasSuffix(n, "-link") })
+	}
 	if got := names(l.Items); !slices.Equal(got, want) || l.Truncated {
 		t.Errorf("names %q (truncated %v), want %q", got, l.Truncated, want)
 	}
@@ -46,16 +55,17 @@ func TestList(t *testing.T) {
 	if it := byName["docs"]; !it.Dir || it.Size != 0 {
 		t.Errorf("docs %+v", it)
 	}
-	if it := byName["docs-link"]; !it.Dir || !it.Link {
-		t.Errorf("link to a dir inside: %+v", it)
-	}
-	if it := byName["out-link"]; it.Dir || !it.Link {
-		t.Errorf("link out of the root must not be followed: %+v", it)
-	}
-
-	l, err = f.r.List("docs-link")
-	if err != nil || len(l.Items) != 0 {
-		t.Errorf("List through a link inside: %+v, %v", l, err)
+	if links {
+		if it := byName["docs-link"]; !it.Dir || !it.Link {
+			t.Errorf("link to a dir inside: %+v", it)
+		}
+		if it := byName["out-link"]; it.Dir || !it.Link {
+			t.Errorf("link out of the root must not be followed: %+v", it)
+		}
+		l, err = f.r.List("docs-link")
+		if err != nil || len(l.Items) != 0 {
+			t.Errorf("List through a link inside: %+v, %v", l, err)
+		}
 	}
 	_, err = f.r.List("hello.txt")
 	wantKind(t, err, ErrNotDir)
