@@ -96,3 +96,26 @@ func (n *Notepad) WaitText(t testing.TB, want string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// SetText replaces the edit control's text (WM_SETTEXT), lifting the
+// control's default limit first so large text fits.
+func (n *Notepad) SetText(text string) {
+	procSendMessageW.Call(uintptr(n.Edit), emSetLimitText, 0, 0)
+	u, _ := windows.UTF16FromString(text)
+	procSendMessageW.Call(uintptr(n.Edit), wmSetText, 0, uintptr(unsafe.Pointer(&u[0])))
+}
+
+// Copy selects all of the text and copies it (WM_COPY): Notepad's own
+// process puts it on the clipboard, as Ctrl+A, Ctrl+C would.
+func (n *Notepad) Copy() {
+	procSendMessageW.Call(uintptr(n.Edit), emSetSel, 0, ^uintptr(0))
+	procSendMessageW.Call(uintptr(n.Edit), wmCopy, 0, 0)
+}
+
+// Paste replaces the text with the clipboard's (WM_PASTE), read by
+// Notepad's own process, as Ctrl+V would.
+func (n *Notepad) Paste() {
+	procSendMessageW.Call(uintptr(n.Edit), emSetLimitText, 0, 0)
+	procSendMessageW.Call(uintptr(n.Edit), emSetSel, 0, ^uintptr(0))
+	procSendMessageW.Call(uintptr(n.Edit), wmPaste, 0, 0)
+}

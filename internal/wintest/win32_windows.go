@@ -46,6 +46,10 @@ const (
 	wmGetText         = 0x000D
 	wmGetTextLength   = 0x000E
 	wmSetText         = 0x000C
+	wmCopy            = 0x0301
+	wmPaste           = 0x0302
+	emSetSel          = 0x00B1
+	emSetLimitText    = 0x00C5
 	wmKeyDown         = 0x0100
 	wmChar            = 0x0102
 	wmSysKeyDown      = 0x0104

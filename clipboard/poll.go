@@ -1,0 +1,60 @@
+package clipboard
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// changeCounter is a clipboard that numbers its changes but does not say
+// when they happen: macOS' NSPasteboard changeCount, and Windows'
+// GetClipboardSequenceNumber where no clipboard listener can be had.
+type changeCounter interface {
+	// Count is the current change number.
+	Count() int64
+	// Text reads the current text ("" when there is none).
+	Text() (string, error)
+	// Ours reports whether change number n is one our own Set made.
+	Ours(n int64) bool
+}
+
+// pollChanges calls fn with the text each time the change number moves to
+// one that is not ours, checking every interval until ctx ends.
+func pollChanges(ctx context.Context, c changeCounter, every time.Duration, fn func(string)) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	return onTicks(ctx, c, t.C, fn)
+}
+
+// onTicks is pollChanges checking at each tick. A burst of changes
+// between two checks is one report (the text at the check), and text
+// equal to what fn got last is not reported again: programs that write
+// several formats in turn, or the same text twice, are one copy for the
+// technician.
+func onTicks(ctx context.Context, c changeCounter, ticks <-chan time.Time, fn func(string)) error {
+	last, lastText := c.Count(), ""
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ticks:
+		}
+		n := c.Count()
+		if n == last {
+			continue
+		}
+		last = n
+		if c.Ours(n) {
+			lastText = "" // the other program's text again is a new copy
+			continue
+		}
+		text, err := c.Text()
+		if err != nil && !errors.Is(err, ErrTooLarge) {
+			continue // held by another program; the next change tells
+		}
+		if err == nil && text != "" && text != lastText {
+			lastText = text
+			fn(text)
+		}
+	}
+}
