@@ -19,16 +19,17 @@ go test -count=1 -timeout 15m ./...
 go test -race -count=1 -timeout 10m ./agent/ ./site/... ./stream/ ./wire/ ./embedcfg/ ./internal/...
 
 # The Windows builds under Wine on Xvfb (wine.sh: prefix, ProcessPrng shim,
-# Xvfb; it installs Wine and MinGW-w64 when missing): the Windows capture and
-# input backends against real windows and Notepad, the packages they share
-# with the agent, the MSI's parsers and the service-mode ACLs. One pass of
-# the Windows benchmarks keeps them from rotting.
-./scripts/wine.sh test ./capture ./input ./internal/winapi ./embedcfg ./wire ./stream ./internal/cfb
-./scripts/wine.sh test ./installer -- -test.run 'TestServiceDirACL|TestParseMSIAction|TestMSIMessage|TestOneShotRunOnce'
-# The registry side of reboot and reconnect: the support app's RunOnce value
-# (above) and a service's Safe Mode key; bcdedit and the reboot itself
-# cannot run under Wine.
-./scripts/wine.sh test ./agent -- -test.run 'TestSafeBootRegistry|TestSafeModeCommands'
+# Xvfb; it installs Wine and MinGW-w64 when missing), every package's whole
+# test binary: the capture and input backends against real windows and
+# Notepad, the clipboard through Notepad, the agent and installer with a
+# real site in-process (support app, jump clients, reboot entries in the
+# registry, the toolkit), the customer window, files, shell, system
+# information. Tests that need Linux say so when they skip (docs/BENCHMARKS.md,
+# "Windows (Wine)"). One pass of the Windows benchmarks keeps them from
+# rotting.
+./scripts/wine.sh test ./capture ./input ./internal/winapi ./internal/testdir ./embedcfg ./wire ./stream \
+	./internal/cfb ./clipboard ./installer ./agent ./agent/ui ./agent/files ./agent/shell ./agent/sysinfo \
+	./agent/desktop
 WINE_BENCHTIME=1x ./scripts/wine.sh bench ./capture
 
 # Short fuzzing of each parser (the seeds also run as plain tests above).
