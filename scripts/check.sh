@@ -17,7 +17,7 @@ CGO_ENABLED=0 GOOS=windows GOARCH=amd64 go vet ./cmd/... ./installer/ ./embedcfg
 CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 go build ./...
 CGO_ENABLED=0 GOOS=darwin GOARCH=amd64 go build ./...
 # The macOS backends only run on a Mac: vet them for both architectures.
-CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 go vet ./capture/ ./input/ ./internal/quartz/ ./internal/macapp/
-CGO_ENABLED=0 GOOS=darwin GOARCH=amd64 go vet ./capture/ ./input/ ./internal/quartz/ ./internal/macapp/
+CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 go vet ./capture/ ./input/ ./internal/quartz/ ./internal/macapp/ ./clipboard/
+CGO_ENABLED=0 GOOS=darwin GOARCH=amd64 go vet ./capture/ ./input/ ./internal/quartz/ ./internal/macapp/ ./clipboard/
 CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build ./...
 echo "check: ok"
