@@ -109,6 +109,24 @@ type Capturer interface {
 	Name() string
 }
 
+// ChangeDetector is implemented by capturers whose Wait returns as soon as
+// they see a change — an XDamage event, a DXGI frame with damage, a GDI
+// probe on its own schedule — rather than sleeping out the timeout. A
+// caller may then wait with a long timeout without adding latency (the
+// stream does, so that a static screen costs it a few wake-ups a second
+// instead of one per frame interval). DetectsChanges can be false for a
+// backend that lost its notifications (X11 without XDamage).
+type ChangeDetector interface {
+	DetectsChanges() bool
+}
+
+// DetectsChanges reports whether c's Wait ends on a change by itself (see
+// [ChangeDetector]); false for capturers that sleep out the timeout.
+func DetectsChanges(c any) bool {
+	d, ok := c.(ChangeDetector)
+	return ok && d.DetectsChanges()
+}
+
 // Backend names accepted by [WithBackend] and the TETHER_CAPTURE variable.
 const (
 	BackendXShm       = "xshm"       // Linux/X11: MIT-SHM, XDamage for Wait

@@ -129,6 +129,10 @@ func (c *dxgiCapturer) Grab(d int) (*Frame, error) {
 	return f, err
 }
 
+// DetectsChanges implements [ChangeDetector]: AcquireNextFrame returns
+// with the desktop's next update.
+func (c *dxgiCapturer) DetectsChanges() bool { return true }
+
 // Wait implements [Capturer]: it blocks in AcquireNextFrame (no CPU while
 // the desktop is idle) in slices of dxgiWaitSlice.
 func (c *dxgiCapturer) Wait(ctx context.Context, timeout time.Duration) (bool, error) {

@@ -163,6 +163,10 @@ func (g *gdiCapturer) Grab(d int) (*Frame, error) {
 	return f, err
 }
 
+// DetectsChanges implements [ChangeDetector]: Wait probes on the poll
+// plan's schedule, and at once after injected input, whatever the timeout.
+func (g *gdiCapturer) DetectsChanges() bool { return true }
+
 // Wait implements [Capturer]: it probes on the poll plan's schedule until a
 // probe differs from the last frame, ctx ends, or timeout elapses.
 func (g *gdiCapturer) Wait(ctx context.Context, timeout time.Duration) (bool, error) {

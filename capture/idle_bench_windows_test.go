@@ -84,6 +84,10 @@ func (staticSource) Displays() ([]capture.Display, error) {
 
 func (staticSource) Grab(int) (*capture.Frame, error) { return staticFrame, nil }
 
+// DetectsChanges: a screen that never changes is known not to have, so
+// the stream waits for it as long as for XDamage or GDI's probes.
+func (staticSource) DetectsChanges() bool { return true }
+
 func (staticSource) Wait(ctx context.Context, timeout time.Duration) (bool, error) {
 	t := time.NewTimer(timeout)
 	defer t.Stop()

@@ -120,6 +120,10 @@ func (x *xshmCapturer) markDirty() {
 	}
 }
 
+// DetectsChanges implements [ChangeDetector]: XDamage tells, when the
+// server has it.
+func (x *xshmCapturer) DetectsChanges() bool { return x.hasDamage }
+
 // Wait implements [Capturer].
 func (x *xshmCapturer) Wait(ctx context.Context, timeout time.Duration) (bool, error) {
 	if err := ctx.Err(); err != nil {

@@ -10,17 +10,39 @@
 #
 # WINE_SCREEN sets the Xvfb size (default 1280x800x24); WINE_CPU_LOOP=stream
 # measures the whole stream loop (encoder, flow control) instead of the
-# capture loop alone. Prints one line per backend: CPU shares of one core.
+# capture loop alone. WINE_CPU_BASELINE=REV (a git revision, e.g. main)
+# also builds that revision's test binary and measures it right before the
+# working tree's, backend by backend, so both share the machine's load;
+# WINE_CPU_REPEAT=N repeats each measurement N times (default 1). Prints
+# one line per measurement: CPU shares of one core.
 set -eu
 cd "$(dirname "$0")/.."
 : "${WINE_SCREEN:=1280x800x24}"
 : "${WINEPREFIX:=$(pwd)/.cache/wine}"
+: "${WINE_CPU_REPEAT:=1}"
 export WINEPREFIX
 [ $# -gt 0 ] || set -- none gdi screenshot
 ./scripts/wine.sh setup >/dev/null
 
 tmp=$(mktemp -d)
+xvfb=
 trap 'kill "$xvfb" 2>/dev/null; rm -rf "$tmp"' EXIT
+
+# build DIR OUT: the capture package's Windows test binary from the tree
+# in DIR (named like wine.sh's, so the process is found the same way).
+build() {
+	mkdir -p "$(dirname "$2")"
+	(cd "$1" && CGO_ENABLED=0 GOOS=windows GOARCH=amd64 go test -c -o "$2" ./capture)
+}
+builds="cur"
+build . "$tmp/cur/capture.test.exe"
+if [ -n "${WINE_CPU_BASELINE:-}" ]; then
+	mkdir -p "$tmp/src"
+	git archive --format=tar "$WINE_CPU_BASELINE" | tar -x -C "$tmp/src"
+	build "$tmp/src" "$tmp/base/capture.test.exe"
+	builds="base cur"
+fi
+
 Xvfb -displayfd 3 -screen 0 "$WINE_SCREEN" -nolisten tcp -noreset 3>"$tmp/display" 2>/dev/null &
 xvfb=$!
 while [ ! -s "$tmp/display" ]; do sleep 0.1; done
@@ -40,10 +62,11 @@ ours() {
 	done
 }
 
-for b in "$@"; do
+# measure BUILD BACKEND: one 15 s measurement of that build's loop.
+measure() {
 	rm -f "$tmp/mark"
-	TETHER_STATIC_LOAD=$b TETHER_STATIC_LOOP=${WINE_CPU_LOOP:-capture} TETHER_STATIC_SECONDS=25 TETHER_STATIC_MARK="Z:$(echo "$tmp/mark" | tr / '\\')" \
-		./scripts/wine.sh test ./capture -- -test.run '^TestWindowsStaticLoad$' >"$tmp/log" 2>&1 &
+	TETHER_STATIC_LOAD=$2 TETHER_STATIC_LOOP=${WINE_CPU_LOOP:-capture} TETHER_STATIC_SECONDS=25 TETHER_STATIC_MARK="Z:$(echo "$tmp/mark" | tr / '\\')" \
+		./scripts/wine.sh run "$tmp/$1/capture.test.exe" -test.run '^TestWindowsStaticLoad$' >"$tmp/log" 2>&1 &
 	run=$!
 	n=0
 	until [ -f "$tmp/mark" ]; do
@@ -58,6 +81,17 @@ for b in "$@"; do
 	sleep 15
 	a1=$(runtime $agent) x1=$(runtime $xvfb) s1=$(runtime $server) t1=$(date +%s%N)
 	wait "$run" || { cat "$tmp/log"; exit 1; }
-	awk -v b="$b" -v s="$WINE_SCREEN" -v dt=$((t1 - t0)) -v a=$((a1 - a0)) -v x=$((x1 - x0)) -v w=$((s1 - s0)) \
-		-v l="${WINE_CPU_LOOP:-capture}" 'BEGIN { printf "%s %s %-10s agent %5.2f %%  Xvfb %5.2f %%  wineserver %5.2f %%  (of one core)\n", s, l, b, 100*a/dt, 100*x/dt, 100*w/dt }'
+	awk -v b="$2" -v s="$WINE_SCREEN" -v dt=$((t1 - t0)) -v a=$((a1 - a0)) -v x=$((x1 - x0)) -v w=$((s1 - s0)) \
+		-v l="${WINE_CPU_LOOP:-capture}" -v build="$1" \
+		'BEGIN { printf "%s %s %-4s %-10s agent %5.2f %%  Xvfb %5.2f %%  wineserver %5.2f %%  (of one core)\n", s, l, build, b, 100*a/dt, 100*x/dt, 100*w/dt }'
+}
+
+for b in "$@"; do
+	i=0
+	while [ "$i" -lt "$WINE_CPU_REPEAT" ]; do
+		for build in $builds; do
+			measure "$build" "$b"
+		done
+		i=$((i + 1))
+	done
 done

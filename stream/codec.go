@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/jpeg"
+	"slices"
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/tetherhq/tether/capture"
@@ -144,6 +145,10 @@ func (e *Encoder) Encode(dst []byte, f *capture.Frame, damage []capture.Rect, fu
 	}
 	return e.encodeRects(dst, f, rects, full, seq, timeUS)
 }
+
+// Lossy reports whether the viewer holds JPEG pixels that EncodeRefine
+// would re-send.
+func (e *Encoder) Lossy() bool { return slices.Contains(e.lossy, true) }
 
 // EncodeRefine appends a lossless frame re-sending up to maxPixels of the
 // regions the viewer holds as JPEG, from the encoder's own copy of the

@@ -80,6 +80,10 @@ type Sender struct {
 	lastFrame time.Time // last frame sent or grabbed with damage
 	lastList  time.Time // last display-list check
 	noDisplay bool
+	detects   bool // the source's Wait ends on a change (sender_wait.go)
+
+	waitMu     sync.Mutex
+	cancelWait context.CancelFunc // ends the long wait in progress
 
 	inputMu sync.Mutex // serialises calls into cfg.Input
 
@@ -110,7 +114,8 @@ func NewSender(cfg SenderConfig) (*Sender, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Sender{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1), sel: -1}
+	s := &Sender{cfg: cfg, log: cfg.Logger, wake: make(chan struct{}, 1), sel: -1,
+		detects: capture.DetectsChanges(cfg.Source)}
 	s.state.ControlAllowed = cfg.Control && cfg.Input != nil
 	s.flow.init(cfg.MaxFPS)
 	return s, nil
@@ -121,6 +126,7 @@ func (s *Sender) notify() {
 	case s.wake <- struct{}{}:
 	default:
 	}
+	s.wakeWait()
 }
 
 // SetControl grants or revokes the technician's control. Revoking releases

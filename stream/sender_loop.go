@@ -94,7 +94,8 @@ func (s *Sender) handleEvents(ctx context.Context, ev events) error {
 // step waits for damage, grabs and sends one frame.
 func (s *Sender) step(ctx context.Context, ev events) error {
 	if !s.full {
-		changed, err := s.cfg.Source.Wait(ctx, min(max(ev.interval, 16*time.Millisecond), 100*time.Millisecond))
+		timeout, long := s.waitTimeout(time.Now(), ev.interval)
+		changed, err := s.waitSource(ctx, timeout, long)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()

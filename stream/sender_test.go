@@ -12,15 +12,24 @@ import (
 	"github.com/tetherhq/tether/capture"
 )
 
-// fakeSource serves a frame the test changes at will.
+// fakeSource serves a frame the test changes at will. Its Wait ends on a
+// change, like XDamage (capture.ChangeDetector) unless blind is set.
 type fakeSource struct {
 	mu      sync.Mutex
 	f       *capture.Frame
 	version int
 	seen    int
 	grabs   int
+	waits   int
+	cut     int // Waits that ended by their context (a notify)
+	blind   bool
 	changed chan struct{}
 }
+
+func (s *fakeSource) DetectsChanges() bool { s.mu.Lock(); defer s.mu.Unlock(); return !s.blind }
+
+// waited returns the number of Wait calls so far.
+func (s *fakeSource) waited() int { s.mu.Lock(); defer s.mu.Unlock(); return s.waits }
 
 func newFakeSource(f *capture.Frame) *fakeSource {
 	return &fakeSource{f: cloneFrame(f), changed: make(chan struct{}, 1)}
@@ -54,6 +63,7 @@ func (s *fakeSource) Grab(int) (*capture.Frame, error) {
 func (s *fakeSource) Wait(ctx context.Context, timeout time.Duration) (bool, error) {
 	s.mu.Lock()
 	pending := s.seen != s.version
+	s.waits++
 	s.mu.Unlock()
 	if pending {
 		return true, nil
@@ -62,6 +72,9 @@ func (s *fakeSource) Wait(ctx context.Context, timeout time.Duration) (bool, err
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
+		s.mu.Lock()
+		s.cut++
+		s.mu.Unlock()
 		return false, ctx.Err()
 	case <-s.changed:
 		return true, nil
@@ -69,6 +82,9 @@ func (s *fakeSource) Wait(ctx context.Context, timeout time.Duration) (bool, err
 		return false, nil
 	}
 }
+
+// cuts returns the number of Waits ended by their context so far.
+func (s *fakeSource) cuts() int { s.mu.Lock(); defer s.mu.Unlock(); return s.cut }
 
 // recInput records injected input.
 type recInput struct {
@@ -109,7 +125,11 @@ type harness struct {
 }
 
 func newHarness(t *testing.T, f *capture.Frame) *harness {
-	h := &harness{t: t, src: newFakeSource(f), in: &recInput{}, msgs: make(chan []byte, 64), done: make(chan error, 1)}
+	return newHarnessWith(t, newFakeSource(f))
+}
+
+func newHarnessWith(t *testing.T, src *fakeSource) *harness {
+	h := &harness{t: t, src: src, in: &recInput{}, msgs: make(chan []byte, 64), done: make(chan error, 1)}
 	var err error
 	h.s, err = NewSender(SenderConfig{Source: h.src, Differ: &tileDiffer{tile: 64}, Input: h.in, Control: true,
 		Write: func(ctx context.Context, m []byte) error { h.msgs <- bytes.Clone(m); return nil }})
