@@ -19,6 +19,14 @@ import (
 // and text copied here goes to the technician. A paused view passes
 // nothing either way.
 func serveClipboard(ctx context.Context, h streamHost, m *wire.Open, log *slog.Logger) {
+	if apartFromDesktop() {
+		// A Windows service's clipboard is session 0's, which no user
+		// sees; its view runs in a helper in the user's session, which
+		// does not serve the clipboard (yet).
+		log.Info("clipboard unavailable: a service runs apart from the user's desktop")
+		refuseStream(ctx, h, m, wire.Unsupported, log)
+		return
+	}
 	cc := h.viewControls()
 	if !cc.controlling() {
 		refuseStream(ctx, h, m, wire.AccessDenied, log)

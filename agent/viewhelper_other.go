@@ -11,3 +11,7 @@ func sessionViewHelper(string, string) func(context.Context, ViewHelperJob) erro
 
 // joinInteractiveStation: window stations are Windows'.
 func joinInteractiveStation() error { return nil }
+
+// apartFromDesktop: only a Windows service runs apart from the user's
+// desktop.
+func apartFromDesktop() bool { return false }

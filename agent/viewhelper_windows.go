@@ -173,6 +173,11 @@ func startInSession(tok windows.Token, exe string, stdin, out *os.File) (*window
 	return &pi, nil
 }
 
+// apartFromDesktop reports whether this process runs apart from the
+// user's desktop (a service in session 0): its clipboard, for one, is
+// not the user's.
+func apartFromDesktop() bool { return inServiceSession() }
+
 // sessionViewHelper is how a jump client running as a service (session 0)
 // serves views: a helper in the console session; nil elsewhere.
 func sessionViewHelper(exe, logPath string) func(context.Context, ViewHelperJob) error {
