@@ -20,8 +20,9 @@ import (
 // technician creates a session, the customer runs the downloaded Windows
 // support app (the real build, GUI subsystem) under Wine, the technician's
 // viewer in headless Chromium types into Notepad on that desktop and the
-// text arrives there; when the technician ends the session the app removes
-// its own .exe (a running exe cannot delete itself: the cmd.exe hand-off).
+// text arrives there; the clipboard goes both ways between Notepad and the
+// viewer; when the technician ends the session the app removes its own
+// .exe (a running exe cannot delete itself: the cmd.exe hand-off).
 func TestWindowsSupportAppUnderWine(t *testing.T) {
 	prerequisites(t)
 	requireWine(t)
@@ -77,6 +78,7 @@ func TestWindowsSupportAppUnderWine(t *testing.T) {
 	if !strings.Contains(got, text) {
 		t.Fatalf("Notepad holds %q, want the typed %q", got, text)
 	}
+	clipboardUnderWine(t, w, s, ss.ID, wintext, dir)
 
 	s.Do(s.Token, "POST", "/api/v1/sessions/"+ss.ID+"/close", nil, nil)
 	sitetest.WaitFor(t, "the app removed its .exe", func() bool {
