@@ -244,7 +244,7 @@ func (s *Server) jcView(jc *store.JumpClient) *jumpClientView {
 		status = string(wire.JumpOnline)
 	case jc.Uninstalled:
 		status = string(wire.JumpUninstalled)
-	case s.isPassive(jc.ID):
+	case s.isPassive(jc):
 		status = string(wire.JumpPassive)
 	}
 	v := &jumpClientView{ID: jc.ID, Name: jc.Name, Hostname: jc.Host.Hostname, JumpMethod: "jump client (" + jc.Mode + ")",
@@ -513,10 +513,7 @@ func (s *Server) removeJumpClient(r *http.Request, a *authed, id string) error {
 
 // disconnectRemoved tells a connected removed client to uninstall (C8).
 func (s *Server) disconnectRemoved(ctx context.Context, id string) {
-	if c := s.hub.get(id); c != nil {
-		c.send(ctx, wire.End{Code: wire.JCNotFound, Uninstall: true})
-		c.closeNow()
-	}
+	s.sendAgent(ctx, id, wire.End{Code: wire.JCNotFound, Uninstall: true}, true)
 }
 
 // jumpClientMaxOffline is the C8 rule: a jump client offline this long is

@@ -29,7 +29,7 @@ func (s *Server) loadSession(ctx context.Context, id string) (*store.Session, er
 	if ss.Live() && !s.clock.Now().Before(ss.ExpiresAt) {
 		return s.expire(ctx, id)
 	}
-	if s.rebootOverdue(ss) && s.hub.get(rebootAgent(ss)) == nil {
+	if s.rebootOverdue(ss) && !s.presence.Online(rebootAgent(ss)) {
 		return s.expireReboot(ctx, id) // B4, reboot.go
 	}
 	return ss, nil

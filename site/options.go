@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tetherhq/tether/internal/clock"
+	"github.com/tetherhq/tether/site/cluster"
 	"github.com/tetherhq/tether/wire"
 )
 
@@ -22,6 +23,12 @@ type Options struct {
 	// Database is the store URL: "postgres://…" or "sqlite:DIR" (see
 	// store.Open); default the SQLite database in DataDir.
 	Database string
+	// Cluster joins the other nodes on the same database through NATS
+	// (nats://HOST:PORT, several comma-separated; no credentials in it);
+	// ClusterAuth holds the credentials (TETHER_CLUSTER_*). Empty: this
+	// node alone.
+	Cluster     string
+	ClusterAuth cluster.Auth
 
 	// Session policy (A1, A5, A8).
 	DefaultExpiry   time.Duration // default 24h

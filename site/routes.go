@@ -82,7 +82,7 @@ func (s *Server) APIPatterns() []string {
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	for _, r := range s.apiRoutes() {
-		mux.Handle(r.pattern, r.handler)
+		mux.Handle(r.pattern, s.routed(r.pattern, r.handler))
 	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, wire.Errorf(wire.NotFound, "No such API call."))

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tetherhq/tether/internal/clock"
+	"github.com/tetherhq/tether/site/cluster"
 	"github.com/tetherhq/tether/site/metrics"
 	"github.com/tetherhq/tether/site/store"
 )
@@ -37,10 +39,16 @@ type Server struct {
 	// presence answers for agents beyond this site's own connections
 	// (presence.go); the hub alone on a single site.
 	presence Presence
-	relay    *relay
-	passive  *passiveClients
-	updates  updateOffers
-	pins     *pinRequests
+	// cluster joins this node to the others on the same database
+	// (clusterlink.go); a cluster of one by default. proxy forwards
+	// requests for agents held elsewhere (forward.go).
+	cluster cluster.Cluster
+	link    clusterLink
+	proxy   *httputil.ReverseProxy
+	relay   *relay
+	passive *passiveClients
+	updates updateOffers
+	pins    *pinRequests
 	// jumpSlots bounds concurrent session starts (server_busy, C11).
 	jumpSlots chan struct{}
 	// hashes bounds the argon2id computations in progress (hashgate.go).
@@ -89,6 +97,11 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
+	if err := s.joinCluster(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	s.proxy = s.newProxy()
 	return s, nil
 }
 
@@ -168,8 +181,11 @@ func (s *Server) CertPin() string { return s.pin }
 // SiteKey is the public half of the key that signs downloads.
 func (s *Server) SiteKey() ed25519.PublicKey { return s.siteKey.Public().(ed25519.PublicKey) }
 
-// Close releases the store.
-func (s *Server) Close() error { return s.store.Close() }
+// Close leaves the cluster and releases the store.
+func (s *Server) Close() error {
+	s.cluster.Close()
+	return s.store.Close()
+}
 
 // Serve listens on opts.Listen until ctx ends.
 func (s *Server) Serve(ctx context.Context) error {
@@ -197,6 +213,7 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	}
 	s.agentCtx = ctx
 	go s.runReaper(ctx)
+	go s.serveTunnels(ctx)
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
@@ -205,6 +222,7 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 		defer cancel()
 		s.hub.closeAll()
 		srv.Shutdown(sctx)
+		s.cluster.Close() // the others forget this node's agents now, not in 5 s
 		// Agent connections were hijacked: Shutdown does not wait for them.
 		waited := make(chan struct{})
 		go func() { s.agentConns.Wait(); close(waited) }()

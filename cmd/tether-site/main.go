@@ -8,12 +8,14 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tetherhq/tether/site"
+	"github.com/tetherhq/tether/site/cluster"
 )
 
 var version = "dev"
@@ -74,6 +76,16 @@ func serveCmd(g *globals) *cobra.Command {
 			}
 			o.DataDir, o.Database, o.Version, o.Logger = g.dataDir, g.db(), version, log
 			o.SMTP.Password = os.Getenv("TETHER_SMTP_PASSWORD")
+			o.Cluster = cmp.Or(o.Cluster, os.Getenv("TETHER_CLUSTER"))
+			if o.Cluster != "" {
+				if err := cluster.CheckURL(o.Cluster); err != nil {
+					return err
+				}
+				o.ClusterAuth = cluster.AuthFromEnv(os.Getenv)
+				if strings.HasPrefix(o.Database, "sqlite:") {
+					return fmt.Errorf("--cluster needs a database every node shares: --database postgres://… (or $TETHER_DATABASE)")
+				}
+			}
 			switch consentDefault {
 			case "allow":
 				o.ConsentDefault = true
@@ -89,6 +101,7 @@ func serveCmd(g *globals) *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&o.Cluster, "cluster", "", "join the other nodes on the same --database through NATS: nats://HOST:PORT[,…] (default $TETHER_CLUSTER; credentials only in $TETHER_CLUSTER_CREDS, _NKEY, _USER/_PASSWORD or _TOKEN, TLS in _CA, _CERT, _KEY)")
 	f.StringVar(&o.MetricsListen, "metrics-listen", "", "also serve /metrics, /healthz and /readyz in plain HTTP without login on this address (loopback or a private network only)")
 	f.DurationVar(&o.DrainTimeout, "drain-timeout", 30*time.Second, "on SIGTERM, how long running views may go on before the site exits")
 	f.DurationVar(&o.ReconnectWithin, "reconnect-within", 10*time.Second, "on SIGTERM, the window agents spread their reconnections over")

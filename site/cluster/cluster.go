@@ -105,7 +105,7 @@ type Event struct {
 	Until time.Time       `json:"u,omitzero"`
 	Limit string          `json:"l,omitempty"`
 	Op    string          `json:"o,omitempty"`
-	Key   string          `json:"y,omitempty"`
+	Key   []byte          `json:"y,omitempty"`
 	// From is the node that sent it (set on receipt).
 	From string `json:"-"`
 }
