@@ -39,6 +39,7 @@ const (
 	frameData     byte = 'd' // tunnel bytes
 	frameAck      byte = 'a' // tunnel credit: 8 bytes, total bytes consumed
 	frameClose    byte = 'c' // tunnel closed (payload: reason)
+	frameProbe    byte = 'q' // are you there? (a request; answered with an ack)
 )
 
 // flagFromDialer marks tunnel frames sent by the side that opened the
@@ -81,7 +82,7 @@ func decodeFrame(b []byte) (*frame, error) {
 	f.seq = binary.BigEndian.Uint64(rest[8:])
 	f.payload = rest[16:]
 	switch f.kind {
-	case frameHello, frameBye, framePresence, frameSync, frameEvent, frameOpen, frameData, frameClose:
+	case frameHello, frameBye, framePresence, frameSync, frameEvent, frameOpen, frameData, frameClose, frameProbe:
 	case frameAck:
 		if len(f.payload) != 8 {
 			return nil, fmt.Errorf("cluster: ack of %d bytes", len(f.payload))

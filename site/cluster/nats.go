@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -71,6 +72,7 @@ type Bus struct {
 	seq     uint64
 
 	mismatch sync.Map // nodes with another Check, ignored
+	probing  sync.Map // nodes being probed
 	done     chan struct{}
 	wg       sync.WaitGroup
 	closeMu  sync.Once
@@ -99,7 +101,7 @@ func Join(ctx context.Context, o Options) (*Bus, error) {
 	b.log = o.Logger.With("node", b.self)
 	b.all = "tether." + o.Namespace + ".all"
 	b.inbox = b.subject(b.self)
-	b.tun = newTunnels(b.self, b.out)
+	b.tun = newTunnels(b.self, b.out, b.request)
 	opts, err := o.Auth.options()
 	if err != nil {
 		return nil, err
@@ -156,6 +158,40 @@ func (b *Bus) pub(subject string, f *frame) error {
 
 // out sends a tunnel frame to node.
 func (b *Bus) out(node string, f *frame) error { return b.pub(b.subject(node), f) }
+
+// request sends f to node and waits for its answer. NATS answers at once
+// when nobody listens on node's subject any more: the node is gone (killed,
+// or cut off from NATS), and is forgotten now rather than after DeadAfter.
+func (b *Bus) request(ctx context.Context, node string, f *frame) (*frame, error) {
+	f.node = b.self
+	m, err := b.nc.RequestWithContext(ctx, b.subject(node), f.encode())
+	if errors.Is(err, nats.ErrNoResponders) {
+		b.log.Warn("cluster: node gone (nobody listens for it on NATS)", "peer", node)
+		b.gone(node)
+		return nil, ErrNoPeer
+	}
+	if err != nil {
+		return nil, err
+	}
+	return decodeFrame(m.Data)
+}
+
+// answer replies to a request frame.
+func (b *Bus) answer(reply string, f *frame) {
+	f.node = b.self
+	b.nc.Publish(reply, f.encode())
+}
+
+// probe asks a node that missed a hello whether it still listens.
+func (b *Bus) probe(node string) {
+	if _, busy := b.probing.LoadOrStore(node, true); busy {
+		return
+	}
+	defer b.probing.Delete(node)
+	ctx, cancel := context.WithTimeout(context.Background(), b.o.HelloEvery)
+	defer cancel()
+	b.request(ctx, node, &frame{kind: frameProbe})
+}
 
 func (b *Bus) Node() string                    { return b.self }
 func (b *Bus) Locate(id string) (string, bool) { return b.dir.locate(id) }
@@ -240,9 +276,15 @@ func (b *Bus) heartbeat() {
 		case <-t.C:
 		}
 		b.sayHello()
-		for _, n := range b.dir.expired(time.Now().Add(-b.o.DeadAfter)) {
+		now := time.Now()
+		for _, n := range b.dir.expired(now.Add(-b.o.DeadAfter)) {
 			b.log.Warn("cluster: node stopped answering; its agents and tunnels are dropped", "peer", n)
 			b.gone(n)
+		}
+		// A node that missed a hello is asked at once: a killed one is
+		// known to NATS as gone, and forgotten within a hello or two.
+		for _, n := range b.dir.expired(now.Add(-b.o.HelloEvery * 3 / 2)) {
+			go b.probe(n)
 		}
 	}
 }
@@ -337,11 +379,11 @@ func (b *Bus) dispatch() {
 		if _, bad := b.mismatch.Load(f.node); bad {
 			continue
 		}
-		b.handle(f)
+		b.handle(f, m.Reply)
 	}
 }
 
-func (b *Bus) handle(f *frame) {
+func (b *Bus) handle(f *frame, reply string) {
 	now := time.Now()
 	switch f.kind {
 	case frameHello:
@@ -376,6 +418,14 @@ func (b *Bus) handle(f *frame) {
 		}
 	case frameSync:
 		go b.sendSnapshot(f.node)
+	case frameOpen:
+		if reply != "" {
+			b.tun.opening(f.node, f, func(r *frame) { b.answer(reply, r) })
+		}
+	case frameProbe:
+		if reply != "" {
+			b.answer(reply, &frame{kind: frameAck, payload: make([]byte, 8)})
+		}
 	case frameEvent:
 		var e Event
 		if json.Unmarshal(f.payload, &e) != nil {

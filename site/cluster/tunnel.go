@@ -27,7 +27,7 @@ const (
 )
 
 // openTimeout bounds Dial's wait for the other node's acknowledgement.
-const openTimeout = 5 * time.Second
+const openTimeout = 3 * time.Second
 
 var (
 	errTunnelClosed = errors.New("cluster: tunnel closed")
@@ -40,10 +40,13 @@ type tunnelKey struct {
 	dialer bool // this node opened it
 }
 
-// tunnels are one node's tunnels; out sends a frame to a node.
+// tunnels are one node's tunnels; out sends a frame to a node, request
+// sends one and waits for the answer (a tunnel's opening: a node that is
+// gone answers at once, through NATS' "no responders").
 type tunnels struct {
-	self string
-	out  func(node string, f *frame) error
+	self    string
+	out     func(node string, f *frame) error
+	request func(ctx context.Context, node string, f *frame) (*frame, error)
 
 	mu     sync.Mutex
 	next   uint64
@@ -53,8 +56,8 @@ type tunnels struct {
 	closed bool
 }
 
-func newTunnels(self string, out func(string, *frame) error) *tunnels {
-	return &tunnels{self: self, out: out, conns: map[tunnelKey]*tunnelConn{},
+func newTunnels(self string, out func(string, *frame) error, request func(context.Context, string, *frame) (*frame, error)) *tunnels {
+	return &tunnels{self: self, out: out, request: request, conns: map[tunnelKey]*tunnelConn{},
 		accept: make(chan *tunnelConn, 256), done: make(chan struct{})}
 }
 
@@ -75,33 +78,28 @@ func (t *tunnels) dial(ctx context.Context, node string) (net.Conn, error) {
 	c := t.newConn(tunnelKey{node: node, id: t.next, dialer: true})
 	t.conns[c.key] = c
 	t.mu.Unlock()
-	if err := t.out(node, &frame{kind: frameOpen, flags: flagFromDialer, tunnel: c.key.id}); err != nil {
+	ctx, cancel := context.WithTimeout(ctx, openTimeout)
+	defer cancel()
+	resp, err := t.request(ctx, node, &frame{kind: frameOpen, flags: flagFromDialer, tunnel: c.key.id})
+	switch {
+	case err != nil:
+	case resp.kind == frameClose:
+		err = fmt.Errorf("refused: %s", resp.payload)
+	case resp.kind != frameAck:
+		err = fmt.Errorf("answered %q", resp.kind)
+	}
+	if err != nil {
+		err = fmt.Errorf("cluster: open a tunnel to %s: %w", node, err)
 		c.reset(err)
-		return nil, fmt.Errorf("cluster: open a tunnel to %s: %w", node, err)
+		return nil, err
 	}
-	timer := time.NewTimer(openTimeout)
-	defer timer.Stop()
-	select {
-	case <-c.opened:
-		if err := c.failed(); err != nil {
-			return nil, err
-		}
-		return c, nil
-	case <-timer.C:
-		c.reset(fmt.Errorf("cluster: node %s did not answer a tunnel within %v", node, openTimeout))
-	case <-ctx.Done():
-		c.reset(ctx.Err())
-	}
-	return nil, c.failed()
+	c.markOpened()
+	return c, nil
 }
 
 // receive handles a tunnel frame from node.
 func (t *tunnels) receive(node string, f *frame) {
 	k := tunnelKey{node: node, id: f.tunnel, dialer: f.flags&flagFromDialer == 0}
-	if f.kind == frameOpen {
-		t.opening(k)
-		return
-	}
 	t.mu.Lock()
 	c := t.conns[k]
 	t.mu.Unlock()
@@ -129,12 +127,13 @@ func flipDialer(k tunnelKey) byte {
 	return 0
 }
 
-// opening accepts a tunnel another node opened.
-func (t *tunnels) opening(k tunnelKey) {
+// opening accepts a tunnel another node opened; reply answers its request.
+func (t *tunnels) opening(node string, f *frame, reply func(*frame)) {
+	k := tunnelKey{node: node, id: f.tunnel}
 	t.mu.Lock()
 	if t.closed || t.conns[k] != nil {
 		t.mu.Unlock()
-		t.out(k.node, &frame{kind: frameClose, tunnel: k.id, payload: []byte("refused")})
+		reply(&frame{kind: frameClose, tunnel: k.id, payload: []byte("refused")})
 		return
 	}
 	c := t.newConn(k)
@@ -142,10 +141,11 @@ func (t *tunnels) opening(k tunnelKey) {
 	t.mu.Unlock()
 	select {
 	case t.accept <- c:
-		t.out(k.node, &frame{kind: frameAck, tunnel: k.id, payload: make([]byte, 8)})
-	default: // nobody accepts fast enough: the dialer retries or fails
+		c.markOpened()
+		reply(&frame{kind: frameAck, tunnel: k.id, payload: make([]byte, 8)})
+	default: // nobody accepts fast enough: the dialer fails
 		c.reset(errors.New("busy"))
-		t.out(k.node, &frame{kind: frameClose, tunnel: k.id, payload: []byte("busy")})
+		reply(&frame{kind: frameClose, tunnel: k.id, payload: []byte("busy")})
 	}
 }
 
