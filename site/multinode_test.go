@@ -202,7 +202,9 @@ func TestClusterJumpAcrossNodes(t *testing.T) {
 	if list.Counts["online"] != 1 {
 		t.Fatalf("A counts %v", list.Counts)
 	}
-	var jump struct{ SessionID string `json:"session_id"` }
+	var jump struct {
+		SessionID string `json:"session_id"`
+	}
 	if st := a.Do(a.Token, "POST", "/api/v1/jump-clients/"+jc+"/jump", nil, &jump); st != 201 {
 		t.Fatalf("jump from A: %d", st)
 	}
@@ -228,7 +230,9 @@ func TestClusterPassiveWake(t *testing.T) {
 	c.LB.Set(b.Addr)
 	jc, _ := jumpClient(t, c, "passive")
 	sitetest.WaitFor(t, "passive, seen from A", func() bool { return jumpStatus(t, a.Site, jc) == "passive" })
-	var jump struct{ SessionID string `json:"session_id"` }
+	var jump struct {
+		SessionID string `json:"session_id"`
+	}
 	start := time.Now()
 	if st := a.Do(a.Token, "POST", "/api/v1/jump-clients/"+jc+"/jump", nil, &jump); st != 201 {
 		t.Fatalf("jump from A to a passive client checking in at B: %d", st)
@@ -310,4 +314,3 @@ func jumpStatus(t *testing.T, s *sitetest.Site, id string) string {
 	}
 	return v.Status
 }
-

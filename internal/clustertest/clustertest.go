@@ -62,10 +62,10 @@ type NodeOptions struct {
 // Node is one running node.
 type Node struct {
 	*sitetest.Site // its own address, not the balancer's
-	Addr  string
-	cmd   *exec.Cmd
-	stdin io.WriteCloser
-	done  chan struct{}
+	Addr           string
+	cmd            *exec.Cmd
+	stdin          io.WriteCloser
+	done           chan struct{}
 }
 
 const nodeEnv = "TETHER_CLUSTERTEST_NODE"
