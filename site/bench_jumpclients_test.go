@@ -311,7 +311,12 @@ func waitGoroutines(b *testing.B, want int) {
 
 // startLoadGen re-executes this test binary as the load generator.
 func startLoadGen(b *testing.B, installer string, n int, pings bool) *loadGenProc {
-	cfg, _ := json.Marshal(loadGenConfig{Installer: installer, N: n, Workers: 32, Pings: pings})
+	return startLoadGenWith(b, loadGenConfig{Installer: installer, N: n, Workers: 32, Pings: pings})
+}
+
+// startLoadGenWith is startLoadGen with every option.
+func startLoadGenWith(b *testing.B, lc loadGenConfig) *loadGenProc {
+	cfg, _ := json.Marshal(lc)
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
 	cmd.Env = append(os.Environ(), loadGenEnv+"="+string(cfg))
 	cmd.Stderr = os.Stderr
