@@ -93,7 +93,14 @@ func (s *Server) touchJumpClient(ctx context.Context, id string, fn func(*store.
 func (s *Server) admitJumpClient(ctx context.Context, h *wire.Hello, cfg *embedcfg.Config, addr string) (*store.JumpClient, error) {
 	invalid := wire.Err(wire.InstallerInvalid)
 	in, err := s.store.Installer(ctx, cfg.InstallerID)
-	if err != nil || subtle.ConstantTimeCompare(hashSecret(cfg.KeyInfo), in.KeyHash) != 1 {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, invalid
+	case err != nil:
+		// Not the installer's fault: installer_invalid would make the
+		// client give up for good; an internal error makes it retry.
+		return nil, fmt.Errorf("installer %s: %w", cfg.InstallerID, err)
+	case subtle.ConstantTimeCompare(hashSecret(cfg.KeyInfo), in.KeyHash) != 1:
 		return nil, invalid
 	}
 	if h.JumpClientID != "" {

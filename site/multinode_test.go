@@ -53,7 +53,7 @@ func echoView(ctx context.Context, siteURL, pin string, v *wire.View) {
 
 // supportApp runs a support app for a new session through the balancer,
 // activated, and returns the session and the app's result channel.
-func supportApp(t *testing.T, c *clustertest.Cluster) (*sitetest.Session, chan error) {
+func supportApp(t testing.TB, c *clustertest.Cluster) (*sitetest.Session, chan error) {
 	t.Helper()
 	ss := c.Site.CreateSession(nil)
 	done := make(chan error, 1)
@@ -77,7 +77,7 @@ func supportApp(t *testing.T, c *clustertest.Cluster) (*sitetest.Session, chan e
 
 // openView asks for a view at api and dials its stream at ws (two nodes,
 // or the same), and reads the agent's first message.
-func openView(t *testing.T, api, ws *sitetest.Site, sessionID string) *websocket.Conn {
+func openView(t testing.TB, api, ws *sitetest.Site, sessionID string) *websocket.Conn {
 	t.Helper()
 	var grant struct{ Stream, Token string }
 	if st := api.Do(api.Token, "POST", "/api/v1/sessions/"+sessionID+"/view", map[string]any{"password": "access-pw"}, &grant); st != 201 {
@@ -102,7 +102,7 @@ func openView(t *testing.T, api, ws *sitetest.Site, sessionID string) *websocket
 }
 
 // drive sends input and waits for the agent's echo.
-func drive(t *testing.T, conn *websocket.Conn, input string) {
+func drive(t testing.TB, conn *websocket.Conn, input string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()

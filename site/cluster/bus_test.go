@@ -90,8 +90,8 @@ func TestPresenceAcrossNodes(t *testing.T) {
 	if n, ok := c.Locate("jc1"); !ok || n != a.Node() {
 		t.Fatalf("c locates jc1 at %q %v, want %s", n, ok, a.Node())
 	}
-	if _, ok := c.Locate("sess1"); ok {
-		t.Fatal("an unbound support app was located")
+	if n, ok := c.Locate("sess1"); !ok || n != a.Node() {
+		t.Fatalf("an unbound support app located at %q %v, want its node %s", n, ok, a.Node())
 	}
 	if _, claims := rb.count(); claims != 2 {
 		t.Fatalf("b was told of %d claims, want 2", claims)

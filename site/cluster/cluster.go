@@ -34,7 +34,8 @@ type Cluster interface {
 	// agent changed (a.Gone: it holds none any more).
 	Announce(a Agent)
 	// Locate returns another node that holds a bound control channel of
-	// id (the one that claimed it last).
+	// id (the one that claimed it last), else one that holds any of its
+	// connections.
 	Locate(id string) (node string, ok bool)
 	// Online reports whether another node holds any connection of id.
 	Online(id string) bool

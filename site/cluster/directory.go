@@ -169,15 +169,22 @@ func (d *directory) online(id string) bool {
 	return false
 }
 
-// locate is the node whose claim of a bound channel of id came last.
+// locate is the node whose claim of a bound channel of id came last, else
+// (a support app not activated yet, or whose activation is still on its
+// way here) the last node that holds any connection of it.
 func (d *directory) locate(id string) (string, bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var best string
 	var at uint64
+	bound := false
 	for n, p := range d.peers {
-		if e, ok := p.agents[id]; ok && e.bound && e.at > at {
-			best, at = n, e.at
+		e, ok := p.agents[id]
+		if !ok || (bound && !e.bound) {
+			continue
+		}
+		if (e.bound && !bound) || e.at > at {
+			best, at, bound = n, e.at, e.bound
 		}
 	}
 	return best, best != ""

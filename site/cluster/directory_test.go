@@ -77,6 +77,11 @@ func TestDirectoryLocateLatestClaim(t *testing.T) {
 	if n, _ := d.locate("jc"); n != "b" {
 		t.Fatalf("after c left: %q, want b", n)
 	}
+	d.forget("b")
+	if n, _ := d.locate("jc"); n != "a" {
+		t.Fatalf("with only an unbound connection left: %q, want a", n)
+	}
+	d.presence("b", 2, []Agent{{ID: "jc", Jump: true, Bound: true}}, true, true, true, now)
 	if got := d.expired(now.Add(time.Second)); len(got) != 2 {
 		t.Fatalf("expired %v, want a and b", got)
 	}
