@@ -185,6 +185,9 @@ func (c *Cluster) WaitMeshed() {
 	time.Sleep(1500 * time.Millisecond) // a hello from each, and the syncs
 }
 
+// PID is the node's process ID (benchmarks read its /proc).
+func (n *Node) PID() int { return n.cmd.Process.Pid }
+
 // Running reports whether the node's process runs.
 func (n *Node) Running() bool {
 	select {
