@@ -65,6 +65,15 @@ func TestToolkitInBrowser(t *testing.T) {
 	xclip := xvfbtest.RequireBinary(t, "xclip")
 	x := xvfbtest.Start(t, 800, 600)
 	t.Setenv("DISPLAY", x.Display)
+	// Something on the remote screen (the README's screenshots come from
+	// this test's OUT_DIR).
+	term := exec.CommandContext(t.Context(), "xterm", "-geometry", "96x14+0+0", "-e", "sh", "-c",
+		"uname -srm; echo; df -h / | head -3; echo; echo 'Hello from the customer computer'; exec sleep 600")
+	term.Env = append(os.Environ(), "DISPLAY="+x.Display)
+	if err := term.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { term.Process.Kill(); term.Wait() }()
 	transfer := t.TempDir()
 	agent.TransferDir = transfer
 	defer func() { agent.TransferDir = "" }()
