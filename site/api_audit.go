@@ -23,8 +23,10 @@ func auditQuery(r *http.Request) (store.AuditQuery, error) {
 	for name, t := range map[string]*time.Time{"since": &q.Since, "until": &q.Until} {
 		if s := v.Get(name); s != "" {
 			var err error
-			if *t, err = time.Parse(time.RFC3339, s); err != nil {
-				return q, wire.Errorf(wire.BadRequest, "%s must be an RFC 3339 time.", name)
+			// The store keeps nanoseconds since 1970 in 64 bits: years
+			// past 2262 would wrap around.
+			if *t, err = time.Parse(time.RFC3339, s); err != nil || t.Year() < 1970 || t.Year() > 2200 {
+				return q, wire.Errorf(wire.BadRequest, "%s must be an RFC 3339 time between 1970 and 2200.", name)
 			}
 		}
 	}

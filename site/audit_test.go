@@ -75,6 +75,7 @@ func TestAuditFilters(t *testing.T) {
 		{s.Token, "session=" + mine.ID, 200, ""},          // such as this one
 		{other, "session=" + mine.ID, 404, wire.NotFound}, // not someone else's
 		{admin, "since=yesterday", 400, wire.BadRequest},
+		{admin, "until=2999-01-01T00:00:00Z", 400, wire.BadRequest}, // past the store's nanoseconds
 		{admin, "limit=0", 400, wire.BadRequest},
 		{admin, "after=-1", 400, wire.BadRequest},
 	} {
