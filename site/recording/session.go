@@ -172,8 +172,24 @@ func (s *Session) run(prev <-chan struct{}) {
 		fl.write(KindGap, 0, base, p)
 		s.m.o.OnGap(s.id, g)
 	}
+	flush := time.NewTimer(time.Hour)
+	flush.Stop()
+	armed := false
 	for {
-		<-s.wake
+		select {
+		case <-s.wake:
+		case <-flush.C:
+			armed = false
+			if err := fl.bw.Flush(); err != nil {
+				s.fail(err, fl)
+				return
+			}
+			continue
+		}
+		// Let records gather: a view sends many small messages, and one
+		// wake-up and write per message would cost more than the rest of
+		// the recorder together.
+		time.Sleep(batchDelay)
 		s.mu.Lock()
 		batch, closing := s.queue, s.closing
 		s.queue = nil
@@ -188,8 +204,20 @@ func (s *Session) run(prev <-chan struct{}) {
 			}
 			return
 		}
+		if !armed && fl.bw.Buffered() > 0 {
+			flush.Reset(flushEvery)
+			armed = true
+		}
 	}
 }
+
+// Records wait up to batchDelay to be written together, and reach the
+// file (from the write buffer) within flushEvery, or as soon as 256 KiB
+// are buffered.
+const (
+	batchDelay = 5 * time.Millisecond
+	flushEvery = time.Second
+)
 
 func (s *Session) writeBatch(fl *file, batch []item, base time.Duration, numbers uint16) error {
 	n := 0
@@ -209,11 +237,10 @@ func (s *Session) writeBatch(fl *file, batch []item, base time.Duration, numbers
 		}
 		n += cost(it.payload)
 	}
-	err := fl.bw.Flush()
 	s.mu.Lock()
 	s.queued -= n
 	s.mu.Unlock()
-	return err
+	return nil
 }
 
 // fail stops recording the session after a disk error: later records are
