@@ -131,7 +131,7 @@ func TestRecordingInBrowser(t *testing.T) {
 
 // jumpSession installs a jump client on this computer (the Xvfb) and
 // jumps to it.
-func jumpSession(t *testing.T, s *sitetest.Site, ctx context.Context) string {
+func jumpSession(t testing.TB, s *sitetest.Site, ctx context.Context) string {
 	t.Helper()
 	var in struct {
 		DownloadURL string `json:"download_url"`
