@@ -95,6 +95,22 @@ type Options struct {
 	NoRebootConfirm  bool
 	NoRestartConfirm bool
 
+	// Session recording (docs/RECORDING.md): jump sessions are recorded
+	// unless NoRecordJump (`--record-jump=false`), ad hoc sessions only
+	// with RecordAdhoc. Recordings last written longer ago than
+	// RecordingRetention are removed (default 90 days; < 0 keeps them).
+	// The recorder asks a view for a full frame when its last one is
+	// RecordingKeyframeEvery old (default 30 s) and RecordingKeyframeBytes
+	// of frames came since (default 256 KiB); RecordingQueueBytes (default
+	// 16 MiB) is how much one session may have waiting for the disk before
+	// records are dropped.
+	NoRecordJump           bool
+	RecordAdhoc            bool
+	RecordingRetention     time.Duration
+	RecordingKeyframeEvery time.Duration
+	RecordingKeyframeBytes int64
+	RecordingQueueBytes    int
+
 	SMTP SMTPOptions
 
 	// DisableMetrics runs the site without collectors (/metrics answers
@@ -195,6 +211,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.MaxFileSize == 0 {
 		o.MaxFileSize = 4 << 30
+	}
+	if o.RecordingRetention == 0 {
+		o.RecordingRetention = 90 * 24 * time.Hour
 	}
 	if o.RebootTimeout <= 0 {
 		o.RebootTimeout = 10 * time.Minute

@@ -20,6 +20,7 @@ import (
 	"github.com/tetherhq/tether/internal/clock"
 	"github.com/tetherhq/tether/site/cluster"
 	"github.com/tetherhq/tether/site/metrics"
+	"github.com/tetherhq/tether/site/recording"
 	"github.com/tetherhq/tether/site/store"
 )
 
@@ -54,6 +55,8 @@ type Server struct {
 	// hashes bounds the argon2id computations in progress (hashgate.go).
 	hashes *hashGate
 	mailer *mailer
+	// recordings records the sessions the site's policy records (record.go).
+	recordings *recording.Manager
 
 	// agentCtx is the context of agent connections, which outlive their
 	// HTTP handler (handleAgentConnect); agentConns counts them.
@@ -136,6 +139,9 @@ func (s *Server) init() error {
 	s.hashes = newHashGate()
 	s.mailer = newMailer(s.opts.SMTP)
 	s.limits = newSiteLimits(s.clock, s.log, s.opts)
+	if s.recordings, err = s.newRecordings(); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -181,8 +187,14 @@ func (s *Server) CertPin() string { return s.pin }
 // SiteKey is the public half of the key that signs downloads.
 func (s *Server) SiteKey() ed25519.PublicKey { return s.siteKey.Public().(ed25519.PublicKey) }
 
-// Close leaves the cluster and releases the store.
+// Close finishes the recordings (each file gets its index; at most 10 s),
+// leaves the cluster and releases the store.
 func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.recordings.Close(ctx); err != nil {
+		s.log.Error("closing recordings", "err", err)
+	}
 	s.cluster.Close()
 	return s.store.Close()
 }
