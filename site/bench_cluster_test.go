@@ -78,7 +78,7 @@ func benchClusterIdle(b *testing.B, nodes int) {
 	every := envDuration(b, "TETHER_BENCH_JC_HEARTBEAT", time.Second)
 	window := envDuration(b, "TETHER_BENCH_JC_WINDOW", 2*every)
 	raiseNoFile(b, uint64(2*n)+512) // the balancer here holds both sides of each: N ≤ 9,700 at 20,000
-	c := clustertest.StartCluster(b, nodes, func(o *clustertest.NodeOptions) { o.Heartbeat = every })
+	c := clustertest.StartCluster(b, nodes, func(o *clustertest.NodeOptions) { o.Heartbeat, o.AddressBurst = every, 1<<30 })
 	g := startLoadGenWith(b, loadGenConfig{Installer: benchInstaller(b, c.Site), N: n, Workers: 64, SourceIPs: min(n/20000+1, 8)})
 	connected := func() int {
 		total := 0
@@ -108,12 +108,12 @@ func benchClusterIdle(b *testing.B, nodes int) {
 	s1 := g.call("stats")
 	after := nodesSample(c)
 	elapsed := time.Since(t0).Seconds()
-	busy := (after.cpu - held.cpu).Seconds() / elapsed
+	busy := (after.cpu - held.settled).Seconds() / elapsed
 	st0 := time.Now()
 	storm := g.call("storm")
 	wait(n)
 	recovery := time.Since(st0)
-	stormCPU := nodesSample(c).cpu - after.cpu
+	stormCPU := nodesSample(c).cpu - after.settled
 	g.close()
 	b.ReportMetric((float64(held.rss)-float64(base.rss))/float64(n), "RSS-B/client")
 	b.ReportMetric(100*busy/float64(n), "site-CPU-%/client")
@@ -130,26 +130,38 @@ func benchClusterIdle(b *testing.B, nodes int) {
 
 type nodesUse struct {
 	rss uint64
-	cpu time.Duration
+	// cpu is the nodes' CPU time when the sample began, settled after
+	// their garbage collections: a window from one sample to the next is
+	// next.cpu - prev.settled, without the collections asked for here.
+	cpu, settled time.Duration
 }
 
-// nodesSample sums the node processes' RSS and CPU time (/proc).
+// nodesSample sums the node processes' RSS (each node's garbage collected
+// first) and CPU time (/proc).
 func nodesSample(c *clustertest.Cluster) nodesUse {
 	var u nodesUse
 	for _, nd := range c.Nodes {
-		pid := nd.PID()
-		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/statm", pid)); err == nil {
+		u.cpu += procCPU(nd.PID())
+		nd.GC()
+		u.settled += procCPU(nd.PID())
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/statm", nd.PID())); err == nil {
 			var size, res uint64
 			fmt.Sscan(string(b), &size, &res)
 			u.rss += res * uint64(os.Getpagesize())
 		}
-		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
-			// utime and stime are fields 14 and 15, after the ")" of the name.
-			f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-			ut, _ := strconv.ParseUint(f[11], 10, 64)
-			st, _ := strconv.ParseUint(f[12], 10, 64)
-			u.cpu += time.Duration(ut+st) * time.Second / 100 // USER_HZ
-		}
 	}
 	return u
+}
+
+// procCPU is a process's user and system CPU time from /proc.
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// utime and stime are fields 14 and 15, after the ")" of the name.
+	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
+	ut, _ := strconv.ParseUint(f[11], 10, 64)
+	st, _ := strconv.ParseUint(f[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / 100 // USER_HZ
 }

@@ -18,6 +18,8 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"syscall"
 	"testing"
 	"time"
@@ -57,6 +59,9 @@ type NodeOptions struct {
 	JCCheckIn                                        time.Duration
 	Heartbeat                                        time.Duration
 	Verbose                                          bool
+	// AddressBurst is the node's --address-burst (0: 1000). Behind the
+	// balancer every client comes from its one address, as behind a NAT.
+	AddressBurst int
 }
 
 // Node is one running node.
@@ -65,6 +70,7 @@ type Node struct {
 	Addr           string
 	cmd            *exec.Cmd
 	stdin          io.WriteCloser
+	lines          chan string // the node's stdout after its address
 	done           chan struct{}
 }
 
@@ -146,8 +152,17 @@ func (c *Cluster) StartNode() *Node {
 		cmd.Wait()
 		c.T.Fatal("clustertest: a node did not start")
 	}
-	n := &Node{Addr: sc.Text(), cmd: cmd, stdin: stdin, done: make(chan struct{})}
-	go func() { io.Copy(io.Discard, stdout); cmd.Wait(); close(n.done) }()
+	n := &Node{Addr: sc.Text(), cmd: cmd, stdin: stdin, lines: make(chan string, 4), done: make(chan struct{})}
+	go func() {
+		for sc.Scan() {
+			select {
+			case n.lines <- sc.Text():
+			default:
+			}
+		}
+		cmd.Wait()
+		close(n.done)
+	}()
 	n.Site = &sitetest.Site{T: c.T, URL: "https://" + n.Addr, Token: c.Site.Token, Client: insecureClient()}
 	c.Nodes = append(c.Nodes, n)
 	c.T.Cleanup(n.Kill)
@@ -198,6 +213,20 @@ func (n *Node) Running() bool {
 	}
 }
 
+// GC has the node collect its garbage and return it to the OS, so that a
+// benchmark's memory samples count what the node holds, not what it
+// dropped (argon2id's 64 MiB, finished handshakes).
+func (n *Node) GC() {
+	if _, err := io.WriteString(n.stdin, "gc\n"); err != nil {
+		return
+	}
+	select {
+	case <-n.lines:
+	case <-n.done:
+	case <-time.After(30 * time.Second):
+	}
+}
+
 // Kill ends the node with SIGKILL.
 func (n *Node) Kill() {
 	if n.Running() {
@@ -236,16 +265,29 @@ func runNode(raw string) int {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	if o.AddressBurst == 0 {
+		o.AddressBurst = 1000
+	}
 	srv, err := site.New(ctx, site.Options{DataDir: o.DataDir, AgentsDir: o.AgentsDir, PublicURL: o.PublicURL,
 		Listen: ln.Addr().String(), Database: o.Database, Cluster: o.Cluster, ClusterAuth: cluster.AuthFromEnv(os.Getenv),
-		JCCheckIn: o.JCCheckIn, Heartbeat: o.Heartbeat, AddressBurst: 1000, Logger: log.With("node", ln.Addr().String())})
+		JCCheckIn: o.JCCheckIn, Heartbeat: o.Heartbeat, AddressBurst: o.AddressBurst, Logger: log.With("node", ln.Addr().String())})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "clustertest node:", err)
 		return 1
 	}
 	defer srv.Close()
 	fmt.Println(ln.Addr().String())
-	go func() { io.Copy(io.Discard, os.Stdin); cancel() }()
+	go func() {
+		in := bufio.NewScanner(os.Stdin)
+		for in.Scan() {
+			if in.Text() == "gc" {
+				runtime.GC()
+				debug.FreeOSMemory()
+				fmt.Println("gc")
+			}
+		}
+		cancel()
+	}()
 	if err := srv.ServeListener(ctx, ln); err != nil {
 		fmt.Fprintln(os.Stderr, "clustertest node:", err)
 		return 1
