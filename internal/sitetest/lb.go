@@ -1,6 +1,7 @@
 package sitetest
 
 import (
+	"errors"
 	"io"
 	"net"
 	"slices"
@@ -47,8 +48,12 @@ func (l *LB) Set(backends ...string) {
 func (l *LB) serve() {
 	for {
 		c, err := l.ln.Accept()
-		if err != nil {
+		if errors.Is(err, net.ErrClosed) {
 			return
+		}
+		if err != nil { // out of descriptors (EMFILE) and the like: wait, as a balancer does
+			time.Sleep(50 * time.Millisecond)
+			continue
 		}
 		go l.forward(c)
 	}
@@ -84,7 +89,11 @@ func (l *LB) forward(c net.Conn) {
 	}
 	done := make(chan struct{}, 2)
 	cp := func(dst, src net.Conn) {
-		io.Copy(dst, src)
+		// Not io.Copy: between two TCP sockets it splices through a pipe
+		// that stays open while the copy waits (two more descriptors per
+		// direction), and a balancer holding thousands of idle links would
+		// run out of them before the links.
+		io.CopyBuffer(struct{ io.Writer }{dst}, struct{ io.Reader }{src}, make([]byte, 4<<10))
 		done <- struct{}{}
 	}
 	go cp(b, c)
