@@ -140,9 +140,7 @@ func TestHeadlessJumpSaysNoDisplay(t *testing.T) {
 	t.Setenv("WAYLAND_DISPLAY", "")
 	// A headless host: no logind sessions, no X sockets (this machine's
 	// Xvfb servers of other tests are not there).
-	headless := desktop.DefaultFinder()
-	headless.SessionsDir, headless.SocketDir = t.TempDir(), t.TempDir()
-	defer desktop.Override(headless.Find)()
+	defer desktop.Override(desktop.Nowhere(t.TempDir()).Find)()
 	s := sitetest.Start(t, nil)
 	id, stop := startJumpClient(t, s, installerBinary(t, s, "1h"), t.TempDir())
 	defer stop()

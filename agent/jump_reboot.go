@@ -2,11 +2,8 @@ package agent
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 
 	"github.com/tetherhq/tether/installer"
@@ -32,36 +29,6 @@ type jumpRebootMarker struct {
 	// clearing's error, if any, waits in ClearError to be reported.
 	Cleared    bool   `json:"cleared,omitempty"`
 	ClearError string `json:"clear_error,omitempty"`
-}
-
-func (st *State) jumpReboot() (*jumpRebootMarker, error) {
-	b, err := os.ReadFile(st.path(jumpRebootFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reboot marker: %w", err)
-	}
-	var m jumpRebootMarker
-	if err := json.Unmarshal(b, &m); err != nil {
-		return nil, fmt.Errorf("reboot marker %s: %w", st.path(jumpRebootFile), err)
-	}
-	return &m, nil
-}
-
-func (st *State) saveJumpReboot(m *jumpRebootMarker) error {
-	if err := st.ensure(); err != nil {
-		return err
-	}
-	b, _ := json.Marshal(m)
-	return writeSecret(st.path(jumpRebootFile), b)
-}
-
-func (st *State) forgetJumpReboot() error {
-	if err := os.Remove(st.path(jumpRebootFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("remove reboot marker: %w", err)
-	}
-	return nil
 }
 
 // safeMode is the client's Safe Mode system (nil where there is none).
@@ -188,3 +155,11 @@ func (j *jumpClient) reportBack(mark *jumpRebootMarker, report func(wire.RebootE
 		j.log.Warn("remove reboot marker", "err", err)
 	}
 }
+
+func (st *State) jumpReboot() (*jumpRebootMarker, error) {
+	return loadRecord[jumpRebootMarker](st, jumpRebootFile, "reboot marker")
+}
+
+func (st *State) saveJumpReboot(m *jumpRebootMarker) error { return st.saveRecord(jumpRebootFile, m) }
+
+func (st *State) forgetJumpReboot() error { return st.forgetRecord(jumpRebootFile, "reboot marker") }

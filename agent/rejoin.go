@@ -1,11 +1,8 @@
 package agent
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -37,37 +34,6 @@ type rejoinRecord struct {
 	Technician string             `json:"technician,omitempty"`
 	Entry      *installer.OneShot `json:"entry,omitempty"`
 	At         time.Time          `json:"at"`
-}
-
-// rejoinRecord returns the stored record, or nil.
-func (s *State) rejoinRecord() (*rejoinRecord, error) {
-	b, err := os.ReadFile(s.path(rejoinFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("rejoin record: %w", err)
-	}
-	var r rejoinRecord
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("rejoin record %s: %w", s.path(rejoinFile), err)
-	}
-	return &r, nil
-}
-
-func (s *State) saveRejoin(r *rejoinRecord) error {
-	if err := s.ensure(); err != nil {
-		return err
-	}
-	b, _ := json.Marshal(r)
-	return writeSecret(s.path(rejoinFile), b)
-}
-
-func (s *State) forgetRejoin() error {
-	if err := os.Remove(s.path(rejoinFile)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("remove rejoin record: %w", err)
-	}
-	return nil
 }
 
 // rejoinCommand is the command line of the logon entry: this program,
@@ -196,3 +162,11 @@ func (s *Support) takeRejoin() *rejoinRecord {
 	}
 	return rec
 }
+
+func (s *State) rejoinRecord() (*rejoinRecord, error) {
+	return loadRecord[rejoinRecord](s, rejoinFile, "rejoin record")
+}
+
+func (s *State) saveRejoin(m *rejoinRecord) error { return s.saveRecord(rejoinFile, m) }
+
+func (s *State) forgetRejoin() error { return s.forgetRecord(rejoinFile, "rejoin record") }

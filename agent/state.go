@@ -212,3 +212,41 @@ func writeSecret(path string, data []byte) error {
 	}
 	return os.Rename(tmp.Name(), path)
 }
+
+// loadRecord reads the JSON record name of the state dir (what names it in
+// errors); nil when there is none.
+func loadRecord[T any](s *State, name, what string) (*T, error) {
+	b, err := os.ReadFile(s.path(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", what, s.path(name), err)
+	}
+	return &v, nil
+}
+
+// saveRecord writes v as the JSON record name, readable by the agent's
+// user only.
+func (s *State) saveRecord(name string, v any) error {
+	if err := s.ensure(); err != nil {
+		return err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return writeSecret(s.path(name), b)
+}
+
+// forgetRecord removes the record name; a missing one is not an error.
+func (s *State) forgetRecord(name, what string) error {
+	if err := os.Remove(s.path(name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", what, err)
+	}
+	return nil
+}

@@ -39,10 +39,7 @@ func TestJumpConsole(t *testing.T) {
 	exe := filepath.Join(t.TempDir(), "tether")
 	os.WriteFile(exe, b, 0o755)
 	// Headless computers, whatever X servers this machine runs.
-	headless := desktop.DefaultFinder()
-	headless.SessionsDir, headless.SocketDir = t.TempDir(), t.TempDir()
-	headless.Getenv = func(string) string { return "" }
-	defer desktop.Override(headless.Find)()
+	defer desktop.Override(desktop.Nowhere(t.TempDir()).Find)()
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	for range 2 {

@@ -4,10 +4,8 @@ package e2e
 
 import (
 	"context"
-	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -24,24 +22,8 @@ import (
 func TestRebootInViewer(t *testing.T) {
 	prerequisites(t)
 	s := sitetest.Start(t, nil)
-	var in struct {
-		DownloadURL string `json:"download_url"`
-	}
-	if st := s.Do(s.Token, "POST", "/api/v1/installers", map[string]any{"valid_for": "1h"}, &in); st != 201 {
-		t.Fatalf("installer: %d", st)
-	}
-	res, err := s.Client.Get(in.DownloadURL + "?format=raw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	exe := filepath.Join(t.TempDir(), "tether")
-	os.WriteFile(exe, b, 0o755)
-	headless := desktop.DefaultFinder()
-	headless.SessionsDir, headless.SocketDir = t.TempDir(), t.TempDir()
-	headless.Getenv = func(string) string { return "" }
-	defer desktop.Override(headless.Find)()
+	exe := jumpClientBinary(t, s)
+	defer desktop.Override(desktop.Nowhere(t.TempDir()).Find)()
 
 	state := t.TempDir()
 	var run func()

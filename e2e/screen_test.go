@@ -3,7 +3,10 @@ package e2e
 import (
 	"context"
 	"crypto/tls"
+	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -46,4 +49,31 @@ func firstScreen(t *testing.T, s *sitetest.Site, sessionID string) *stream.Scree
 			}
 		}
 	}
+}
+
+// jumpClientBinary creates an installer (valid for an hour) and writes its
+// raw jump-client download, the site's agent with the installer's signed
+// config, as an executable in a temporary dir.
+func jumpClientBinary(t *testing.T, s *sitetest.Site) string {
+	t.Helper()
+	var in struct {
+		DownloadURL string `json:"download_url"`
+	}
+	if st := s.Do(s.Token, "POST", "/api/v1/installers", map[string]any{"valid_for": "1h"}, &in); st != 201 {
+		t.Fatalf("installer: %d", st)
+	}
+	res, err := s.Client.Get(in.DownloadURL + "?format=raw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("jump client download: %d %v", res.StatusCode, err)
+	}
+	exe := filepath.Join(t.TempDir(), "tether")
+	if err := os.WriteFile(exe, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return exe
 }

@@ -53,10 +53,7 @@ func TestHelperHeadlessJumpClient(t *testing.T) {
 	if !ok {
 		t.Skip("helper process only")
 	}
-	headless := desktop.DefaultFinder()
-	headless.SessionsDir, headless.SocketDir = t.TempDir(), t.TempDir()
-	headless.Getenv = func(string) string { return "" }
-	defer desktop.Override(headless.Find)()
+	defer desktop.Override(desktop.Nowhere(t.TempDir()).Find)()
 	agent.RunJumpClient(context.Background(), agent.JumpOptions{Executable: exe, StateDir: state})
 }
 
@@ -68,6 +65,15 @@ func TestToolkitInBrowser(t *testing.T) {
 	xclip := xvfbtest.RequireBinary(t, "xclip")
 	x := xvfbtest.Start(t, 800, 600)
 	t.Setenv("DISPLAY", x.Display)
+	// Something on the remote screen (the README's screenshots come from
+	// this test's OUT_DIR).
+	term := exec.CommandContext(t.Context(), "xterm", "-geometry", "96x14+0+0", "-e", "sh", "-c",
+		"uname -srm; echo; df -h / | head -3; echo; echo 'Hello from the customer computer'; exec sleep 600")
+	term.Env = append(os.Environ(), "DISPLAY="+x.Display)
+	if err := term.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { term.Process.Kill(); term.Wait() }()
 	transfer := t.TempDir()
 	agent.TransferDir = transfer
 	defer func() { agent.TransferDir = "" }()
@@ -87,20 +93,7 @@ func TestToolkitInBrowser(t *testing.T) {
 	sitetest.WaitFor(t, "activated", func() bool { g := s.Get(ss.ID); return g.Status == "activated" && g.Online })
 
 	// A jump client for the shell.
-	var in struct {
-		DownloadURL string `json:"download_url"`
-	}
-	if st := s.Do(s.Token, "POST", "/api/v1/installers", map[string]any{"valid_for": "1h"}, &in); st != 201 {
-		t.Fatalf("installer: %d", st)
-	}
-	res, err := s.Client.Get(in.DownloadURL + "?format=raw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	exe := filepath.Join(t.TempDir(), "tether")
-	os.WriteFile(exe, b, 0o755)
+	exe := jumpClientBinary(t, s)
 	// The jump client is headless: a process of its own (this test binary
 	// again, TestHelperHeadlessJumpClient) with no display to find, while
 	// the support app in this process uses the Xvfb.

@@ -4,8 +4,6 @@ package e2e
 
 import (
 	"context"
-	"io"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -26,20 +24,7 @@ func TestViewHelperHandOff(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	helper := filepath.Join(t.TempDir(), "tether")
 	buildAgent(t, "dev", helper)
-	var in struct {
-		DownloadURL string `json:"download_url"`
-	}
-	if st := s.Do(s.Token, "POST", "/api/v1/installers", map[string]any{"valid_for": "1h"}, &in); st != 201 {
-		t.Fatalf("installer: %d", st)
-	}
-	res, err := s.Client.Get(in.DownloadURL + "?format=raw")
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	exe := filepath.Join(t.TempDir(), "tether")
-	os.WriteFile(exe, raw, 0o755)
+	exe := jumpClientBinary(t, s)
 	handed := make(chan struct{}, 1)
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)

@@ -54,6 +54,7 @@ func (s *Server) handlePostChat(w http.ResponseWriter, r *http.Request, a *authe
 		return
 	}
 	s.audit(r.Context(), "chat", ss.ID, a.user.Name, remoteAddr(r), chatDetail(m))
+	s.recordChat(ss, m)
 	writeJSON(w, http.StatusCreated, m)
 }
 
@@ -137,6 +138,7 @@ func (s *Server) customerChat(ctx context.Context, ss *store.Session, m *wire.Ch
 		return
 	}
 	s.audit(ctx, "chat", ss.ID, "customer", addr, chatDetail(c))
+	s.recordChat(ss, c)
 }
 
 // jumpChat stores a jump client's user's message for one of the client's

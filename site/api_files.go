@@ -7,10 +7,12 @@ import (
 	"net/http"
 	"path"
 	"strconv"
+	"strings"
 
 	"github.com/coder/websocket"
 
 	"github.com/tetherhq/tether/site/filexfer"
+	"github.com/tetherhq/tether/site/recording"
 	"github.com/tetherhq/tether/site/store"
 	"github.com/tetherhq/tether/wire"
 )
@@ -90,6 +92,8 @@ func (s *Server) handlePutFile(w http.ResponseWriter, r *http.Request, a *authed
 	conn.Close(websocket.StatusNormalClosure, "")
 	s.audit(r.Context(), "file_upload", ss.ID, a.user.Name, remoteAddr(r),
 		fmt.Sprintf("%s, %d bytes, sha256 %s", res.Path, res.Size, res.SHA256))
+	s.recordFile(ss, recording.FileEvent{Op: "upload", Path: res.Path, Size: res.Size, Offset: p.Offset,
+		SHA256: res.SHA256, Result: "done", Technician: a.user.Name})
 	writeJSON(w, http.StatusCreated, map[string]any{"path": res.Path, "size": res.Size, "sha256": res.SHA256})
 }
 
@@ -151,6 +155,8 @@ func (s *Server) handleGetFile(w http.ResponseWriter, r *http.Request, a *authed
 	conn.Close(websocket.StatusNormalClosure, "")
 	s.audit(r.Context(), "file_download", ss.ID, a.user.Name, remoteAddr(r),
 		fmt.Sprintf("%s, %d bytes from %d, sha256 %s", first.Path, first.Size, first.Offset, last.SHA256))
+	s.recordFile(ss, recording.FileEvent{Op: "download", Path: first.Path, Size: first.Size, Offset: first.Offset,
+		SHA256: last.SHA256, Result: "done", Technician: a.user.Name})
 }
 
 // fileRefused audits a transfer that did not happen: op_refused with the
@@ -161,6 +167,12 @@ func (s *Server) fileRefused(r *http.Request, ss *store.Session, a *authed, op s
 		event = op + "_failed"
 	}
 	s.audit(r.Context(), event, ss.ID, a.user.Name, remoteAddr(r), fmt.Sprintf("%s: %s", p.Path, codeOrErr(err)))
+	e := recording.FileEvent{Op: strings.TrimPrefix(op, "file_"), Path: p.Path, Size: p.Size, Offset: p.Offset,
+		Result: "failed", Technician: a.user.Name}
+	if c := wire.CodeOf(err); c != "" {
+		e.Result, e.Code = "refused", string(c)
+	}
+	s.recordFile(ss, e)
 }
 
 func codeOrErr(err error) string {

@@ -9,6 +9,7 @@ import (
 	"net/mail"
 	"time"
 
+	"github.com/tetherhq/tether/site/recording"
 	"github.com/tetherhq/tether/site/store"
 	"github.com/tetherhq/tether/wire"
 )
@@ -54,6 +55,10 @@ type sessionView struct {
 	RebootSafeMode  bool       `json:"reboot_safe_mode,omitempty"`
 	// Reboot is what the console may offer (B2, B5), in GET /sessions/{id}.
 	Reboot *rebootOffer `json:"reboot,omitempty"`
+	// Recorded: the site's policy records this session; Recording is its
+	// file, once there is one (api_recording.go).
+	Recorded  bool            `json:"recorded"`
+	Recording *recording.Info `json:"recording,omitempty"`
 }
 
 func optTime(t time.Time) *time.Time {
@@ -78,6 +83,7 @@ func (s *Server) view(ss *store.Session) *sessionView {
 		h := ss.Host
 		v.Host = &h
 	}
+	s.recordingView(v, ss, false)
 	return v
 }
 
@@ -180,6 +186,7 @@ func (s *Server) handleGetSession(w http.ResponseWriter, r *http.Request, a *aut
 	}
 	v := s.view(ss)
 	v.Pin = s.pinView(r.Context(), ss.ID)
+	s.recordingView(v, ss, true)
 	if ss.Live() {
 		offer, err := s.rebootOfferOf(r.Context(), ss)
 		if err != nil {
@@ -239,34 +246,4 @@ func (s *Server) handleEmailSession(w http.ResponseWriter, r *http.Request, a *a
 	}
 	ss, _ = s.store.Session(r.Context(), ss.ID)
 	writeJSON(w, http.StatusOK, s.view(ss))
-}
-
-func (s *Server) handleAudit(w http.ResponseWriter, r *http.Request, a *authed) {
-	q := store.AuditQuery{SessionID: r.URL.Query().Get("session")}
-	if v := r.URL.Query().Get("since"); v != "" {
-		t, err := time.Parse(time.RFC3339, v)
-		if err != nil {
-			s.writeErr(w, r, wire.Errorf(wire.BadRequest, "since must be an RFC 3339 time."))
-			return
-		}
-		q.Since = t
-	}
-	if q.SessionID != "" {
-		if _, err := s.ownSession(r.Context(), a, q.SessionID); err != nil {
-			s.writeErr(w, r, err)
-			return
-		}
-	} else if !a.user.Admin {
-		s.writeErr(w, r, wire.Errorf(wire.Forbidden, "Only admins can read the whole audit log; pass ?session=ID."))
-		return
-	}
-	entries, err := s.store.AuditLog(r.Context(), q)
-	if err != nil {
-		s.writeErr(w, r, err)
-		return
-	}
-	if entries == nil {
-		entries = []store.AuditEntry{}
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": entries})
 }

@@ -92,16 +92,7 @@ func (s *Server) serveLinuxPackage(w http.ResponseWriter, r *http.Request, pkg, 
 // servePkg builds tether-{id}.pkg: the universal agent's payload (cached
 // per build pair) and per download the scripts with the record.
 func (s *Server) servePkg(w http.ResponseWriter, r *http.Request, in *store.Installer, name string, cfg *embedcfg.Config) error {
-	b, err := s.darwin()
-	var payload *packaging.PkgPayload
-	if err == nil {
-		payload, err = b.pkgPayload()
-	}
-	var rec []byte
-	if err == nil {
-		cfg.BinarySHA256 = b.digest
-		rec, err = embedcfg.Record(cfg, s.siteKey)
-	}
+	payload, rec, err := darwinDownload(s, cfg, (*darwinBuild).pkgPayload)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return err
@@ -119,16 +110,7 @@ func (s *Server) servePkg(w http.ResponseWriter, r *http.Request, in *store.Inst
 // serveMacApp streams the macOS support app: a zip of "Tether Support/"
 // with the app and the session's record beside it (packaging.BuildMacApp).
 func (s *Server) serveMacApp(w http.ResponseWriter, r *http.Request, name string, cfg *embedcfg.Config) error {
-	b, err := s.darwin()
-	var app *packaging.MacAppBinary
-	if err == nil {
-		app, err = b.appBinary()
-	}
-	var rec []byte
-	if err == nil {
-		cfg.BinarySHA256 = b.digest
-		rec, err = embedcfg.Record(cfg, s.siteKey)
-	}
+	app, rec, err := darwinDownload(s, cfg, (*darwinBuild).appBinary)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return err
@@ -149,4 +131,25 @@ func (s *Server) tempDir() string {
 		return ""
 	}
 	return dir
+}
+
+// darwinDownload prepares a macOS download: the part of the universal
+// build it carries (part) and the config record signed over the digest of
+// the program inside.
+func darwinDownload[T any](s *Server, cfg *embedcfg.Config, part func(*darwinBuild) (T, error)) (T, []byte, error) {
+	var zero T
+	b, err := s.darwin()
+	if err != nil {
+		return zero, nil, err
+	}
+	v, err := part(b)
+	if err != nil {
+		return zero, nil, err
+	}
+	cfg.BinarySHA256 = b.digest
+	rec, err := embedcfg.Record(cfg, s.siteKey)
+	if err != nil {
+		return zero, nil, err
+	}
+	return v, rec, nil
 }

@@ -105,6 +105,9 @@ type hub struct {
 	// at once (a leaked link run elsewhere must not lock the customer out).
 	unbound map[string][]*agentConn
 	jumps   int // jump clients among conns (the active limit, C11)
+	// changed, when set, is told the ID of every agent whose connections
+	// changed, after the change (the cluster announces it; clusterlink.go).
+	changed func(id string)
 }
 
 func newHub() *hub {
@@ -127,6 +130,7 @@ func (h *hub) add(a *agentConn) {
 		}
 		h.unbound[a.id] = append(list, a)
 		h.mu.Unlock()
+		h.notify(a.id)
 		if old != nil {
 			old.close(websocket.StatusPolicyViolation, "replaced by a newer connection")
 		}
@@ -138,24 +142,43 @@ func (h *hub) add(a *agentConn) {
 		h.jumps++
 	}
 	h.mu.Unlock()
+	h.notify(a.id)
 	if old != nil {
 		old.close(websocket.StatusPolicyViolation, "replaced by a newer connection")
 	}
 }
 
+func (h *hub) notify(id string) {
+	if h.changed != nil {
+		h.changed(id)
+	}
+}
+
+// presenceOf says what this node holds of id: any connection, a bound
+// one, a jump client's.
+func (h *hub) presenceOf(id string) (present, bound, jump bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if a := h.conns[id]; a != nil {
+		return true, true, a.jump
+	}
+	return len(h.unbound[id]) > 0, false, false
+}
+
 // remove unregisters a unless it was already replaced.
 func (h *hub) remove(a *agentConn) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	if a.unbound {
 		h.dropUnbound(a)
-		return
-	}
-	if h.conns[a.id] == a {
+	} else if h.conns[a.id] == a {
 		delete(h.conns, a.id)
 		if a.jump {
 			h.jumps--
 		}
+	}
+	h.mu.Unlock()
+	if a.id != "" {
+		h.notify(a.id)
 	}
 }
 
@@ -183,6 +206,7 @@ func (h *hub) bind(a *agentConn) {
 	old := h.conns[a.id]
 	h.conns[a.id] = a
 	h.mu.Unlock()
+	h.notify(a.id)
 	if old != nil {
 		old.close(websocket.StatusPolicyViolation, "replaced by a newer connection")
 	}

@@ -43,7 +43,7 @@ func (s *Server) jump(ctx context.Context, a *authed, id string) (*store.Session
 		switch {
 		case jc.Uninstalled:
 			return nil, wire.Err(wire.JCUninstalled)
-		case !s.isPassive(jc.ID):
+		case !s.isPassive(jc):
 			return nil, wire.Err(wire.JCOffline)
 		}
 		if err := s.wakePassive(ctx, jc.ID); err != nil {

@@ -93,7 +93,14 @@ func (s *Server) touchJumpClient(ctx context.Context, id string, fn func(*store.
 func (s *Server) admitJumpClient(ctx context.Context, h *wire.Hello, cfg *embedcfg.Config, addr string) (*store.JumpClient, error) {
 	invalid := wire.Err(wire.InstallerInvalid)
 	in, err := s.store.Installer(ctx, cfg.InstallerID)
-	if err != nil || subtle.ConstantTimeCompare(hashSecret(cfg.KeyInfo), in.KeyHash) != 1 {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, invalid
+	case err != nil:
+		// Not the installer's fault: installer_invalid would make the
+		// client give up for good; an internal error makes it retry.
+		return nil, fmt.Errorf("installer %s: %w", cfg.InstallerID, err)
+	case subtle.ConstantTimeCompare(hashSecret(cfg.KeyInfo), in.KeyHash) != 1:
 		return nil, invalid
 	}
 	if h.JumpClientID != "" {
@@ -244,7 +251,7 @@ func (s *Server) jcView(jc *store.JumpClient) *jumpClientView {
 		status = string(wire.JumpOnline)
 	case jc.Uninstalled:
 		status = string(wire.JumpUninstalled)
-	case s.isPassive(jc.ID):
+	case s.isPassive(jc):
 		status = string(wire.JumpPassive)
 	}
 	v := &jumpClientView{ID: jc.ID, Name: jc.Name, Hostname: jc.Host.Hostname, JumpMethod: "jump client (" + jc.Mode + ")",
@@ -513,10 +520,7 @@ func (s *Server) removeJumpClient(r *http.Request, a *authed, id string) error {
 
 // disconnectRemoved tells a connected removed client to uninstall (C8).
 func (s *Server) disconnectRemoved(ctx context.Context, id string) {
-	if c := s.hub.get(id); c != nil {
-		c.send(ctx, wire.End{Code: wire.JCNotFound, Uninstall: true})
-		c.closeNow()
-	}
+	s.sendAgent(ctx, id, wire.End{Code: wire.JCNotFound, Uninstall: true}, true)
 }
 
 // jumpClientMaxOffline is the C8 rule: a jump client offline this long is

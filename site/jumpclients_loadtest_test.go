@@ -21,6 +21,13 @@ package site_test
 //	         site's pings and pings the site)
 //	stats    counters (beats answered, pings answered, pongs received,
 //	         connections lost)
+//	storm    every connection drops at once (closed by the client); each
+//	         client reconnects as agent.RunJumpClient does (backoff from
+//	         1 s, jittered, capped at a minute) until all are back
+//
+// With SourceIPs, client i connects from 127.0.0.(2 + i mod SourceIPs):
+// one source address has only ≈ 28,000 ephemeral ports towards one site
+// address, so 100,000 clients need four or more.
 //
 // End of stdin closes every connection and exits.
 
@@ -33,6 +40,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"strings"
 	"sync"
@@ -43,6 +52,7 @@ import (
 
 	"github.com/tetherhq/tether/agent"
 	"github.com/tetherhq/tether/embedcfg"
+	"github.com/tetherhq/tether/internal/backoff"
 	"github.com/tetherhq/tether/wire"
 )
 
@@ -54,6 +64,7 @@ type loadGenConfig struct {
 	N         int
 	Workers   int  // concurrent handshakes
 	Pings     bool // clients without beats (WebSocket pings both ways)
+	SourceIPs int  // loopback source addresses to spread clients over
 }
 
 // loadGenReply is the answer to one command.
@@ -66,6 +77,10 @@ type loadGenReply struct {
 	PongsIn   int64   `json:"pongs_in"`  // this side's pings the site answered
 	Lost      int64   `json:"lost"`      // connections that dropped while idle
 	Heartbeat float64 `json:"heartbeat"` // the welcome's interval, seconds
+	// storm: reconnection attempts refused by the site (an error message
+	// or HTTP status) and failed otherwise (dial, TLS, timeout).
+	Refused int64 `json:"refused"`
+	Failed  int64 `json:"failed"`
 }
 
 func init() {
@@ -81,7 +96,10 @@ type loadGen struct {
 	clients []*lgClient
 
 	beatsIn, pingsIn, pongsIn, lost atomic.Int64
-	heartbeat                       atomic.Int64 // ns
+	refused, failed                 atomic.Int64
+	storming                        atomic.Bool    // drops are the storm's, not losses
+	heartbeat                       atomic.Int64   // ns
+	clients4                        []*http.Client // by source address
 	idle                            context.Context
 	stop                            context.CancelFunc
 	wg                              sync.WaitGroup
@@ -111,6 +129,17 @@ func runLoadGen(raw string) int {
 		g.clients[i] = &lgClient{key: key}
 	}
 	g.idle, g.stop = context.WithCancel(context.Background())
+	g.clients4 = []*http.Client{agent.HTTPClient(g.cfg.CertPin)}
+	if g.SourceIPs > 0 {
+		g.clients4 = nil
+		for k := range g.SourceIPs {
+			hc := agent.HTTPClient(g.cfg.CertPin)
+			tr := hc.Transport.(*http.Transport).Clone()
+			tr.DialContext = (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(2+k))}}).DialContext
+			hc.Transport = tr
+			g.clients4 = append(g.clients4, hc)
+		}
+	}
 	out := json.NewEncoder(os.Stdout)
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
@@ -121,12 +150,15 @@ func runLoadGen(raw string) int {
 			r.Done, err = g.each(func(i int, c *lgClient) error { return g.enrol(i, c) })
 		case "connect":
 			r.Done, err = g.each(func(i int, c *lgClient) error { return g.connect(i, c) })
+		case "storm":
+			r.Done, err = g.storm()
 		case "stats":
 		default:
 			err = fmt.Errorf("unknown command %q", cmd)
 		}
 		r.Secs = time.Since(start).Seconds()
 		r.BeatsIn, r.PingsIn, r.PongsIn, r.Lost = g.beatsIn.Load(), g.pingsIn.Load(), g.pongsIn.Load(), g.lost.Load()
+		r.Refused, r.Failed = g.refused.Load(), g.failed.Load()
 		r.Heartbeat = time.Duration(g.heartbeat.Load()).Seconds()
 		if err != nil {
 			r.Err = err.Error()
@@ -178,7 +210,7 @@ func (g *loadGen) dial(ctx context.Context, i int, c *lgClient) (*websocket.Conn
 	defer cancel()
 	u := strings.Replace(g.cfg.SiteURL, "https://", "wss://", 1) + "/agent/v1/connect"
 	conn, _, err := websocket.Dial(dctx, u, &websocket.DialOptions{
-		HTTPClient:      agent.HTTPClient(g.cfg.CertPin),
+		HTTPClient:      g.clients4[i%len(g.clients4)],
 		CompressionMode: websocket.CompressionDisabled,
 		OnPingReceived:  func(context.Context, []byte) bool { g.pingsIn.Add(1); return true },
 	})
@@ -266,7 +298,7 @@ func (g *loadGen) connect(i int, c *lgClient) error {
 		for {
 			_, b, err := conn.Read(g.idle)
 			if err != nil {
-				if g.idle.Err() == nil {
+				if g.idle.Err() == nil && !g.storming.Load() {
 					g.lost.Add(1)
 				}
 				return
@@ -302,4 +334,45 @@ func (g *loadGen) connect(i int, c *lgClient) error {
 		}
 	})
 	return nil
+}
+
+// storm drops every connection at once and waits until every client is
+// back, each reconnecting with the jump client's own backoff.
+func (g *loadGen) storm() (int, error) {
+	g.storming.Store(true)
+	defer g.storming.Store(false)
+	for _, c := range g.clients {
+		if c.conn != nil {
+			c.conn.CloseNow()
+		}
+	}
+	deadline, cancel := context.WithTimeout(g.idle, 5*time.Minute)
+	defer cancel()
+	var back atomic.Int64
+	var wg sync.WaitGroup
+	for i, c := range g.clients {
+		wg.Go(func() {
+			bo := backoff.New(time.Second, time.Minute) // agent.RunJumpClient's
+			for {
+				if bo.Wait(deadline) != nil {
+					return
+				}
+				err := g.connect(i, c)
+				if err == nil {
+					back.Add(1)
+					return
+				}
+				if strings.Contains(err.Error(), "refused:") || strings.Contains(err.Error(), "status code") {
+					g.refused.Add(1)
+				} else {
+					g.failed.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := int(back.Load()); n < len(g.clients) {
+		return n, fmt.Errorf("%d of %d clients not back within 5 minutes", len(g.clients)-n, len(g.clients))
+	}
+	return len(g.clients), nil
 }

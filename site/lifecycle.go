@@ -29,7 +29,7 @@ func (s *Server) loadSession(ctx context.Context, id string) (*store.Session, er
 	if ss.Live() && !s.clock.Now().Before(ss.ExpiresAt) {
 		return s.expire(ctx, id)
 	}
-	if s.rebootOverdue(ss) && s.hub.get(rebootAgent(ss)) == nil {
+	if s.rebootOverdue(ss) && !s.presence.Online(rebootAgent(ss)) {
 		return s.expireReboot(ctx, id) // B4, reboot.go
 	}
 	return ss, nil
@@ -114,21 +114,24 @@ func (s *Server) runReaper(ctx context.Context) {
 		case <-s.clock.After(time.Second):
 		}
 		s.reap(ctx)
-		// The 180-day rule needs no second-level precision.
+		// The 180-day rule and the recordings' retention need no
+		// second-level precision.
 		if now := s.clock.Now(); now.Sub(jumpReaped) >= time.Minute {
 			jumpReaped = now
 			s.reapJumpClients(ctx)
+			s.reapRecordings(ctx)
 		}
 	}
 }
 
-// Reap runs the reapers once, now: sessions past their time end and jump
-// clients offline for 180 days are removed. The site runs them by itself
-// every second (sessions) and minute (jump clients); tests call Reap to
-// know they ran.
+// Reap runs the reapers once, now: sessions past their time end, jump
+// clients offline for 180 days are removed, and so are recordings past
+// their retention. The site runs them by itself every second (sessions)
+// and minute (the others); tests call Reap to know they ran.
 func (s *Server) Reap(ctx context.Context) {
 	s.reap(ctx)
 	s.reapJumpClients(ctx)
+	s.reapRecordings(ctx)
 }
 
 func (s *Server) reap(ctx context.Context) {

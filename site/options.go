@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tetherhq/tether/internal/clock"
+	"github.com/tetherhq/tether/site/cluster"
 	"github.com/tetherhq/tether/wire"
 )
 
@@ -22,6 +23,12 @@ type Options struct {
 	// Database is the store URL: "postgres://…" or "sqlite:DIR" (see
 	// store.Open); default the SQLite database in DataDir.
 	Database string
+	// Cluster joins the other nodes on the same database through NATS
+	// (nats://HOST:PORT, several comma-separated; no credentials in it);
+	// ClusterAuth holds the credentials (TETHER_CLUSTER_*). Empty: this
+	// node alone.
+	Cluster     string
+	ClusterAuth cluster.Auth
 
 	// Session policy (A1, A5, A8).
 	DefaultExpiry   time.Duration // default 24h
@@ -87,6 +94,22 @@ type Options struct {
 	RebootTimeout    time.Duration
 	NoRebootConfirm  bool
 	NoRestartConfirm bool
+
+	// Session recording (docs/RECORDING.md): jump sessions are recorded
+	// unless NoRecordJump (`--record-jump=false`), ad hoc sessions only
+	// with RecordAdhoc. Recordings last written longer ago than
+	// RecordingRetention are removed (default 90 days; < 0 keeps them).
+	// The recorder asks a view for a full frame when its last one is
+	// RecordingKeyframeEvery old (default 30 s) and RecordingKeyframeBytes
+	// of frames came since (default 256 KiB); RecordingQueueBytes (default
+	// 16 MiB) is how much one session may have waiting for the disk before
+	// records are dropped.
+	NoRecordJump           bool
+	RecordAdhoc            bool
+	RecordingRetention     time.Duration
+	RecordingKeyframeEvery time.Duration
+	RecordingKeyframeBytes int64
+	RecordingQueueBytes    int
 
 	SMTP SMTPOptions
 
@@ -188,6 +211,9 @@ func (o *Options) setDefaults() {
 	}
 	if o.MaxFileSize == 0 {
 		o.MaxFileSize = 4 << 30
+	}
+	if o.RecordingRetention == 0 {
+		o.RecordingRetention = 90 * 24 * time.Hour
 	}
 	if o.RebootTimeout <= 0 {
 		o.RebootTimeout = 10 * time.Minute

@@ -7,6 +7,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/tetherhq/tether/site/cluster"
 	"github.com/tetherhq/tether/site/store"
 	"github.com/tetherhq/tether/wire"
 )
@@ -18,10 +19,27 @@ type passiveClients struct {
 	mu       sync.Mutex
 	checkins map[string]time.Time     // last passive check-in per client
 	wakes    map[string]chan struct{} // closed when the client became active
+	// elsewhere holds the clients a jump on another node of a cluster
+	// waits for, until when (wall clock: it is another process's time).
+	elsewhere map[string]time.Time
 }
 
 func newPassiveClients() *passiveClients {
-	return &passiveClients{checkins: map[string]time.Time{}, wakes: map[string]chan struct{}{}}
+	return &passiveClients{checkins: map[string]time.Time{}, wakes: map[string]chan struct{}{},
+		elsewhere: map[string]time.Time{}}
+}
+
+// wantedElsewhere records that a jump on another node waits for the
+// client until until: it may check in here.
+func (p *passiveClients) wantedElsewhere(id string, until time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for k, t := range p.elsewhere { // bounded by the jumps in progress
+		if time.Now().After(t) {
+			delete(p.elsewhere, k)
+		}
+	}
+	p.elsewhere[id] = until
 }
 
 func (p *passiveClients) checkedIn(id string, at time.Time) {
@@ -52,7 +70,7 @@ func (p *passiveClients) wake(id string) <-chan struct{} {
 func (p *passiveClients) wanted(id string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.wakes[id] != nil
+	return p.wakes[id] != nil || time.Now().Before(p.elsewhere[id])
 }
 
 // woke tells waiting jumps that the client is connected now.
@@ -60,6 +78,7 @@ func (p *passiveClients) woke(id string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	delete(p.checkins, id)
+	delete(p.elsewhere, id)
 	if ch := p.wakes[id]; ch != nil {
 		close(ch)
 		delete(p.wakes, id)
@@ -76,9 +95,14 @@ func (p *passiveClients) giveUp(id string, ch <-chan struct{}) {
 }
 
 // isPassive reports whether a client that is not connected checked in
-// recently enough to be listed as passive rather than offline.
-func (s *Server) isPassive(id string) bool {
-	last := s.passive.lastCheckIn(id)
+// recently enough to be listed as passive rather than offline. A passive
+// client's check-in also stores its last_seen, so a check-in at another
+// node of a cluster counts too.
+func (s *Server) isPassive(jc *store.JumpClient) bool {
+	last := s.passive.lastCheckIn(jc.ID)
+	if jc.Passive && jc.LastSeen.After(last) {
+		last = jc.LastSeen
+	}
 	return !last.IsZero() && s.clock.Now().Sub(last) < 2*s.opts.JCCheckIn+30*time.Second
 }
 
@@ -103,6 +127,8 @@ func (s *Server) wakePassive(ctx context.Context, id string) error {
 		return wire.Err(wire.JCLimitActive)
 	}
 	ch := s.passive.wake(id)
+	// It may check in at another node: tell them to keep it there.
+	s.cluster.Broadcast(cluster.Event{Kind: cluster.EventWake, ID: id, Until: time.Now().Add(s.opts.JCConnectTimeout)})
 	t := time.NewTimer(s.opts.JCConnectTimeout)
 	defer t.Stop()
 	select {
@@ -124,7 +150,5 @@ func (s *Server) sleepIfPassive(ctx context.Context, jumpClientID string) {
 	if err != nil || !jc.Passive {
 		return
 	}
-	if ac := s.hub.get(jumpClientID); ac != nil {
-		ac.send(ctx, wire.Sleep{CheckIn: s.opts.JCCheckIn})
-	}
+	s.sendAgent(ctx, jumpClientID, wire.Sleep{CheckIn: s.opts.JCCheckIn}, false)
 }

@@ -231,12 +231,15 @@ func (s *Server) pinEnrolled(ctx context.Context, in *store.Installer, jc *store
 }
 
 // pinView is the session's pin status for the API.
+// A request still open here is looked up in the store too: in a cluster the
+// pin's client may enrol at another node than the one that asked.
 func (s *Server) pinView(ctx context.Context, sessionID string) *pinState {
-	if st := s.pins.get(sessionID); st != nil {
+	st := s.pins.get(sessionID)
+	if st != nil && st.Status == pinPinned {
 		return st
 	}
 	if id, _ := s.pinnedClient(ctx, sessionID); id != "" {
 		return &pinState{Status: pinPinned, JumpClientID: id}
 	}
-	return nil
+	return st
 }

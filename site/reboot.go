@@ -265,7 +265,7 @@ func (s *Server) reapReboots(ctx context.Context) {
 	for _, ss := range list {
 		switch {
 		case !s.rebootOverdue(ss):
-		case s.hub.get(rebootAgent(ss)) != nil:
+		case s.presence.Online(rebootAgent(ss)):
 			s.rebootOver(ctx, ss.ID, "reboot_failed", "site", "", fmt.Sprintf("the computer did not restart within %s", s.opts.RebootTimeout))
 		default:
 			if _, err := s.expireReboot(ctx, ss.ID); err != nil {

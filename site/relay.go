@@ -115,7 +115,7 @@ func (s *Server) openStream(ctx context.Context, ss *store.Session, kind string,
 		return nil, wire.Err(wire.AgentOutdated)
 	}
 	consent := s.consentFor(ss)
-	p := &pairing{id: newID(), sessionID: ss.ID, kind: kind, viewerToken: randomToken(24),
+	p := &pairing{id: s.streamID(), sessionID: ss.ID, kind: kind, viewerToken: randomToken(24),
 		agentToken: randomToken(24), agent: make(chan *websocket.Conn, 1), done: make(chan struct{}),
 		created: time.Now(), wait: pairTimeout}
 	if asks(consent, kind, control) {

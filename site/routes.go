@@ -45,6 +45,7 @@ func (s *Server) apiRoutes() []route {
 		h("PUT "+api+"/sessions/{id}/files", s.api(s.handlePutFile)),
 		h("GET "+api+"/sessions/{id}/files", s.api(s.handleGetFile)),
 		h("GET "+api+"/sessions/{id}/sysinfo", s.api(s.handleSysInfo)),
+		h("GET "+api+"/sessions/{id}/recording", s.api(s.handleGetRecording)),
 		h("GET "+api+"/audit", s.api(s.handleAudit)),
 		h("GET "+api+"/tokens", s.api(s.handleListTokens)),
 		h("POST "+api+"/tokens", s.api(s.handleCreateToken)),
@@ -82,7 +83,7 @@ func (s *Server) APIPatterns() []string {
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	for _, r := range s.apiRoutes() {
-		mux.Handle(r.pattern, r.handler)
+		mux.Handle(r.pattern, s.routed(r.pattern, r.handler))
 	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeErr(w, r, wire.Errorf(wire.NotFound, "No such API call."))
@@ -93,6 +94,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /console/{$}", s.page("sessions.html"))
 	mux.HandleFunc("GET /console/sessions/{id}", s.page("viewer.html"))
 	mux.HandleFunc("GET /console/sessions/{id}/shell", s.page("shell.html"))
+	mux.HandleFunc("GET /console/sessions/{id}/recording", s.page("recording.html"))
+	mux.HandleFunc("GET /console/audit", s.page("audit.html"))
 	mux.HandleFunc("GET /console/jump", s.page("jump.html"))
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/console/", http.StatusFound)

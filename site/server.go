@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"os"
 	"strings"
@@ -17,7 +18,9 @@ import (
 	"time"
 
 	"github.com/tetherhq/tether/internal/clock"
+	"github.com/tetherhq/tether/site/cluster"
 	"github.com/tetherhq/tether/site/metrics"
+	"github.com/tetherhq/tether/site/recording"
 	"github.com/tetherhq/tether/site/store"
 )
 
@@ -37,15 +40,23 @@ type Server struct {
 	// presence answers for agents beyond this site's own connections
 	// (presence.go); the hub alone on a single site.
 	presence Presence
-	relay    *relay
-	passive  *passiveClients
-	updates  updateOffers
-	pins     *pinRequests
+	// cluster joins this node to the others on the same database
+	// (clusterlink.go); a cluster of one by default. proxy forwards
+	// requests for agents held elsewhere (forward.go).
+	cluster cluster.Cluster
+	link    clusterLink
+	proxy   *httputil.ReverseProxy
+	relay   *relay
+	passive *passiveClients
+	updates updateOffers
+	pins    *pinRequests
 	// jumpSlots bounds concurrent session starts (server_busy, C11).
 	jumpSlots chan struct{}
 	// hashes bounds the argon2id computations in progress (hashgate.go).
 	hashes *hashGate
 	mailer *mailer
+	// recordings records the sessions the site's policy records (record.go).
+	recordings *recording.Manager
 
 	// agentCtx is the context of agent connections, which outlive their
 	// HTTP handler (handleAgentConnect); agentConns counts them.
@@ -89,6 +100,11 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
+	if err := s.joinCluster(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
+	s.proxy = s.newProxy()
 	return s, nil
 }
 
@@ -123,6 +139,9 @@ func (s *Server) init() error {
 	s.hashes = newHashGate()
 	s.mailer = newMailer(s.opts.SMTP)
 	s.limits = newSiteLimits(s.clock, s.log, s.opts)
+	if s.recordings, err = s.newRecordings(); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -168,8 +187,17 @@ func (s *Server) CertPin() string { return s.pin }
 // SiteKey is the public half of the key that signs downloads.
 func (s *Server) SiteKey() ed25519.PublicKey { return s.siteKey.Public().(ed25519.PublicKey) }
 
-// Close releases the store.
-func (s *Server) Close() error { return s.store.Close() }
+// Close finishes the recordings (each file gets its index; at most 10 s),
+// leaves the cluster and releases the store.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.recordings.Close(ctx); err != nil {
+		s.log.Error("closing recordings", "err", err)
+	}
+	s.cluster.Close()
+	return s.store.Close()
+}
 
 // Serve listens on opts.Listen until ctx ends.
 func (s *Server) Serve(ctx context.Context) error {
@@ -197,6 +225,7 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 	}
 	s.agentCtx = ctx
 	go s.runReaper(ctx)
+	go s.serveTunnels(ctx)
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
@@ -205,6 +234,7 @@ func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
 		defer cancel()
 		s.hub.closeAll()
 		srv.Shutdown(sctx)
+		s.cluster.Close() // the others forget this node's agents now, not in 5 s
 		// Agent connections were hijacked: Shutdown does not wait for them.
 		waited := make(chan struct{})
 		go func() { s.agentConns.Wait(); close(waited) }()

@@ -216,6 +216,8 @@ func (s *Server) handleViewerStream(w http.ResponseWriter, r *http.Request, a *a
 	if err := vc.Write(ctx, typ, first); err != nil {
 		return
 	}
+	rec, stopRecording := s.recordStream(ctx, ss, p, a.user.Name, remoteAddr(r), ac) // record.go
+	rec.FromAgent(typ == websocket.MessageText, first)
 	switch p.kind {
 	case wire.StreamView:
 		s.viewing(ctx, ss.ID, true, a.user.Name, remoteAddr(r))
@@ -224,21 +226,33 @@ func (s *Server) handleViewerStream(w http.ResponseWriter, r *http.Request, a *a
 		s.audit(ctx, "shell_opened", ss.ID, a.user.Name, remoteAddr(r), "")
 		defer s.audit(context.WithoutCancel(ctx), "shell_closed", ss.ID, a.user.Name, remoteAddr(r), "")
 	}
-	pipe(ctx, vc, ac, fromViewer, fromAgent, s.rec)
+	var tap streamTap
+	if rec != nil {
+		tap = rec
+	}
+	stopRecording(pipe(ctx, vc, ac, fromViewer, fromAgent, s.rec, tap))
+}
+
+// streamTap sees every message pipe relays, after relaying it (a
+// recording.Stream).
+type streamTap interface {
+	FromAgent(text bool, b []byte)
+	FromViewer(text bool, b []byte)
 }
 
 // agentStreamLimit bounds one agent→viewer message (VIEW-PROTOCOL).
 const agentStreamLimit = 64 << 20
 
 // pipe copies messages both ways until one side ends, then passes the close
-// reason on (e.g. "The customer denied screen sharing.").
-func pipe(ctx context.Context, viewer, agent *websocket.Conn, fromViewer, fromAgent int64, rec metrics.Recorder) {
+// reason on (e.g. "The customer denied screen sharing.") and returns it.
+// tap, when not nil, sees each message once it was passed on.
+func pipe(ctx context.Context, viewer, agent *websocket.Conn, fromViewer, fromAgent int64, rec metrics.Recorder, tap streamTap) string {
 	viewer.SetReadLimit(fromViewer) // a larger message closes the stream
 	agent.SetReadLimit(fromAgent)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errc := make(chan error, 2)
-	cp := func(dst, src *websocket.Conn, dir metrics.Direction) {
+	cp := func(dst, src *websocket.Conn, dir metrics.Direction, seen func(bool, []byte)) {
 		for {
 			typ, b, err := src.Read(ctx)
 			if err == nil {
@@ -249,10 +263,20 @@ func pipe(ctx context.Context, viewer, agent *websocket.Conn, fromViewer, fromAg
 				return
 			}
 			rec.Relayed(dir, len(b))
+			// b is a fresh slice from Read that nobody changes (a
+			// server's writes are not masked), so the recorder keeps it
+			// without a copy.
+			if seen != nil {
+				seen(typ == websocket.MessageText, b)
+			}
 		}
 	}
-	go cp(agent, viewer, metrics.ToAgent)
-	go cp(viewer, agent, metrics.ToViewer)
+	var toAgent, toViewer func(bool, []byte)
+	if tap != nil {
+		toAgent, toViewer = tap.FromViewer, tap.FromAgent
+	}
+	go cp(agent, viewer, metrics.ToAgent, toAgent)
+	go cp(viewer, agent, metrics.ToViewer, toViewer)
 	err := <-errc
 	code, reason := websocket.StatusNormalClosure, "stream ended"
 	var ce websocket.CloseError
@@ -261,6 +285,7 @@ func pipe(ctx context.Context, viewer, agent *websocket.Conn, fromViewer, fromAg
 	}
 	viewer.Close(code, reason)
 	agent.Close(code, reason)
+	return reason
 }
 
 // viewing counts a viewer in or out: the session is "connected" while at

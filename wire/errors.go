@@ -97,6 +97,9 @@ const (
 	// SiteDraining: the site is shutting down (SIGTERM) and takes no new
 	// agents or views; another site of the same installation will.
 	SiteDraining Code = "site_draining"
+	// NoRecording: the session has no recording (recording was off for
+	// it, nothing was relayed yet, or retention removed it).
+	NoRecording Code = "no_recording"
 )
 
 var messages = map[Code]string{
@@ -155,6 +158,7 @@ var messages = map[Code]string{
 	AccessDenied:      "The customer denied access.",
 	SiteDraining:      "This site is shutting down. Try again in a moment.",
 	RebootUnsupported: "Reboot and reconnect is not available for this computer.",
+	NoRecording:       "This session has no recording.",
 }
 
 var statuses = map[Code]int{
@@ -184,6 +188,7 @@ var statuses = map[Code]int{
 	AgentOutdated: http.StatusConflict, ChatUnavailable: http.StatusConflict,
 	ShellNotAllowed: http.StatusForbidden, AccessDenied: http.StatusForbidden,
 	SiteDraining: http.StatusServiceUnavailable, RebootUnsupported: http.StatusConflict,
+	NoRecording: http.StatusNotFound,
 }
 
 // Message is the exact English text for a code ("" for unknown codes).

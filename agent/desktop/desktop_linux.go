@@ -241,3 +241,13 @@ func currentUser() string {
 	}
 	return ""
 }
+
+// Nowhere is a finder of a headless computer: no $DISPLAY, no logind
+// sessions and no X sockets (both looked for in emptyDir). Tests of
+// headless hosts use it on machines that run X servers.
+func Nowhere(emptyDir string) *Finder {
+	f := defaultFinder()
+	f.SessionsDir, f.SocketDir = emptyDir, emptyDir
+	f.Getenv = func(string) string { return "" }
+	return f
+}

@@ -8,12 +8,15 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tetherhq/tether/site"
+	"github.com/tetherhq/tether/site/cluster"
+	"github.com/tetherhq/tether/site/recording"
 )
 
 var version = "dev"
@@ -59,7 +62,8 @@ func serveCmd(g *globals) *cobra.Command {
 	var o site.Options
 	var consentDefault string
 	var logFormat, logLevel string
-	var rebootConfirm, restartConfirm bool
+	var rebootConfirm, restartConfirm, recordJump bool
+	retention := retentionFlag(90 * 24 * time.Hour)
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the site",
@@ -74,6 +78,16 @@ func serveCmd(g *globals) *cobra.Command {
 			}
 			o.DataDir, o.Database, o.Version, o.Logger = g.dataDir, g.db(), version, log
 			o.SMTP.Password = os.Getenv("TETHER_SMTP_PASSWORD")
+			o.Cluster = cmp.Or(o.Cluster, os.Getenv("TETHER_CLUSTER"))
+			if o.Cluster != "" {
+				if err := cluster.CheckURL(o.Cluster); err != nil {
+					return err
+				}
+				o.ClusterAuth = cluster.AuthFromEnv(os.Getenv)
+				if strings.HasPrefix(o.Database, "sqlite:") {
+					return fmt.Errorf("--cluster needs a database every node shares: --database postgres://… (or $TETHER_DATABASE)")
+				}
+			}
 			switch consentDefault {
 			case "allow":
 				o.ConsentDefault = true
@@ -85,10 +99,15 @@ func serveCmd(g *globals) *cobra.Command {
 				return err
 			}
 			o.NoRebootConfirm, o.NoRestartConfirm = !rebootConfirm, !restartConfirm
+			o.NoRecordJump, o.RecordingRetention = !recordJump, time.Duration(retention)
+			if retention == 0 {
+				o.RecordingRetention = -1 // keep forever
+			}
 			return site.Run(cmd.Context(), o, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&o.Cluster, "cluster", "", "join the other nodes on the same --database through NATS: nats://HOST:PORT[,…] (default $TETHER_CLUSTER; credentials only in $TETHER_CLUSTER_CREDS, _NKEY, _USER/_PASSWORD or _TOKEN, TLS in _CA, _CERT, _KEY)")
 	f.StringVar(&o.MetricsListen, "metrics-listen", "", "also serve /metrics, /healthz and /readyz in plain HTTP without login on this address (loopback or a private network only)")
 	f.DurationVar(&o.DrainTimeout, "drain-timeout", 30*time.Second, "on SIGTERM, how long running views may go on before the site exits")
 	f.DurationVar(&o.ReconnectWithin, "reconnect-within", 10*time.Second, "on SIGTERM, the window agents spread their reconnections over")
@@ -121,7 +140,21 @@ func serveCmd(g *globals) *cobra.Command {
 	f.Int64Var(&o.MaxFileSize, "max-file-size", 4<<30, "largest file one transfer may move, in bytes (-1: unlimited)")
 	f.BoolVar(&o.JumpFilesConfined, "jump-files-confined", false, "keep jump clients' file transfers in their transfer folder too (default: anywhere the agent's user may go)")
 	f.BoolVar(&o.AllowRootShell, "allow-root-shell", false, "let a jump client that runs as root open a root shell")
+	f.BoolVar(&recordJump, "record-jump", true, "record jump sessions (screen, input, shell output, chat, file transfers) under --data/recordings")
+	f.BoolVar(&o.RecordAdhoc, "record-adhoc", false, "record ad hoc support sessions too")
+	f.Var(&retention, "recording-retention", "remove recordings last written longer ago: days (90d), a duration (36h), or 0 to keep them")
 	return cmd
+}
+
+// retentionFlag is --recording-retention: days ("90d") or a Go duration.
+type retentionFlag time.Duration
+
+func (r *retentionFlag) String() string { return recording.FormatRetention(time.Duration(*r)) }
+func (r *retentionFlag) Type() string   { return "days" }
+func (r *retentionFlag) Set(s string) error {
+	d, err := recording.ParseRetention(s)
+	*r = retentionFlag(d)
+	return err
 }
 
 func keyCmd(g *globals) *cobra.Command {

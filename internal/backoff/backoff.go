@@ -26,10 +26,12 @@ func New(min, max time.Duration) *Backoff {
 }
 
 // Next returns the delay before the next attempt: a random value between
-// Min and min(Max, Min*2^attempt).
+// Min and min(Max, Min*2^(attempt+1)). The first attempt is jittered too
+// (between Min and 2×Min): agents that lost their site at the same moment
+// would otherwise all come back at exactly Min, in one burst of handshakes.
 func (b *Backoff) Next() time.Duration {
 	ceil := b.Min
-	for i := 0; i < b.attempt && ceil < b.Max; i++ {
+	for i := 0; i <= b.attempt && ceil < b.Max; i++ {
 		ceil *= 2
 	}
 	if ceil > b.Max {

@@ -10,7 +10,7 @@ import (
 func TestNextGrowsAndCaps(t *testing.T) {
 	b := New(time.Second, 30*time.Second)
 	b.Rand = func() float64 { return 0.999999 }
-	want := []time.Duration{1, 2, 4, 8, 16, 30, 30}
+	want := []time.Duration{2, 4, 8, 16, 30, 30, 30}
 	for i, w := range want {
 		got := b.Next().Round(time.Second)
 		if got != w*time.Second {
@@ -18,7 +18,7 @@ func TestNextGrowsAndCaps(t *testing.T) {
 		}
 	}
 	b.Reset()
-	if got := b.Next().Round(time.Second); got != time.Second {
+	if got := b.Next().Round(time.Second); got != 2*time.Second {
 		t.Fatalf("after reset: %v", got)
 	}
 }

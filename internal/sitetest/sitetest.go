@@ -305,3 +305,22 @@ func (s *Site) StandInMSI(platform, agentDigest string) string {
 	}
 	return path
 }
+
+// DownloadRaw fetches the plain agent binary of an installer link into dir.
+func (s *Site) DownloadRaw(url, dir string) string {
+	s.T.Helper()
+	res, err := s.Client.Get(url + "?format=raw")
+	if err != nil {
+		s.T.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		s.T.Fatalf("download %s: %d %s", url, res.StatusCode, b)
+	}
+	p := filepath.Join(dir, "tether")
+	if err := os.WriteFile(p, b, 0o755); err != nil {
+		s.T.Fatal(err)
+	}
+	return p
+}

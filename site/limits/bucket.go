@@ -23,6 +23,8 @@ type Bucket struct {
 	interval time.Duration
 	buckets  map[string]*bucket
 	lastGC   time.Time
+	// shared publishes spends to the other nodes (Share); nil alone.
+	shared func(op, key string)
 }
 
 type bucket struct {
@@ -38,13 +40,16 @@ func NewBucket(c clock.Clock, burst int, interval time.Duration) *Bucket {
 // Allow takes a token for key and reports whether one was there.
 func (l *Bucket) Allow(key string) bool {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	b := l.refill(key)
-	if b.tokens < 1 {
-		return false
+	ok := b.tokens >= 1
+	if ok {
+		b.tokens--
 	}
-	b.tokens--
-	return true
+	l.mu.Unlock()
+	if ok {
+		l.tell(OpSpend, key)
+	}
+	return ok
 }
 
 // Has reports whether key has a token left, without taking it: limits that
@@ -64,6 +69,11 @@ func (l *Bucket) Tokens(key string) int {
 
 // Spend takes a token for key if there is one.
 func (l *Bucket) Spend(key string) {
+	l.spend(key)
+	l.tell(OpSpend, key)
+}
+
+func (l *Bucket) spend(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if b := l.refill(key); b.tokens >= 1 {
@@ -73,6 +83,11 @@ func (l *Bucket) Spend(key string) {
 
 // Reset forgets key (a success that should not count against it later).
 func (l *Bucket) Reset(key string) {
+	l.reset(key)
+	l.tell(OpReset, key)
+}
+
+func (l *Bucket) reset(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	delete(l.buckets, key)

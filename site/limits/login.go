@@ -24,6 +24,8 @@ type Login struct {
 
 	mu    sync.Mutex
 	names map[string]*decaying
+	// shared publishes name failures to the other nodes (Share).
+	shared func(op, key string)
 }
 
 // Slow-down of a name: no delay for the first nameFreeFailures recent
@@ -62,6 +64,14 @@ func (l *Login) Allowed(name, addr string) bool {
 func (l *Login) Failed(name, addr string) {
 	l.addr.Spend(addr)
 	l.pair.Spend(pairKey(name, addr))
+	l.failedName(name)
+	if l.shared != nil {
+		l.shared(OpFail, name)
+	}
+}
+
+// failedName counts a failure against name (its slow-down).
+func (l *Login) failedName(name string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	d := l.decayed(name)

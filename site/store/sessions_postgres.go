@@ -217,12 +217,10 @@ func (p *Postgres) Audit(ctx context.Context, e *AuditEntry) error {
 
 // AuditLog reads entries in the order they were written.
 func (p *Postgres) AuditLog(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
-	if q.Limit <= 0 || q.Limit > 5000 {
-		q.Limit = 1000
-	}
+	where, args := auditWhere(q, func(n int) string { return fmt.Sprintf("$%d", n) })
+	args = append(args, auditLimit(q.Limit))
 	rows, err := p.pool.Query(ctx, `SELECT id, at, event, session_id, jump_client_id, actor, remote_addr, detail
-		FROM audit WHERE ($1 = '' OR session_id = $1) AND at >= $2 ORDER BY id LIMIT $3`,
-		q.SessionID, ts(q.Since), q.Limit)
+		FROM audit WHERE `+where+fmt.Sprintf(` ORDER BY id LIMIT $%d`, len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}

@@ -206,12 +206,9 @@ func (s *SQLite) Audit(ctx context.Context, e *AuditEntry) error {
 
 // AuditLog reads entries in time order.
 func (s *SQLite) AuditLog(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
-	if q.Limit <= 0 || q.Limit > 5000 {
-		q.Limit = 1000
-	}
+	where, args := auditWhere(q, func(int) string { return "?" })
 	rows, err := s.db.QueryContext(ctx, `SELECT id, at, event, session_id, jump_client_id, actor, remote_addr, detail
-		FROM audit WHERE (? = '' OR session_id = ?) AND at >= ? ORDER BY id LIMIT ?`,
-		q.SessionID, q.SessionID, ts(q.Since), q.Limit)
+		FROM audit WHERE `+where+` ORDER BY id LIMIT ?`, append(args, auditLimit(q.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}

@@ -11,6 +11,9 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
 
+// sqliteConns bounds the open connections to the database file.
+const sqliteConns = 8
+
 // SQLite implements Store on one database file.
 type SQLite struct {
 	db *sql.DB
@@ -28,6 +31,13 @@ func OpenSQLite(ctx context.Context, path string) (*SQLite, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	// Bounded: database/sql would otherwise open a connection (three file
+	// descriptors and a page cache) per concurrent caller — 8,000 in a
+	// reconnect storm of 10,000 jump clients, until the process ran out of
+	// descriptors. SQLite serializes writers anyway, and a few connections
+	// serve WAL's concurrent readers.
+	db.SetMaxOpenConns(sqliteConns)
+	db.SetMaxIdleConns(sqliteConns)
 	s := &SQLite{db: db}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()

@@ -161,11 +161,22 @@ type ChatMessage struct {
 	At        time.Time `json:"at"`
 }
 
-// AuditQuery filters the audit log.
+// AuditQuery filters the audit log; every set field narrows it.
 type AuditQuery struct {
 	SessionID string
-	Since     time.Time
-	Limit     int
+	Since     time.Time // inclusive
+	Until     time.Time // exclusive; zero: no end
+	// Events keeps entries of these events.
+	Events []string
+	// Technician keeps what the user (by name) did and what happened in
+	// the user's sessions.
+	Technician string
+	// JumpClient keeps the jump client's own entries and its sessions'.
+	JumpClient string
+	// AfterID keeps entries after this ID: the next page after an answer
+	// that ended at it.
+	AfterID int64
+	Limit   int // 1000 when ≤ 0, at most 5000
 }
 
 // SessionUpdate changes a session inside a transaction: fn sees the current

@@ -43,6 +43,7 @@ var cases = []struct {
 	{"UpdateJumpClient", testUpdateJumpClient},
 	{"StaleJumpClients", testStaleJumpClients},
 	{"Audit", testAudit},
+	{"AuditByOwner", testAuditByOwner},
 	{"Chat", testChat},
 	{"Ping", testPing},
 	{"CountSessions", testCountSessions},

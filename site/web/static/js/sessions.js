@@ -83,6 +83,13 @@ async function refresh() {
       a.textContent = "Open";
       td.append(a, " ");
     }
+    if (s.recording) { // recording.js plays it
+      const a = document.createElement("a");
+      a.href = `/console/sessions/${s.id}/recording`;
+      a.textContent = "Recording";
+      a.className = "recording";
+      td.append(a, " ");
+    }
     if (live) button(td, "End session now", "", () => api("POST", `/sessions/${s.id}/close`, {}));
     if (s.status !== "deleted") button(td, "Delete", "danger", () => api("DELETE", `/sessions/${s.id}`));
   }

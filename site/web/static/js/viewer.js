@@ -23,6 +23,12 @@ if (s.jump_client_id) {
   $("shell-open").hidden = false;
   $("shell-open").href = `/console/sessions/${id}/shell`;
 }
+// Recording (docs/RECORDING.md): say that this session is recorded, and
+// link its player once there is a file.
+$("recorded").hidden = !s.recorded;
+$("recording-open").href = `/console/sessions/${id}/recording`;
+$("recording-open").hidden = !s.recorded && !s.recording;
+$("audit-open").href = `/console/audit?session=${id}`;
 
 let view = null;
 let clip = null;
