@@ -27,6 +27,11 @@ type ViewHelperJob struct {
 	SiteURL string    `json:"site_url"`
 	CertPin string    `json:"cert_pin"`
 	View    wire.View `json:"view"`
+	// SASEvent is, for a helper started by a Windows service, the handle
+	// of an event it inherited: setting it asks the service for the
+	// secure attention sequence (Ctrl+Alt+Del), which only a service may
+	// raise.
+	SASEvent uint64 `json:"sas_event,omitempty"`
 }
 
 // StartViewHelper serves job with `exe service view-helper` in a child
@@ -94,6 +99,7 @@ func ServeViewHelper(ctx context.Context, in io.Reader, log *slog.Logger) error 
 		return fmt.Errorf("view helper: incomplete job")
 	}
 	log = log.With("stream", job.View.Stream)
+	useServiceSAS(job.SASEvent)
 	if err := joinInteractiveStation(); err != nil {
 		log.Warn("view helper: not on the interactive window station", "err", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"unsafe"
 
@@ -110,6 +111,12 @@ func runHelperInSession(ctx context.Context, exe, logPath string, job ViewHelper
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		logFile = nil
+	}
+	// Ctrl+Alt+Del from the viewer reaches the helper, which may not raise
+	// it; the service does, when the helper sets this event.
+	if sas, err := newSASRelay(sendSAS, slog.Default()); err == nil {
+		defer sas.Close()
+		job.SASEvent = sas.Handle()
 	}
 	pi, err := startInSession(tok, exe, stdinR, logFile)
 	stdinR.Close()
