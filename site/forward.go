@@ -48,6 +48,12 @@ var agentRoutes = map[string]bool{
 	"GET /api/v1/sessions/{id}/sysinfo":    true,
 }
 
+// recordingRoutes are served by the node that has the session's recording
+// (the node that relayed its views; recordingNode).
+var recordingRoutes = map[string]bool{
+	"GET /api/v1/sessions/{id}/recording": true,
+}
+
 // streamRoutes are served by the node that made the stream.
 var streamRoutes = map[string]bool{
 	"GET /api/v1/sessions/{id}/stream/{stream}": true,
@@ -100,6 +106,8 @@ func (s *Server) routed(pattern string, h http.Handler) http.Handler {
 	switch {
 	case agentRoutes[pattern]:
 		return s.forwardBy(h, s.agentNode)
+	case recordingRoutes[pattern]:
+		return s.forwardBy(h, s.recordingNode)
 	case streamRoutes[pattern]:
 		return s.forwardBy(h, func(r *http.Request) string { return streamNode(r.PathValue("stream")) })
 	}
@@ -206,9 +214,14 @@ func (s *Server) forwardFailed(w http.ResponseWriter, r *http.Request, err error
 	s.writeErr(w, r, wire.Errorf(wire.Internal, "The site node serving this computer did not answer. Try again."))
 }
 
-// forwardedHandler serves the requests other nodes forward here.
+// forwardedHandler serves the requests other nodes forward here, and the
+// nodes' own questions (clusterPath), which only come this way.
 func (s *Server) forwardedHandler(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, clusterPath) {
+			s.serveNodeQuestion(w, r)
+			return
+		}
 		if a := r.Header.Get(clientAddrHeader); a != "" {
 			r.RemoteAddr = net.JoinHostPort(a, "0")
 		}

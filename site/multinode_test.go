@@ -3,6 +3,7 @@ package site_test
 import (
 	"context"
 	"crypto/tls"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -313,4 +314,66 @@ func jumpStatus(t *testing.T, s *sitetest.Site, id string) string {
 		return ""
 	}
 	return v.Status
+}
+
+// A recording is written by the node that relayed the view (the agent's,
+// B); asked for at A after the session ended, it is found there and
+// served whole.
+func TestClusterRecordingFromAnyNode(t *testing.T) {
+	c := clustertest.StartCluster(t, 2, func(o *clustertest.NodeOptions) { o.RecordAdhoc = true })
+	a, b := c.Nodes[0], c.Nodes[1]
+	c.LB.Set(b.Addr)
+	ss, done := supportApp(t, c)
+	conn := openView(t, a.Site, a.Site, ss.ID)
+	for _, in := range []string{"frame", "frame"} {
+		drive(t, conn, in)
+	}
+	conn.Close(websocket.StatusNormalClosure, "")
+	if st := a.Do(a.Token, "POST", "/api/v1/sessions/"+ss.ID+"/close", nil, nil); st != 200 {
+		t.Fatalf("close: %d", st)
+	}
+	<-done
+	size := func(n *clustertest.Node) (int, int) {
+		res, err := n.Client.Do(authed(t, n.Site, "/api/v1/sessions/"+ss.ID+"/recording"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		if res.Header.Get("X-Tether-Recording") == "active" {
+			return 0, len(body) // not finished yet
+		}
+		return res.StatusCode, len(body)
+	}
+	var fromB int
+	sitetest.WaitFor(t, "the recording on B, finished", func() bool {
+		st, n := size(b)
+		fromB = n
+		return st == 200 && n > 4<<20 // two 2 MiB frames
+	})
+	if st, n := size(a); st != 200 || n != fromB {
+		t.Fatalf("the recording asked at A: %d, %d bytes; want 200 and B's %d bytes", st, n, fromB)
+	}
+	// Nobody has one for a session that was never viewed.
+	other := c.Site.CreateSession(nil)
+	if st, _ := size(a); st != 200 {
+		t.Fatal("the first recording vanished")
+	}
+	res, err := a.Client.Do(authed(t, a.Site, "/api/v1/sessions/"+other.ID+"/recording"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 404 {
+		t.Fatalf("a session without a recording: %d, want 404", res.StatusCode)
+	}
+}
+
+func authed(t *testing.T, s *sitetest.Site, path string) *http.Request {
+	req, err := http.NewRequestWithContext(t.Context(), "GET", s.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+s.Token)
+	return req
 }

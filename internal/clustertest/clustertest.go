@@ -62,6 +62,8 @@ type NodeOptions struct {
 	// AddressBurst is the node's --address-burst (0: 1000). Behind the
 	// balancer every client comes from its one address, as behind a NAT.
 	AddressBurst int
+	// RecordAdhoc records support-app sessions too (--record-adhoc).
+	RecordAdhoc bool
 }
 
 // Node is one running node.
@@ -270,7 +272,7 @@ func runNode(raw string) int {
 	}
 	srv, err := site.New(ctx, site.Options{DataDir: o.DataDir, AgentsDir: o.AgentsDir, PublicURL: o.PublicURL,
 		Listen: ln.Addr().String(), Database: o.Database, Cluster: o.Cluster, ClusterAuth: cluster.AuthFromEnv(os.Getenv),
-		JCCheckIn: o.JCCheckIn, Heartbeat: o.Heartbeat, AddressBurst: o.AddressBurst, Logger: log.With("node", ln.Addr().String())})
+		JCCheckIn: o.JCCheckIn, Heartbeat: o.Heartbeat, AddressBurst: o.AddressBurst, RecordAdhoc: o.RecordAdhoc, Logger: log.With("node", ln.Addr().String())})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "clustertest node:", err)
 		return 1
