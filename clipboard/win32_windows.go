@@ -1,6 +1,7 @@
 package clipboard
 
 import (
+	"github.com/tetherhq/tether/internal/winapi"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -49,29 +50,9 @@ const (
 	wmApp             = 0x8000
 )
 
-type wndClassEx struct {
-	Size       uint32
-	Style      uint32
-	WndProc    uintptr
-	ClsExtra   int32
-	WndExtra   int32
-	Instance   windows.Handle
-	Icon       windows.Handle
-	Cursor     windows.Handle
-	Background windows.Handle
-	MenuName   *uint16
-	ClassName  *uint16
-	IconSm     windows.Handle
-}
+type wndClassEx = winapi.WndClassEx
 
-type msg struct {
-	HWnd    windows.HWND
-	Message uint32
-	WParam  uintptr
-	LParam  uintptr
-	Time    uint32
-	Pt      struct{ X, Y int32 }
-}
+type msg = winapi.Msg
 
 // ptr16 turns GlobalLock's address of locked, movable memory (not Go
 // memory, so the collector neither moves nor frees it) into a pointer.

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"github.com/tetherhq/tether/internal/winapi"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
@@ -177,34 +178,12 @@ const (
 	colorWindow             = 5
 )
 
-type wndClassEx struct {
-	Size       uint32
-	Style      uint32
-	WndProc    uintptr
-	ClsExtra   int32
-	WndExtra   int32
-	Instance   windows.Handle
-	Icon       windows.Handle
-	Cursor     windows.Handle
-	Background windows.Handle
-	MenuName   *uint16
-	ClassName  *uint16
-	IconSm     windows.Handle
-}
+type wndClassEx = winapi.WndClassEx
 
-type point struct{ X, Y int32 }
 
 type rect struct{ Left, Top, Right, Bottom int32 }
 
-type msg struct {
-	Hwnd    windows.HWND
-	Message uint32
-	WParam  uintptr
-	LParam  uintptr
-	Time    uint32
-	Pt      point
-	Private uint32
-}
+type msg = winapi.Msg
 
 type paintStruct struct {
 	Hdc       windows.Handle
