@@ -180,7 +180,6 @@ const (
 
 type wndClassEx = winapi.WndClassEx
 
-
 type rect struct{ Left, Top, Right, Bottom int32 }
 
 type msg = winapi.Msg
