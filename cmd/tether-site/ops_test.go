@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"os"
@@ -154,7 +155,11 @@ func runJumpClient(t *testing.T, s *sitetest.Site, exe, state string) *jumpClien
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() { done <- agent.RunJumpClient(ctx, agent.JumpOptions{Executable: exe, StateDir: state}) }()
+	// Its log goes to the test's output: shown when the test fails.
+	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	go func() {
+		done <- agent.RunJumpClient(ctx, agent.JumpOptions{Executable: exe, StateDir: state, Logger: log})
+	}()
 	var once sync.Once
 	jc := &jumpClient{stop: func() {
 		once.Do(func() {
