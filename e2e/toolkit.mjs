@@ -11,7 +11,7 @@
 // "go-NAME" where the Go side must act first.
 // Prints "toolkit.mjs: ok" on success; exits non-zero with
 // "toolkit.mjs: FAIL step: …" otherwise.
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { start } from "./browser.mjs";
 
