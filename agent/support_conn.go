@@ -77,7 +77,7 @@ func (s *Support) activate(ctx context.Context, c *ctrl) error {
 		if err := c.send(ctx, wire.Activate{SecurityCode: code}); err != nil {
 			return err
 		}
-		m, err := c.recv(ctx)
+		m, err := activationAnswer(ctx, c)
 		if err != nil {
 			return err
 		}
@@ -102,6 +102,23 @@ func (s *Support) activate(ctx context.Context, c *ctrl) error {
 			}
 			// The prompter shows note with the next question: saying it
 			// here too printed it twice.
+		}
+	}
+}
+
+// activationAnswer waits for the site's answer to an Activate. Whatever
+// else arrives meanwhile (a beat's answer, a notice) is not one: taken for
+// one, it counted as a wrong code, and a slow site's customer was told
+// "Invalid security code." for the right one while the site activated.
+func activationAnswer(ctx context.Context, c *ctrl) (wire.Msg, error) {
+	for {
+		m, err := c.recv(ctx)
+		if err != nil {
+			return nil, err
+		}
+		switch m.(type) {
+		case *wire.Activated, *wire.End, *wire.Reconnect, *wire.ErrorMsg:
+			return m, nil
 		}
 	}
 }
