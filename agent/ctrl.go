@@ -24,6 +24,10 @@ type ctrl struct {
 	quit     chan struct{} // closed by close
 	once     sync.Once
 	lastRecv atomic.Int64 // unix nanoseconds of the last message from the site
+	// early holds messages that came before the answer a caller waited
+	// for (activationAnswer), for recv to hand out first. Only the
+	// goroutine that calls recv touches it.
+	early []wire.Msg
 }
 
 func newCtrl(conn *websocket.Conn) *ctrl {
@@ -75,6 +79,11 @@ func (c *ctrl) send(ctx context.Context, m wire.Msg) error {
 
 // recv returns the site's next message; beats are not passed on.
 func (c *ctrl) recv(ctx context.Context) (wire.Msg, error) {
+	if len(c.early) > 0 {
+		m := c.early[0]
+		c.early = c.early[1:]
+		return m, nil
+	}
 	select {
 	case m := <-c.msgs:
 		return m, nil

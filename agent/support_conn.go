@@ -106,11 +106,15 @@ func (s *Support) activate(ctx context.Context, c *ctrl) error {
 	}
 }
 
-// activationAnswer waits for the site's answer to an Activate. Whatever
-// else arrives meanwhile (a beat's answer, a notice) is not one: taken for
-// one, it counted as a wrong code, and a slow site's customer was told
-// "Invalid security code." for the right one while the site activated.
+// activationAnswer waits for the site's answer to an Activate. What else
+// arrives meanwhile is kept for serve, in order: the site may send a
+// command (a pin, a chat line) as soon as it has stored the activation,
+// before its answer goes out; taken for the answer, such a message counted
+// as a wrong code ("Invalid security code." for the right one, while the
+// site activated the session).
 func activationAnswer(ctx context.Context, c *ctrl) (wire.Msg, error) {
+	var early []wire.Msg
+	defer func() { c.early = append(c.early, early...) }()
 	for {
 		m, err := c.recv(ctx)
 		if err != nil {
@@ -120,6 +124,7 @@ func activationAnswer(ctx context.Context, c *ctrl) (wire.Msg, error) {
 		case *wire.Activated, *wire.End, *wire.Reconnect, *wire.ErrorMsg:
 			return m, nil
 		}
+		early = append(early, m)
 	}
 }
 
