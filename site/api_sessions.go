@@ -187,6 +187,7 @@ func (s *Server) handleGetSession(w http.ResponseWriter, r *http.Request, a *aut
 	v := s.view(ss)
 	v.Pin = s.pinView(r.Context(), ss.ID)
 	s.recordingView(v, ss, true)
+	s.othersRecordings(r.Context(), []*sessionView{v})
 	if ss.Live() {
 		offer, err := s.rebootOfferOf(r.Context(), ss)
 		if err != nil {
@@ -212,6 +213,7 @@ func (s *Server) handleListSessions(w http.ResponseWriter, r *http.Request, a *a
 	for _, ss := range list {
 		items = append(items, s.view(ss))
 	}
+	s.othersRecordings(r.Context(), items)
 	writeJSON(w, http.StatusOK, map[string]any{"items": items})
 }
 

@@ -354,6 +354,23 @@ func TestClusterRecordingFromAnyNode(t *testing.T) {
 	if st, n := size(a); st != 200 || n != fromB {
 		t.Fatalf("the recording asked at A: %d, %d bytes; want 200 and B's %d bytes", st, n, fromB)
 	}
+	// A's session view and list say so too (asked of B, one question for
+	// the whole list).
+	var one struct{ Recording *struct{ Size int } }
+	a.Do(a.Token, "GET", "/api/v1/sessions/"+ss.ID, nil, &one)
+	if one.Recording == nil || one.Recording.Size != fromB {
+		t.Fatalf("the session at A says recording %+v, want B's %d bytes", one.Recording, fromB)
+	}
+	var list struct {
+		Items []struct {
+			ID        string
+			Recording *struct{ Size int }
+		}
+	}
+	a.Do(a.Token, "GET", "/api/v1/sessions", nil, &list)
+	if len(list.Items) != 1 || list.Items[0].Recording == nil || list.Items[0].Recording.Size != fromB {
+		t.Fatalf("the list at A: %+v", list.Items)
+	}
 	// Nobody has one for a session that was never viewed.
 	other := c.Site.CreateSession(nil)
 	if st, _ := size(a); st != 200 {
