@@ -57,15 +57,7 @@ func TestSASHelperChild(t *testing.T) {
 	useServiceSAS(job.SASEvent)
 	defer helperSAS.Store(nil)
 	log := &keyLog{}
-	j := &injector{Injector: log}
-	for _, k := range []struct {
-		code string
-		down bool
-	}{{"ControlLeft", true}, {"AltLeft", true}, {"Delete", true}, {"Delete", false}, {"AltLeft", false}, {"ControlLeft", false}} {
-		if err := j.Key(k.code, k.down); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ctrlAltDel(t, &injector{Injector: log})
 	if got, want := joinKeys(log.keys), "ControlLeft↓ AltLeft↓ Delete↑ AltLeft↑ ControlLeft↑"; got != want {
 		t.Fatalf("keys %q, want %q (Delete↓ became the secure attention sequence)", got, want)
 	}
