@@ -26,18 +26,5 @@ func (p *Postgres) Chat(ctx context.Context, sessionID string, since int64, limi
 		return nil, fmt.Errorf("chat: %w", err)
 	}
 	defer rows.Close()
-	var out []ChatMessage
-	for rows.Next() {
-		var m ChatMessage
-		var at int64
-		if err := rows.Scan(&m.ID, &m.SessionID, &m.From, &m.Name, &m.Text, &at); err != nil {
-			return nil, fmt.Errorf("chat: %w", err)
-		}
-		m.At = tm(at)
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("chat: %w", err)
-	}
-	return out, nil
+	return scanAll("chat", rows, scanChat)
 }

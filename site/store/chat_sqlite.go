@@ -27,15 +27,5 @@ func (s *SQLite) Chat(ctx context.Context, sessionID string, since int64, limit 
 		return nil, fmt.Errorf("chat: %w", err)
 	}
 	defer rows.Close()
-	var out []ChatMessage
-	for rows.Next() {
-		var m ChatMessage
-		var at int64
-		if err := rows.Scan(&m.ID, &m.SessionID, &m.From, &m.Name, &m.Text, &at); err != nil {
-			return nil, fmt.Errorf("chat: %w", err)
-		}
-		m.At = tm(at)
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return scanAll("chat", rows, scanChat)
 }

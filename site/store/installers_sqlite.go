@@ -20,7 +20,7 @@ func (s *SQLite) CreateInstaller(ctx context.Context, in *Installer) error {
 const installerCols = `id, key_hash, platform, jump_group, tag, comments, mode, created_by, created_at,
 	expires_at, passive, pin_session, pin_name, package`
 
-func scanInstaller(row interface{ Scan(...any) error }) (*Installer, error) {
+func scanInstaller(row rowScanner) (*Installer, error) {
 	var in Installer
 	var created, expires int64
 	err := row.Scan(&in.ID, &in.KeyHash, &in.Platform, &in.JumpGroup, &in.Tag, &in.Comments, &in.Mode,

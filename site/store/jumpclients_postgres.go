@@ -36,18 +36,7 @@ func (p *Postgres) ListJumpClients(ctx context.Context) ([]*JumpClient, error) {
 		return nil, fmt.Errorf("list jump clients: %w", err)
 	}
 	defer rows.Close()
-	var out []*JumpClient
-	for rows.Next() {
-		jc, err := scanJumpClient(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, jc)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list jump clients: %w", err)
-	}
-	return out, nil
+	return scanAll("list jump clients", rows, scanJumpClient)
 }
 
 // UpdateJumpClient reads, mutates and writes a jump client in one

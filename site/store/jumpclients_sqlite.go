@@ -10,7 +10,7 @@ import (
 const jcCols = `id, identity, installer_id, name, jump_group, tag, comments, mode, host, public_ip, version,
 	disabled, removed, created_at, last_seen, passive, uninstalled`
 
-func scanJumpClient(row interface{ Scan(...any) error }) (*JumpClient, error) {
+func scanJumpClient(row rowScanner) (*JumpClient, error) {
 	var jc JumpClient
 	var host string
 	var created, seen int64
@@ -55,15 +55,7 @@ func (s *SQLite) ListJumpClients(ctx context.Context) ([]*JumpClient, error) {
 		return nil, fmt.Errorf("list jump clients: %w", err)
 	}
 	defer rows.Close()
-	var out []*JumpClient
-	for rows.Next() {
-		jc, err := scanJumpClient(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, jc)
-	}
-	return out, rows.Err()
+	return scanAll("list jump clients", rows, scanJumpClient)
 }
 
 // UpdateJumpClient reads, mutates and writes a jump client in one transaction.

@@ -128,18 +128,7 @@ func (p *Postgres) ListSessions(ctx context.Context, technicianID int64, include
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}
 	defer rows.Close()
-	var out []*Session
-	for rows.Next() {
-		ss, err := scanSession(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ss)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list sessions: %w", err)
-	}
-	return out, nil
+	return scanAll("list sessions", rows, scanSession)
 }
 
 // UpdateSession reads, mutates and writes a session in one transaction.
@@ -190,18 +179,7 @@ func (p *Postgres) RebootingSessions(ctx context.Context) ([]*Session, error) {
 		return nil, fmt.Errorf("rebooting sessions: %w", err)
 	}
 	defer rows.Close()
-	var out []*Session
-	for rows.Next() {
-		ss, err := scanSession(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ss)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("rebooting sessions: %w", err)
-	}
-	return out, nil
+	return scanAll("rebooting sessions", rows, scanSession)
 }
 
 // Audit appends an entry.
@@ -219,24 +197,10 @@ func (p *Postgres) Audit(ctx context.Context, e *AuditEntry) error {
 func (p *Postgres) AuditLog(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
 	where, args := auditWhere(q, func(n int) string { return fmt.Sprintf("$%d", n) })
 	args = append(args, auditLimit(q.Limit))
-	rows, err := p.pool.Query(ctx, `SELECT id, at, event, session_id, jump_client_id, actor, remote_addr, detail
-		FROM audit WHERE `+where+fmt.Sprintf(` ORDER BY id LIMIT $%d`, len(args)), args...)
+	rows, err := p.pool.Query(ctx, `SELECT `+auditCols+` FROM audit WHERE `+where+fmt.Sprintf(` ORDER BY id LIMIT $%d`, len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
 	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
-		var e AuditEntry
-		var at int64
-		if err := rows.Scan(&e.ID, &at, &e.Event, &e.SessionID, &e.JumpClient, &e.Actor, &e.RemoteAddr, &e.Detail); err != nil {
-			return nil, fmt.Errorf("audit log: %w", err)
-		}
-		e.At = tm(at)
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("audit log: %w", err)
-	}
-	return out, nil
+	return scanAll("audit log", rows, scanAudit)
 }

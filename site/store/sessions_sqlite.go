@@ -18,7 +18,7 @@ const sessionCols = `s.id, s.code, s.technician_id, u.name, s.customer_name, s.c
 
 const sessionFrom = ` FROM sessions s JOIN users u ON u.id = s.technician_id `
 
-func scanSession(row interface{ Scan(...any) error }) (*Session, error) {
+func scanSession(row rowScanner) (*Session, error) {
 	var s Session
 	var created, expires, downloaded, activated, ended, emailed, lastOnline, since, reboot int64
 	var host string
@@ -111,15 +111,7 @@ func (s *SQLite) ListSessions(ctx context.Context, technicianID int64, includeEn
 		return nil, fmt.Errorf("list sessions: %w", err)
 	}
 	defer rows.Close()
-	var out []*Session
-	for rows.Next() {
-		ss, err := scanSession(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ss)
-	}
-	return out, rows.Err()
+	return scanAll("list sessions", rows, scanSession)
 }
 
 // UpdateSession reads, mutates and writes a session in one transaction.
@@ -164,15 +156,7 @@ func (s *SQLite) RebootingSessions(ctx context.Context) ([]*Session, error) {
 		return nil, fmt.Errorf("rebooting sessions: %w", err)
 	}
 	defer rows.Close()
-	var out []*Session
-	for rows.Next() {
-		ss, err := scanSession(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ss)
-	}
-	return out, rows.Err()
+	return scanAll("rebooting sessions", rows, scanSession)
 }
 
 // ids runs a query whose rows are single IDs.
@@ -207,21 +191,11 @@ func (s *SQLite) Audit(ctx context.Context, e *AuditEntry) error {
 // AuditLog reads entries in time order.
 func (s *SQLite) AuditLog(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
 	where, args := auditWhere(q, func(int) string { return "?" })
-	rows, err := s.db.QueryContext(ctx, `SELECT id, at, event, session_id, jump_client_id, actor, remote_addr, detail
-		FROM audit WHERE `+where+` ORDER BY id LIMIT ?`, append(args, auditLimit(q.Limit))...)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+auditCols+` FROM audit WHERE `+where+` ORDER BY id LIMIT ?`,
+		append(args, auditLimit(q.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}
 	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
-		var e AuditEntry
-		var at int64
-		if err := rows.Scan(&e.ID, &at, &e.Event, &e.SessionID, &e.JumpClient, &e.Actor, &e.RemoteAddr, &e.Detail); err != nil {
-			return nil, err
-		}
-		e.At = tm(at)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return scanAll("audit log", rows, scanAudit)
 }

@@ -121,7 +121,7 @@ func (s *SQLite) AddUser(ctx context.Context, u *User) error {
 
 const userCols = `id, name, pass_hash, admin, created_at, see_personal_groups`
 
-func scanUser(row interface{ Scan(...any) error }) (*User, error) {
+func scanUser(row rowScanner) (*User, error) {
 	var u User
 	var created int64
 	if err := row.Scan(&u.ID, &u.Name, &u.PassHash, &u.Admin, &created, &u.SeePersonalGroups); err != nil {
@@ -204,7 +204,7 @@ func (s *SQLite) Token(ctx context.Context, id int64) (*Token, error) {
 	return t, err
 }
 
-func scanToken(r interface{ Scan(...any) error }) (*Token, error) {
+func scanToken(r rowScanner) (*Token, error) {
 	var t Token
 	var created int64
 	if err := r.Scan(&t.ID, &t.UserID, &t.Name, &created, &t.UserName); err != nil {
