@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
-	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -43,11 +41,8 @@ const dxgiFirstFrameTimeout = 2 * time.Second
 // GDI on the same thread instead, so one odd monitor does not cost the
 // others the fast path.
 type dxgiCapturer struct {
-	th        *winapi.Thread
-	st        *dxgiState // owned by th
-	first     atomic.Bool
-	closing   chan struct{}
-	closeOnce sync.Once
+	*onThread
+	st *dxgiState // owned by the capture thread
 }
 
 // dxgiOutput is one monitor as DXGI sees it.
@@ -81,32 +76,15 @@ func openDXGI(cfg *config) (*dxgiCapturer, error) {
 	if _, err := winapi.EnableDPIAwareness(); err != nil {
 		cfg.Logger.Warn("capture: DPI awareness not set", "err", err)
 	}
-	c := &dxgiCapturer{closing: make(chan struct{}),
-		st: &dxgiState{log: cfg.Logger.With("backend", BackendDXGI), useGDI: map[Display]bool{}}}
+	c := &dxgiCapturer{st: &dxgiState{log: cfg.Logger.With("backend", BackendDXGI), useGDI: map[Display]bool{}}}
 	var err error
-	c.th = winapi.StartThread(func() { err = c.st.open() })
-	if err != nil {
-		c.th.Stop(c.st.release)
+	if c.onThread, err = startOnThread(c.st.open, c.st.release); err != nil {
 		return nil, err
 	}
-	c.first.Store(true)
 	return c, nil
 }
 
 func (c *dxgiCapturer) Name() string { return BackendDXGI }
-
-func (c *dxgiCapturer) do(f func() error) error {
-	select {
-	case <-c.closing: // Close has begun: the thread may still run a call or two
-		return ErrClosed
-	default:
-	}
-	var err error
-	if c.th.Do(func() { err = f() }) != nil {
-		return ErrClosed
-	}
-	return err
-}
 
 // Displays implements [Capturer].
 func (c *dxgiCapturer) Displays() ([]Display, error) {
@@ -183,15 +161,6 @@ func (c *dxgiCapturer) Wait(ctx context.Context, timeout time.Duration) (bool, e
 			}
 		}
 	}
-}
-
-// Close implements [Capturer]. Idempotent.
-func (c *dxgiCapturer) Close() error {
-	c.closeOnce.Do(func() {
-		close(c.closing)
-		c.th.Stop(c.st.release)
-	})
-	return nil
 }
 
 // open enumerates the outputs and duplicates the primary one: under Wine

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
-	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -56,11 +54,8 @@ const desktopCheckEvery = time.Second
 // All GDI calls run on one locked OS thread: the screen DC and the desktop
 // the thread is attached to (winapi.DesktopFollower) are per-thread state.
 type gdiCapturer struct {
-	th        *winapi.Thread
-	st        *gdiState // owned by th
-	first     atomic.Bool
-	closing   chan struct{}
-	closeOnce sync.Once
+	*onThread
+	st *gdiState // owned by the capture thread
 	// poll is used on the capture thread, inside calls this goroutine
 	// makes and waits for, so Wait may read poll.next between them.
 	poll     poller
@@ -105,36 +100,17 @@ func openGDI(cfg *config) (*gdiCapturer, error) {
 	if _, err := winapi.EnableDPIAwareness(); err != nil {
 		cfg.Logger.Warn("capture: DPI awareness not set; frames may be scaled", "err", err)
 	}
-	g := &gdiCapturer{st: &gdiState{log: cfg.Logger.With("backend", BackendGDI)}, closing: make(chan struct{})}
+	g := &gdiCapturer{st: &gdiState{log: cfg.Logger.With("backend", BackendGDI)}}
 	var err error
-	g.th = winapi.StartThread(func() { err = g.st.open() })
-	if err != nil {
-		g.th.Stop(g.st.release)
+	if g.onThread, err = startOnThread(g.st.open, g.st.release); err != nil {
 		return nil, err
 	}
-	// The caller has not seen the screen yet: the first Wait says
-	// "changed" so that a loop grabbing only on change gets a key frame.
-	g.first.Store(true)
 	g.poll = newPoller()
 	g.inputSeq = winapi.Injected.Seq()
 	return g, nil
 }
 
 func (g *gdiCapturer) Name() string { return BackendGDI }
-
-// do runs f on the capture thread; after Close it returns ErrClosed.
-func (g *gdiCapturer) do(f func() error) error {
-	select {
-	case <-g.closing: // Close has begun: the thread may still run a call or two
-		return ErrClosed
-	default:
-	}
-	var err error
-	if g.th.Do(func() { err = f() }) != nil {
-		return ErrClosed
-	}
-	return err
-}
 
 // Displays implements [Capturer].
 func (g *gdiCapturer) Displays() ([]Display, error) {
@@ -234,15 +210,6 @@ func (g *gdiCapturer) Wait(ctx context.Context, timeout time.Duration) (bool, er
 		case <-timer.C:
 		}
 	}
-}
-
-// Close implements [Capturer]. Idempotent.
-func (g *gdiCapturer) Close() error {
-	g.closeOnce.Do(func() {
-		close(g.closing)
-		g.th.Stop(g.st.release)
-	})
-	return nil
 }
 
 // open runs on the capture thread: attach to the input desktop, take the
