@@ -139,9 +139,16 @@ func (m *Manager) release(s *Session) {
 	if s.users--; s.users > 0 {
 		return
 	}
+	m.stopLocked(s)
+}
+
+// stopLocked tells s's writer to finish (m.mu held): it leaves the open
+// sessions and, unless its writer already gave up (a disk error), counts
+// as closing until the writer has written the index.
+func (m *Manager) stopLocked(s *Session) {
 	delete(m.open, s.id)
 	select {
-	case <-s.done: // its writer already gave up (a disk error)
+	case <-s.done:
 	default:
 		m.closing[s.id] = s.done
 	}
@@ -188,13 +195,8 @@ func (m *Manager) Active(session string) bool {
 func (m *Manager) Close(ctx context.Context) error {
 	m.mu.Lock()
 	m.closed = true
-	for id, s := range m.open {
-		delete(m.open, id)
-		m.closing[id] = s.done
-		s.mu.Lock()
-		s.closing = true
-		s.mu.Unlock()
-		s.signal()
+	for _, s := range m.open {
+		m.stopLocked(s)
 	}
 	m.mu.Unlock()
 	done := make(chan struct{})

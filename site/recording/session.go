@@ -222,6 +222,7 @@ const (
 func (s *Session) writeBatch(fl *file, batch []item, base time.Duration, numbers uint16) error {
 	n := 0
 	for _, it := range batch {
+		n += cost(it.payload) // written or skipped, it leaves the queue
 		stream := it.stream
 		if stream != 0 {
 			if int(stream)+int(numbers) > 1<<16-1 {
@@ -235,7 +236,6 @@ func (s *Session) writeBatch(fl *file, batch []item, base time.Duration, numbers
 		if it.gap != nil {
 			s.m.o.OnGap(s.id, *it.gap)
 		}
-		n += cost(it.payload)
 	}
 	s.mu.Lock()
 	s.queued -= n
