@@ -22,8 +22,9 @@ func (k *keyLog) Key(code string, down bool) error {
 	return nil
 }
 
-// TestCtrlAltDelChord: away from a Windows service the toolbar's chord is
-// injected as keys, in order (on a Windows service Delete becomes SendSAS).
+// TestCtrlAltDelChord: the view passes the toolbar's chord to the input
+// backend key by key, in order (on Windows the backend turns Delete into
+// the secure attention sequence where it may).
 func TestCtrlAltDelChord(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("SendSAS decides there")
@@ -34,9 +35,6 @@ func TestCtrlAltDelChord(t *testing.T) {
 	want := "ControlLeft↓ AltLeft↓ Delete↓ Delete↑ AltLeft↑ ControlLeft↑"
 	if got := joinKeys(log.keys); got != want {
 		t.Fatalf("keys %q, want %q", got, want)
-	}
-	if j.ctrl || j.alt {
-		t.Fatal("modifiers still held")
 	}
 }
 

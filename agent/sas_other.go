@@ -2,11 +2,6 @@
 
 package agent
 
-import "errors"
-
-// secureAttention: elsewhere Ctrl+Alt+Del is an ordinary chord, injected as
-// keys.
-func secureAttention() error { return errors.ErrUnsupported }
-
-// useServiceSAS: only a Windows view helper asks its service.
+// useServiceSAS: only a Windows view helper asks its service for
+// Ctrl+Alt+Del.
 func useServiceSAS(uint64) {}

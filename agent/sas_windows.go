@@ -3,55 +3,28 @@ package agent
 import (
 	"fmt"
 	"log/slog"
-	"sync/atomic"
 	"unsafe"
 
 	"golang.org/x/sys/windows"
-	"golang.org/x/sys/windows/svc"
+
+	"github.com/tetherhq/tether/input"
 )
 
-var procSendSAS = windows.NewLazySystemDLL("sas.dll").NewProc("SendSAS")
-
-// helperSAS is set in a view helper whose service handed it a SAS event
-// (ViewHelperJob.SASEvent): the helper serves the view in the user's
-// session but is not a service, so SendSAS would fail there; it asks its
-// service instead.
-var helperSAS atomic.Pointer[func() error]
-
-// secureAttention raises the secure attention sequence (what Ctrl+Alt+Del
-// does at a real keyboard): in a view helper by asking its service, in a
-// service through sas.dll's SendSAS(FALSE) — allowed for a service running
-// as LocalSystem (and where the SoftwareSASGeneration policy permits it).
-// Elsewhere it fails and the keys are injected as usual. SendSAS itself is
-// only compiled here (Wine has no sas.dll); the hand-over from helper to
-// service runs under Wine (TestSASRelay).
-func secureAttention() error {
-	if ask := helperSAS.Load(); ask != nil {
-		return (*ask)()
-	}
-	return sendSAS()
-}
-
-func sendSAS() error {
-	if err := procSendSAS.Find(); err != nil {
-		return err
-	}
-	if isService, err := svc.IsWindowsService(); err != nil || !isService {
-		return fmt.Errorf("SendSAS needs a service")
-	}
-	procSendSAS.Call(0) // void SendSAS(BOOL AsUser)
-	return nil
-}
+// Ctrl+Alt+Del on a service jump client: the input package turns the
+// viewer's chord into the secure attention sequence, which only a
+// LocalSystem service may raise (input.SendSecureAttention). The view
+// helper that injects in the user's session is not a service, so it asks
+// its service through an event the service made inheritable for it
+// (useServiceSAS, sasRelay). SendSAS itself only compiles here (Wine has
+// no sas.dll); the hand-over runs under Wine (TestSASRelay).
 
 // useServiceSAS makes this view helper ask its service for the secure
-// attention sequence by setting ev, the event the service made inheritable
-// for it.
+// attention sequence by setting ev, the event it inherited.
 func useServiceSAS(ev uint64) {
 	if ev == 0 {
 		return
 	}
-	ask := func() error { return windows.SetEvent(windows.Handle(ev)) }
-	helperSAS.Store(&ask)
+	input.SecureAttentionVia(func() error { return windows.SetEvent(windows.Handle(ev)) })
 }
 
 // sasRelay is the service's side: an auto-reset event the view helper

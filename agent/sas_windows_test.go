@@ -2,6 +2,7 @@ package agent
 
 import (
 	"encoding/json"
+	"github.com/tetherhq/tether/input"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -44,7 +45,8 @@ func TestSASRelay(t *testing.T) {
 }
 
 // TestSASHelperChild is TestSASRelay's helper process: the toolbar's chord
-// through the view's injector, which must not inject Delete.
+// typed through the real Windows input backend, whose Delete must become
+// the request to the service.
 func TestSASHelperChild(t *testing.T) {
 	raw := os.Getenv("TETHER_SAS_CHILD")
 	if raw == "" {
@@ -55,10 +57,11 @@ func TestSASHelperChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	useServiceSAS(job.SASEvent)
-	defer helperSAS.Store(nil)
-	log := &keyLog{}
-	ctrlAltDel(t, &injector{Injector: log})
-	if got, want := joinKeys(log.keys), "ControlLeft↓ AltLeft↓ Delete↑ AltLeft↑ ControlLeft↑"; got != want {
-		t.Fatalf("keys %q, want %q (Delete↓ became the secure attention sequence)", got, want)
+	defer input.SecureAttentionVia(nil)
+	inj, err := input.Open(input.WithBackend(input.BackendSendInput))
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer inj.Close()
+	ctrlAltDel(t, &injector{Injector: inj})
 }

@@ -138,27 +138,11 @@ func truncateReason(s string) string {
 }
 
 // injector adapts package input to the stream's Input (stream numbers
-// buttons like the DOM, input like X11). It watches for Ctrl+Alt+Del (the
-// viewer's toolbar button sends the chord): Windows reserves it for the
-// secure attention sequence, which injected keys cannot produce, so there
-// the agent asks for SendSAS instead (secureAttention; a service only).
+// buttons like the DOM, input like X11). The viewer's Ctrl+Alt+Del chord
+// is the input package's to turn into the secure attention sequence where
+// this process may raise it (agent/sas_windows.go).
 type injector struct {
 	input.Injector
-	ctrl, alt bool
-}
-
-func (j *injector) Key(code string, down bool) error {
-	switch code {
-	case "ControlLeft", "ControlRight":
-		j.ctrl = down
-	case "AltLeft", "AltRight":
-		j.alt = down
-	case "Delete":
-		if down && j.ctrl && j.alt && secureAttention() == nil {
-			return nil
-		}
-	}
-	return j.Injector.Key(code, down)
 }
 
 func (j *injector) MouseButton(b stream.Button, down bool) error {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/tetherhq/tether/input"
 	"log/slog"
 	"os"
 	"unsafe"
@@ -114,7 +115,7 @@ func runHelperInSession(ctx context.Context, exe, logPath string, job ViewHelper
 	}
 	// Ctrl+Alt+Del from the viewer reaches the helper, which may not raise
 	// it; the service does, when the helper sets this event.
-	if sas, err := newSASRelay(sendSAS, slog.Default()); err == nil {
+	if sas, err := newSASRelay(func() error { return input.SendSecureAttention(slog.Default()) }, slog.Default()); err == nil {
 		defer sas.Close()
 		job.SASEvent = sas.Handle()
 	}

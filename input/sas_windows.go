@@ -2,6 +2,8 @@ package input
 
 import (
 	"fmt"
+	"log/slog"
+	"sync/atomic"
 
 	"golang.org/x/sys/windows"
 	winreg "golang.org/x/sys/windows/registry"
@@ -31,6 +33,22 @@ const (
 	sasServices    = 1
 )
 
+// raiseVia, when set, raises the sequence for this process
+// (SecureAttentionVia).
+var raiseVia atomic.Pointer[func() error]
+
+// SecureAttentionVia makes this process raise Ctrl+Alt+Del with raise: a
+// service's view helper serves the view in the user's session but is not
+// itself a service, so it asks its service (which calls
+// [SendSecureAttention]). nil goes back to sending it here.
+func SecureAttentionVia(raise func() error) {
+	if raise == nil {
+		raiseVia.Store(nil)
+		return
+	}
+	raiseVia.Store(&raise)
+}
+
 // SecureAttention sends Ctrl+Alt+Del (see [SecureAttentioner]).
 func (w *sendInputInjector) SecureAttention() error {
 	if err := w.lock(); err != nil {
@@ -41,6 +59,17 @@ func (w *sendInputInjector) SecureAttention() error {
 }
 
 func (w *sendInputInjector) secureAttention() error {
+	if raise := raiseVia.Load(); raise != nil {
+		return (*raise)()
+	}
+	return SendSecureAttention(w.log)
+}
+
+// SendSecureAttention raises the sequence from this process with
+// SendSAS, first letting services generate it (SoftwareSASGeneration); it
+// fails with ErrSASUnavailable unless this process runs as LocalSystem
+// and sas.dll is there.
+func SendSecureAttention(log *slog.Logger) error {
 	system, err := winapi.IsLocalSystem()
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrSASUnavailable, err)
@@ -54,9 +83,9 @@ func (w *sendInputInjector) secureAttention() error {
 	if changed, err := allowServiceSAS(); err != nil {
 		// Best effort: a domain policy may own the value; SendSAS then
 		// does nothing visible, which we cannot detect (it returns void).
-		w.log.Warn("input: cannot allow services to send Ctrl+Alt+Del (SoftwareSASGeneration)", "err", err)
+		log.Warn("input: cannot allow services to send Ctrl+Alt+Del (SoftwareSASGeneration)", "err", err)
 	} else if changed {
-		w.log.Info("input: set SoftwareSASGeneration so the service may send Ctrl+Alt+Del")
+		log.Info("input: set SoftwareSASGeneration so the service may send Ctrl+Alt+Del")
 	}
 	_, _, _ = procSendSAS.Call(0) // FALSE: the caller is a service, not an Ease of Access app
 	return nil
