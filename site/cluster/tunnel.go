@@ -62,7 +62,7 @@ func newTunnels(self string, out func(string, *frame) error, request func(contex
 }
 
 func (t *tunnels) newConn(k tunnelKey) *tunnelConn {
-	c := &tunnelConn{t: t, key: k, opened: make(chan struct{})}
+	c := &tunnelConn{t: t, key: k}
 	c.cond = sync.NewCond(&c.mu)
 	return c
 }
@@ -93,7 +93,6 @@ func (t *tunnels) dial(ctx context.Context, node string) (net.Conn, error) {
 		c.reset(err)
 		return nil, err
 	}
-	c.markOpened()
 	return c, nil
 }
 
@@ -141,7 +140,6 @@ func (t *tunnels) opening(node string, f *frame, reply func(*frame)) {
 	t.mu.Unlock()
 	select {
 	case t.accept <- c:
-		c.markOpened()
 		reply(&frame{kind: frameAck, tunnel: k.id, payload: make([]byte, 8)})
 	default: // nobody accepts fast enough: the dialer fails
 		c.reset(errors.New("busy"))
@@ -206,10 +204,8 @@ func (t *tunnels) Addr() net.Addr { return nodeAddr(t.self) }
 
 // tunnelConn is one end of a tunnel.
 type tunnelConn struct {
-	t      *tunnels
-	key    tunnelKey
-	opened chan struct{} // closed by the first ack (or a failure)
-	once   sync.Once
+	t   *tunnels
+	key tunnelKey
 
 	wmu sync.Mutex // one Write at a time: frames go out in sequence
 
@@ -230,14 +226,6 @@ type tunnelConn struct {
 	wtimer   *time.Timer
 }
 
-func (c *tunnelConn) markOpened() { c.once.Do(func() { close(c.opened) }) }
-
-func (c *tunnelConn) failed() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.err
-}
-
 // reset breaks the tunnel locally (no close frame: the other side is gone
 // or never knew of it).
 func (c *tunnelConn) reset(err error) {
@@ -247,7 +235,6 @@ func (c *tunnelConn) reset(err error) {
 	}
 	c.cond.Broadcast()
 	c.mu.Unlock()
-	c.markOpened()
 	c.t.drop(c)
 }
 
@@ -261,14 +248,13 @@ func (c *tunnelConn) data(seq uint64, b []byte) {
 	}
 	c.rseq++
 	if len(b) > 0 && c.err == nil && !c.closed {
-		c.rbuf = append(c.rbuf, append([]byte(nil), b...))
+		c.rbuf = append(c.rbuf, b) // b is this frame's own: nats.go gives each message its buffer
 	}
 	c.cond.Broadcast()
 	c.mu.Unlock()
 }
 
 func (c *tunnelConn) ack(total uint64) {
-	c.markOpened()
 	c.mu.Lock()
 	if total > c.credit {
 		c.credit = total
@@ -286,7 +272,6 @@ func (c *tunnelConn) peerClosed(reason string) {
 	closed := c.closed
 	c.cond.Broadcast()
 	c.mu.Unlock()
-	c.markOpened()
 	if closed {
 		c.t.drop(c)
 	}

@@ -12,25 +12,21 @@ import (
 // Operational reads: readiness and the sessions-by-state gauge. They are
 // not on any request path, so they favour plain SQL over indexes.
 
-// statusCounts scans (status, count) rows; r is *sql.Rows or pgx.Rows.
-func statusCounts(r interface {
-	Next() bool
-	Scan(...any) error
-	Err() error
-}) (map[wire.SessionStatus]int, error) {
+// statusCounts scans (status, count) rows.
+func statusCounts(r rowSource) (map[wire.SessionStatus]int, error) {
+	type count struct {
+		st wire.SessionStatus
+		n  int
+	}
+	rows, err := scanAll("count sessions", r, func(r rowScanner) (c count, err error) {
+		err = r.Scan(&c.st, &c.n)
+		return c, err
+	})
 	out := map[wire.SessionStatus]int{}
-	for r.Next() {
-		var st wire.SessionStatus
-		var n int
-		if err := r.Scan(&st, &n); err != nil {
-			return nil, fmt.Errorf("count sessions: %w", err)
-		}
-		out[st] = n
+	for _, c := range rows {
+		out[c.st] = c.n
 	}
-	if err := r.Err(); err != nil {
-		return nil, fmt.Errorf("count sessions: %w", err)
-	}
-	return out, nil
+	return out, err
 }
 
 const countSessionsSQL = `SELECT status, count(*) FROM sessions GROUP BY status`
