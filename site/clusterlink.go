@@ -28,6 +28,38 @@ import (
 type clusterLink struct {
 	announceMu sync.Mutex // a change and its announcement, one at a time
 	shared     *limits.Shared
+
+	// jumpOf remembers each session's jump client ("" for a support
+	// app's), which never changes once the session exists: forwarding
+	// looks it up for every API call of a jump session (agentNode).
+	jumpMu sync.Mutex
+	jumpOf map[string]string
+}
+
+// maxJumpOf bounds clusterLink.jumpOf; past it the map starts over.
+const maxJumpOf = 1 << 14
+
+// jumpClientOf is session id's jump client ("" for a support app), from
+// the store the first time.
+func (s *Server) jumpClientOf(ctx context.Context, id string) (string, error) {
+	l := &s.link
+	l.jumpMu.Lock()
+	jc, ok := l.jumpOf[id]
+	l.jumpMu.Unlock()
+	if ok {
+		return jc, nil
+	}
+	ss, err := s.store.Session(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	l.jumpMu.Lock()
+	if l.jumpOf == nil || len(l.jumpOf) >= maxJumpOf {
+		l.jumpOf = map[string]string{}
+	}
+	l.jumpOf[id] = ss.JumpClientID
+	l.jumpMu.Unlock()
+	return ss.JumpClientID, nil
 }
 
 // joinCluster joins the nodes of Options.Cluster, or makes this node a
@@ -88,15 +120,25 @@ func (p clusterPresence) End(id string, code wire.Code) {
 	p.s.cluster.Broadcast(cluster.Event{Kind: cluster.EventEnd, ID: id, Code: string(code)})
 }
 
+// deliverLocal sends m to agent id if this node holds it and, with
+// disconnect, drops its connection afterwards.
+func (s *Server) deliverLocal(ctx context.Context, id string, m wire.Msg, disconnect bool) bool {
+	ac := s.hub.get(id)
+	if ac == nil {
+		return false
+	}
+	ac.send(ctx, m)
+	if disconnect {
+		ac.closeNow()
+	}
+	return true
+}
+
 // sendAgent delivers m to agent id wherever it is connected and, with
 // disconnect, drops its connection afterwards. It reports whether the
 // agent was found.
 func (s *Server) sendAgent(ctx context.Context, id string, m wire.Msg, disconnect bool) bool {
-	if ac := s.hub.get(id); ac != nil {
-		ac.send(ctx, m)
-		if disconnect {
-			ac.closeNow()
-		}
+	if s.deliverLocal(ctx, id, m, disconnect) {
 		return true
 	}
 	node, ok := s.cluster.Locate(id)
@@ -152,14 +194,7 @@ func (n clusterNews) Event(e cluster.Event) {
 			s.log.Warn("cluster: undecodable message for an agent", "from", e.From, "err", err)
 			return
 		}
-		go func() {
-			if ac := s.hub.get(e.ID); ac != nil {
-				ac.send(context.Background(), m)
-				if e.Close {
-					ac.closeNow()
-				}
-			}
-		}()
+		go s.deliverLocal(context.Background(), e.ID, m, e.Close)
 	case cluster.EventWake:
 		s.passive.wantedElsewhere(e.ID, e.Until)
 	case cluster.EventLimit:

@@ -140,10 +140,8 @@ func (s *Server) forwardBy(h http.Handler, node func(*http.Request) string) http
 // session {id}, or "". Only callers that present credentials are looked up
 // (the node they reach checks them): others get their 401 here.
 func (s *Server) agentNode(r *http.Request) string {
-	if r.Header.Get("Authorization") == "" {
-		if _, err := r.Cookie(cookieName); err != nil {
-			return ""
-		}
+	if !hasCredentials(r) {
+		return ""
 	}
 	id := r.PathValue("id")
 	if s.hub.get(id) != nil {
@@ -152,11 +150,11 @@ func (s *Server) agentNode(r *http.Request) string {
 	if n, ok := s.cluster.Locate(id); ok {
 		return n
 	}
-	ss, err := s.store.Session(r.Context(), id)
-	if err != nil || ss.JumpClientID == "" || s.hub.get(ss.JumpClientID) != nil {
+	jc, err := s.jumpClientOf(r.Context(), id)
+	if err != nil || jc == "" || s.hub.get(jc) != nil {
 		return ""
 	}
-	n, _ := s.cluster.Locate(ss.JumpClientID)
+	n, _ := s.cluster.Locate(jc)
 	return n
 }
 

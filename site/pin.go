@@ -230,12 +230,13 @@ func (s *Server) pinEnrolled(ctx context.Context, in *store.Installer, jc *store
 	s.audit(ctx, "pin", in.PinSession, "customer", addr, fmt.Sprintf("pinned as jump client %s %q", jc.ID, jc.Name))
 }
 
-// pinView is the session's pin status for the API.
-// A request still open here is looked up in the store too: in a cluster the
-// pin's client may enrol at another node than the one that asked.
+// pinView is the session's pin status for the API. In a cluster a request
+// still open here is looked up in the store too: the pin's client may
+// enrol at another node than the one that asked. Alone, this node saw the
+// enrolment itself (pinEnrolled).
 func (s *Server) pinView(ctx context.Context, sessionID string) *pinState {
 	st := s.pins.get(sessionID)
-	if st != nil && st.Status == pinPinned {
+	if st != nil && (st.Status == pinPinned || s.cluster.Node() == "") {
 		return st
 	}
 	if id, _ := s.pinnedClient(ctx, sessionID); id != "" {
