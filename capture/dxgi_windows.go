@@ -422,7 +422,9 @@ func (s *dxgiState) grabGDI(disp Display) (*Frame, error) {
 	if err := s.ensureGDI(); err != nil {
 		return nil, err
 	}
-	if err := s.gdi.refreshDisplays(); err != nil {
+	// A few GetSystemMetrics calls, not a monitor enumeration per frame:
+	// the list gdiIndex searches changes only with the layout.
+	if _, err := s.gdi.layoutChanged(); err != nil {
 		return nil, err
 	}
 	return s.gdi.grab(s.gdiIndex(disp), time.Now())

@@ -66,7 +66,6 @@ type gdiCapturer struct {
 type gdiState struct {
 	log        *slog.Logger
 	desk       winapi.DesktopFollower
-	lastFollow time.Time
 	lastLayout time.Time      // last check of layout and input desktop by a probe
 	screen     windows.Handle // GetDC(NULL) of the thread's desktop
 	rop        uint32
@@ -216,7 +215,7 @@ func (g *gdiCapturer) Wait(ctx context.Context, timeout time.Duration) (bool, er
 // screen DC, read the layout and grab once, so Open fails (and the next
 // backend is tried) rather than the first Grab.
 func (s *gdiState) open() error {
-	s.follow(time.Now())
+	s.follow()
 	s.rop = chooseROP()
 	if err := s.resetScreenDC(); err != nil {
 		return err
@@ -255,8 +254,7 @@ func chooseROP() uint32 {
 // follow moves the thread to the input desktop if it changed, and says
 // whether it did. Failures (an ordinary user facing the secure desktop) are
 // expected and only logged.
-func (s *gdiState) follow(now time.Time) bool {
-	s.lastFollow = now
+func (s *gdiState) follow() bool {
 	switched, err := s.desk.Follow()
 	if err != nil {
 		s.log.Debug("capture: input desktop not reachable", "err", err)
@@ -348,7 +346,7 @@ func (s *gdiState) probe(now time.Time, full bool) (changed bool, err error) {
 		if changed, err := s.layoutChanged(); changed || err != nil {
 			return true, err
 		}
-		if s.follow(now) {
+		if s.follow() {
 			s.haveFront = false
 			return true, nil
 		}
@@ -391,7 +389,7 @@ func (s *gdiState) blit(b *dib, d Display, y0, rows int, now time.Time) error {
 	if err == nil {
 		return nil
 	}
-	if !s.follow(now) {
+	if !s.follow() {
 		return err
 	}
 	s.haveFront = false
