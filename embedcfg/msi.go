@@ -63,23 +63,15 @@ func InspectMSI(r io.ReaderAt, size int64) (*MSILayout, error) {
 	if bytes.Contains(sig, magic()) {
 		return nil, errors.New("the MSI already carries a config record")
 	}
-	i := bytes.LastIndex(sig, blobBegin())
-	if i < 0 {
+	start, room, ok := blobSlot(sig)
+	if !ok {
 		return nil, ErrNoBlob
 	}
-	start := i + len(blobBegin())
-	end := start
-	for end < len(sig) && sig[end] == 0 {
-		end++
-	}
-	if end-start < 64 {
-		return nil, ErrNoBlob
-	}
-	slot, err := cfb.Map(ext, int64(start), int64(end-start))
+	slot, err := cfb.Map(ext, int64(start), int64(room))
 	if err != nil {
 		return nil, fmt.Errorf("read MSI: %w", err)
 	}
-	l := &MSILayout{Size: size, Room: int64(end - start), Slot: slot}
+	l := &MSILayout{Size: size, Room: int64(room), Slot: slot}
 	if l.AgentDigest, err = agentDigest(f); err != nil {
 		return nil, err
 	}
@@ -103,27 +95,26 @@ func signatureStream(f *cfb.File) (data []byte, ext []cfb.Extent, err error) {
 	return data, ext, nil
 }
 
-// agentDigest reads MSIAgentDigestStream ("" when the MSI has none).
+// agentDigest reads MSIAgentDigestStream, the digest of the agent inside
+// the MSI. It is required: records stamped into the MSI are signed for
+// that agent, and no other build may stand in for it.
 func agentDigest(f *cfb.File) (string, error) {
-	kids, err := f.Children(0)
+	e, err := f.Stream(cfb.EncodeMSIName(MSIAgentDigestStream))
+	if errors.Is(err, cfb.ErrNotFound) {
+		return "", fmt.Errorf("the MSI has no %s stream (not built by packaging.BuildMSI)", MSIAgentDigestStream)
+	}
 	if err != nil {
 		return "", fmt.Errorf("read MSI: %w", err)
 	}
-	for _, e := range kids {
-		if e.Type != cfb.TypeStream || cfb.DecodeMSIName(e.Name) != MSIAgentDigestStream {
-			continue
-		}
-		b, err := f.ReadStream(e)
-		if err != nil {
-			return "", fmt.Errorf("read MSI: %w", err)
-		}
-		d := strings.TrimSpace(string(b))
-		if !isHexDigest(d) {
-			return "", fmt.Errorf("the MSI's %s stream is not a SHA-256", MSIAgentDigestStream)
-		}
-		return d, nil
+	b, err := f.ReadStream(e)
+	if err != nil {
+		return "", fmt.Errorf("read MSI: %w", err)
 	}
-	return "", nil
+	d := strings.TrimSpace(string(b))
+	if !isHexDigest(d) {
+		return "", fmt.Errorf("the MSI's %s stream is not a SHA-256", MSIAgentDigestStream)
+	}
+	return d, nil
 }
 
 // Fits reports whether rec can be stamped into the MSI.

@@ -110,10 +110,14 @@ func TestMSIStampRoundTrip(t *testing.T) {
 }
 
 func TestMSIRefusals(t *testing.T) {
-	template := msi(signatureWithBlob(), "")
+	noDigest := msi(signatureWithBlob(), "")
+	if _, err := InspectMSI(bytes.NewReader(noDigest), int64(len(noDigest))); err == nil || !strings.Contains(err.Error(), "no "+MSIAgentDigestStream) {
+		t.Errorf("no digest stream: err = %v", err)
+	}
+	template := msi(signatureWithBlob(), testAgentDigest)
 	l, err := InspectMSI(bytes.NewReader(template), int64(len(template)))
-	if err != nil || l.AgentDigest != "" {
-		t.Fatalf("no digest stream: %+v, %v", l, err)
+	if err != nil {
+		t.Fatal(err)
 	}
 	big := installerRecord(t, strings.Repeat("c", 900))
 	if _, _, err := l.Stamped(bytes.NewReader(template), big); !errors.Is(err, ErrTooLarge) {

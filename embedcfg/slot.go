@@ -72,18 +72,27 @@ func Inspect(build []byte) (*Layout, error) {
 		return nil, errors.New("the agent build already carries a config record")
 	}
 	l := &Layout{Size: int64(len(build)), Start: int64(len(build))}
-	if i := bytes.LastIndex(build, blobBegin()); i >= 0 {
-		start := i + len(blobBegin())
-		end := start
-		for end < len(build) && build[end] == 0 {
-			end++
-		}
-		if end-start >= 64 { // a real reserved blob, not a stray string
-			l.Start, l.Room = int64(start), int64(end-start)
-		}
+	if start, room, ok := blobSlot(build); ok {
+		l.Start, l.Room = int64(start), int64(room)
 	}
 	l.Digest = Digest(build, int(l.Start), 0)
 	return l, nil
+}
+
+// blobSlot finds the zeros osslsigncode -addUnauthenticatedBlob reserved
+// after the last blob marker in b: at least 64 of them, so that a stray
+// marker string is not taken for a slot.
+func blobSlot(b []byte) (start, room int, ok bool) {
+	i := bytes.LastIndex(b, blobBegin())
+	if i < 0 {
+		return 0, 0, false
+	}
+	start = i + len(blobBegin())
+	end := start
+	for end < len(b) && b[end] == 0 {
+		end++
+	}
+	return start, end - start, end-start >= 64
 }
 
 // Fits reports whether rec can be stamped into builds of this layout.

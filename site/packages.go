@@ -158,18 +158,6 @@ func (s *Server) msiTemplate(path, platform string) (*msiTemplate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("MSI template %s: %w", path, err)
 	}
-	if l.AgentDigest == "" {
-		exe, ok := s.agents.path(platform)
-		if !ok {
-			return nil, fmt.Errorf("MSI template %s names no agent build and the site has none for %s", path, platform)
-		}
-		bf, info, err := openBuild(exe)
-		if err != nil {
-			return nil, err
-		}
-		bf.Close()
-		l.AgentDigest = info.layout.Digest
-	}
 	t = &msiTemplate{path: path, layout: l}
 	msiTemplates.Lock()
 	if len(msiTemplates.m) >= 16 {
