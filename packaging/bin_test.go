@@ -206,24 +206,12 @@ func TestBinHeaderGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "bin-header.sh.golden")
-	if *update {
-		if err := os.WriteFile(golden, h, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if !bytes.Equal(h, want) {
-		t.Errorf("header differs from %s; run go test -update and review the diff", golden)
-	}
+	golden(t, "bin-header.sh.golden", string(h))
 	if !bytes.Contains(h, []byte("OFFSET="+strconv.Itoa(len(h))+"\n")) {
 		t.Errorf("header does not carry its own length %d", len(h))
 	}
 	for _, sh := range shells(t) {
-		if out, err := exec.Command(sh, "-n", golden).CombinedOutput(); err != nil {
+		if out, err := exec.Command(sh, "-n", filepath.Join("testdata", "bin-header.sh.golden")).CombinedOutput(); err != nil {
 			t.Errorf("%s -n: %v\n%s", sh, err, out)
 		}
 	}

@@ -27,7 +27,7 @@ func TestRenderWXSGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	compareGolden(t, "msi.wxs.golden", wxs)
+	golden(t, "msi.wxs.golden", string(wxs))
 	s := string(wxs)
 	// Every C4 property: declared through its lower-case spelling and
 	// handed to the agent.
@@ -154,23 +154,5 @@ func TestBuildMSI(t *testing.T) {
 	// msitools still reads the stamped package.
 	if ca2 := export(stamped, "CustomAction"); ca2 != ca {
 		t.Error("the stamped MSI's tables differ")
-	}
-}
-
-// compareGolden compares got with testdata/name (rewritten with -update).
-func compareGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs; run go test -update and review the diff", path)
 	}
 }
