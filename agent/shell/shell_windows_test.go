@@ -1,6 +1,7 @@
 package shell
 
 import (
+	"github.com/tetherhq/tether/internal/wintest"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,7 +15,7 @@ import (
 // name) but does not connect the child's standard handles to it, and has
 // no ResizePseudoConsole. Start, Close and Wait still run there.
 func skipUnderWine(t *testing.T) {
-	if windows.NewLazySystemDLL("ntdll.dll").NewProc("wine_get_version").Find() == nil {
+	if _, wine := wintest.Wine(); wine {
 		t.Skip("Wine's pseudo console does not carry the child's I/O")
 	}
 }
