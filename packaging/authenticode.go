@@ -1,7 +1,6 @@
 package packaging
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -12,7 +11,6 @@ import (
 	"fmt"
 	"math/big"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -225,16 +223,7 @@ func (s *Signer) Sign(ctx context.Context, in, out string) error {
 }
 
 func (s *Signer) run(ctx context.Context, args []string) error {
-	cmd := exec.CommandContext(ctx, s.tool(), args...)
-	var outb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &outb, &outb
-	if err := cmd.Run(); err != nil {
-		if errors.Is(err, exec.ErrNotFound) {
-			return fmt.Errorf("%s is not installed (Debian: apt-get install osslsigncode; scripts/deps.sh): %w", s.tool(), err)
-		}
-		return fmt.Errorf("%s %s: %w: %s", s.tool(), args[0], err, strings.TrimSpace(outb.String()))
-	}
-	return nil
+	return runTool(ctx, "", s.tool(), args...)
 }
 
 // VerifyAuthenticode checks the signature of path (exe or msi) with
@@ -247,10 +236,8 @@ func VerifyAuthenticode(ctx context.Context, path, caFile string) error {
 		args = append(args, "-CAfile", caFile)
 	}
 	args = append(args, "-in", path)
-	cmd := exec.CommandContext(ctx, "osslsigncode", args...)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return fmt.Errorf("verify the signature of %s: %w: %s", path, err, lastLines(string(out), 6))
+	if err := runTool(ctx, "", "osslsigncode", args...); err != nil {
+		return fmt.Errorf("verify the signature of %s: %w", path, err)
 	}
 	return nil
 }
