@@ -25,7 +25,7 @@ func (s *Server) newRecordings() (*recording.Manager, error) {
 	return recording.New(recording.Options{
 		Dir: filepath.Join(s.opts.DataDir, "recordings"), Clock: s.clock,
 		Retention: max(s.opts.RecordingRetention, 0), QueueBytes: s.opts.RecordingQueueBytes,
-		KeyframeEvery: s.opts.RecordingKeyframeEvery, KeyframeBytes: s.opts.RecordingKeyframeBytes, Log: s.log,
+		KeyframeEvery: s.opts.RecordingKeyframeEvery, KeyframeBytes: s.opts.RecordingKeyframeBytes,
 		OnGap: func(id string, g recording.Gap) {
 			detail := fmt.Sprintf("%d records, %d bytes dropped: the disk is behind", g.Records, g.Bytes)
 			if g.Reason == "interrupted" {

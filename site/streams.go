@@ -9,6 +9,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/tetherhq/tether/site/metrics"
+	"github.com/tetherhq/tether/site/recording"
 	"github.com/tetherhq/tether/site/store"
 	"github.com/tetherhq/tether/stream"
 	"github.com/tetherhq/tether/wire"
@@ -226,18 +227,7 @@ func (s *Server) handleViewerStream(w http.ResponseWriter, r *http.Request, a *a
 		s.audit(ctx, "shell_opened", ss.ID, a.user.Name, remoteAddr(r), "")
 		defer s.audit(context.WithoutCancel(ctx), "shell_closed", ss.ID, a.user.Name, remoteAddr(r), "")
 	}
-	var tap streamTap
-	if rec != nil {
-		tap = rec
-	}
-	stopRecording(pipe(ctx, vc, ac, fromViewer, fromAgent, s.rec, tap))
-}
-
-// streamTap sees every message pipe relays, after relaying it (a
-// recording.Stream).
-type streamTap interface {
-	FromAgent(text bool, b []byte)
-	FromViewer(text bool, b []byte)
+	stopRecording(pipe(ctx, vc, ac, fromViewer, fromAgent, s.rec, rec))
 }
 
 // agentStreamLimit bounds one agent→viewer message (VIEW-PROTOCOL).
@@ -245,8 +235,8 @@ const agentStreamLimit = 64 << 20
 
 // pipe copies messages both ways until one side ends, then passes the close
 // reason on (e.g. "The customer denied screen sharing.") and returns it.
-// tap, when not nil, sees each message once it was passed on.
-func pipe(ctx context.Context, viewer, agent *websocket.Conn, fromViewer, fromAgent int64, rec metrics.Recorder, tap streamTap) string {
+// tap (nil: not recorded) gets each message once it was passed on.
+func pipe(ctx context.Context, viewer, agent *websocket.Conn, fromViewer, fromAgent int64, rec metrics.Recorder, tap *recording.Stream) string {
 	viewer.SetReadLimit(fromViewer) // a larger message closes the stream
 	agent.SetReadLimit(fromAgent)
 	ctx, cancel := context.WithCancel(ctx)
@@ -266,17 +256,12 @@ func pipe(ctx context.Context, viewer, agent *websocket.Conn, fromViewer, fromAg
 			// b is a fresh slice from Read that nobody changes (a
 			// server's writes are not masked), so the recorder keeps it
 			// without a copy.
-			if seen != nil {
-				seen(typ == websocket.MessageText, b)
-			}
+			seen(typ == websocket.MessageText, b)
 		}
 	}
-	var toAgent, toViewer func(bool, []byte)
-	if tap != nil {
-		toAgent, toViewer = tap.FromViewer, tap.FromAgent
-	}
-	go cp(agent, viewer, metrics.ToAgent, toAgent)
-	go cp(viewer, agent, metrics.ToViewer, toViewer)
+	// A nil tap's methods do nothing.
+	go cp(agent, viewer, metrics.ToAgent, tap.FromViewer)
+	go cp(viewer, agent, metrics.ToViewer, tap.FromAgent)
 	err := <-errc
 	code, reason := websocket.StatusNormalClosure, "stream ended"
 	var ce websocket.CloseError

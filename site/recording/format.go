@@ -91,15 +91,14 @@ func (k Kind) String() string {
 
 // Sizes and limits of the format.
 const (
-	headerFixed  = 8 + 2 + 4 // magic, version, meta length
-	maxMeta      = 64 << 10
-	recordHead   = 4 + 1 + 2 + 8 // length, kind, stream, time
-	recordFixed  = 1 + 2 + 8     // what the length counts besides the payload
-	trailerSize  = 16
-	indexFixed   = 2 + 8 + 4 // next stream, last time, entries
-	indexEntry   = 8 + 2 + 4*8
-	maxPayload   = 64<<20 + 64 // a view message may be 64 MiB (VIEW-PROTOCOL)
-	maxIndexSize = indexFixed + 1<<22*indexEntry
+	headerFixed = 8 + 2 + 4 // magic, version, meta length
+	maxMeta     = 64 << 10
+	recordHead  = 4 + 1 + 2 + 8 // length, kind, stream, time
+	recordFixed = 1 + 2 + 8     // what the length counts besides the payload
+	trailerSize = 16
+	indexFixed  = 2 + 8 + 4 // next stream, last time, entries
+	indexEntry  = 8 + 2 + 4*8
+	maxPayload  = 64<<20 + 64 // a view message may be 64 MiB (VIEW-PROTOCOL)
 	// maxTime bounds record times (µs): 2^53 keeps them exact in
 	// JavaScript numbers and within time.Duration (285 years).
 	maxTime = 1 << 53
@@ -191,18 +190,6 @@ type Index struct {
 	NextStream uint16        // first stream number not used yet
 	Last       time.Duration // time of the last record before the index
 	Entries    []IndexEntry  // by offset
-}
-
-// Seek returns the last entry of stream at or before t.
-func (ix *Index) Seek(stream uint16, t time.Duration) (IndexEntry, bool) {
-	var best IndexEntry
-	found := false
-	for _, e := range ix.Entries {
-		if e.Stream == stream && e.Time <= t {
-			best, found = e, true
-		}
-	}
-	return best, found
 }
 
 var le = binary.LittleEndian

@@ -1,6 +1,7 @@
 package recording
 
 import (
+	"errors"
 	"io"
 	"testing"
 	"time"
@@ -121,4 +122,42 @@ type slowWriter struct {
 func (s *slowWriter) Write(p []byte) (int, error) {
 	<-s.release
 	return s.w.Write(p)
+}
+
+// The index and reader as the tests (and the player, in JavaScript) use
+// them; the site itself only writes recordings and serves them whole.
+
+// Seek returns the last entry of stream at or before t.
+func (ix *Index) Seek(stream uint16, t time.Duration) (IndexEntry, bool) {
+	var best IndexEntry
+	found := false
+	for _, e := range ix.Entries {
+		if e.Stream == stream && e.Time <= t {
+			best, found = e, true
+		}
+	}
+	return best, found
+}
+
+// RecordAt reads the record at off (an offset from the index).
+func (rd *Reader) RecordAt(off int64) (Record, error) {
+	if off < rd.First || off >= rd.End {
+		return Record{}, formatErr("no record at %d", off)
+	}
+	rec, err := rd.recordAt(off, rd.End)
+	if errors.Is(err, errShort) {
+		return rec, formatErr("record at %d cut short", off)
+	}
+	return rec, err
+}
+
+// keyframes counts a stream's index entries .
+func (ix *Index) keyframes(stream uint16) int {
+	n := 0
+	for _, e := range ix.Entries {
+		if e.Stream == stream {
+			n++
+		}
+	}
+	return n
 }

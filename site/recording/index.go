@@ -57,14 +57,3 @@ func (x *indexer) add(off int64, k Kind, stream uint16, t time.Duration, p []byt
 			Screen: c[0], State: c[1], Cursor: c[2]})
 	}
 }
-
-// keyframes counts a stream's index entries (tests, metrics).
-func (ix *Index) keyframes(stream uint16) int {
-	n := 0
-	for _, e := range ix.Entries {
-		if e.Stream == stream {
-			n++
-		}
-	}
-	return n
-}

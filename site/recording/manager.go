@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
@@ -36,7 +35,6 @@ type Options struct {
 	// logs and audits them); they run on the session's writer goroutine.
 	OnGap   func(session string, g Gap)
 	OnError func(session string, err error)
-	Log     *slog.Logger
 
 	wrap func(io.Writer) io.Writer // tests: a slow or failing disk
 }
@@ -72,9 +70,6 @@ func New(o Options) (*Manager, error) {
 	}
 	if o.KeyframeBytes <= 0 {
 		o.KeyframeBytes = 256 << 10
-	}
-	if o.Log == nil {
-		o.Log = slog.New(slog.DiscardHandler)
 	}
 	if o.OnGap == nil {
 		o.OnGap = func(string, Gap) {}

@@ -108,18 +108,6 @@ var errShort = errors.New("record cut short")
 // errIndexKind is an index record anywhere but where the trailer points.
 var errIndexKind = fmt.Errorf("%w: an index record among the records", ErrFormat)
 
-// RecordAt reads the record at off (an offset from the index).
-func (rd *Reader) RecordAt(off int64) (Record, error) {
-	if off < rd.First || off >= rd.End {
-		return Record{}, formatErr("no record at %d", off)
-	}
-	rec, err := rd.recordAt(off, rd.End)
-	if errors.Is(err, errShort) {
-		return rec, formatErr("record at %d cut short", off)
-	}
-	return rec, err
-}
-
 func (rd *Reader) recordAt(off, end int64) (Record, error) {
 	var h [recordHead]byte
 	if end-off < recordHead {
