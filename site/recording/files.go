@@ -35,17 +35,27 @@ func (m *Manager) Stat(session string) (Info, error) {
 	return Info{Size: st.Size(), Updated: st.ModTime().UTC(), Active: m.Active(session)}, nil
 }
 
-// Info is Stat with the start time from the file's header.
+// Info is Stat with the start time from the file's header (the index is
+// not read: a session view asks for this).
 func (m *Manager) Info(session string) (Info, error) {
-	in, err := m.Stat(session)
+	p := m.Path(session)
+	if p == "" {
+		return Info{}, fs.ErrNotExist
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return Info{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return Info{}, err
+	}
+	in := Info{Size: st.Size(), Updated: st.ModTime().UTC(), Active: m.Active(session)}
+	rd, err := readHeader(f, st.Size())
 	if err != nil {
 		return in, err
 	}
-	rd, c, err := Open(m.Path(session))
-	if err != nil {
-		return in, err
-	}
-	defer c.Close()
 	in.Started = rd.Meta.Started
 	return in, nil
 }

@@ -47,6 +47,18 @@ func Open(path string) (*Reader, io.Closer, error) {
 
 // NewReader reads the header and, when there is one, the index.
 func NewReader(r io.ReaderAt, size int64) (*Reader, error) {
+	rd, err := readHeader(r, size)
+	if err != nil {
+		return nil, err
+	}
+	if err := rd.readIndex(); err != nil {
+		return nil, err
+	}
+	return rd, nil
+}
+
+// readHeader reads the file's header (its metadata), not the index.
+func readHeader(r io.ReaderAt, size int64) (*Reader, error) {
 	var h [headerFixed]byte
 	if _, err := r.ReadAt(h[:], 0); err != nil {
 		return nil, formatErr("short header")
@@ -68,9 +80,6 @@ func NewReader(r io.ReaderAt, size int64) (*Reader, error) {
 	rd := &Reader{r: r, size: size, First: headerFixed + n, End: size}
 	if err := json.Unmarshal(meta, &rd.Meta); err != nil {
 		return nil, fmt.Errorf("%w: header metadata: %w", ErrFormat, err)
-	}
-	if err := rd.readIndex(); err != nil {
-		return nil, err
 	}
 	return rd, nil
 }
