@@ -1,24 +1,13 @@
 package recording
 
-import "time"
+import (
+	"time"
 
-// View-protocol bytes the index needs (docs/VIEW-PROTOCOL.md). The site
-// never decodes a view message; it only peeks at these to know where full
-// frames are.
-const (
-	msgScreen    = 0x01
-	msgFrame     = 0x02
-	msgCursor    = 0x03
-	msgState     = 0x04
-	frameFlagsAt = 1 + 4 + 8 // type, seq, time
-	cursorFlagAt = 1 + 2 + 2 // type, x, y
+	"github.com/tetherhq/tether/stream"
 )
 
-// isFullFrame reports whether a view message is a full frame (flags bit 0),
-// which a player can start from.
-func isFullFrame(b []byte) bool {
-	return len(b) > frameFlagsAt && b[0] == msgFrame && b[frameFlagsAt]&1 == 1
-}
+// The site never decodes a view message; it only peeks at it (package
+// stream's IsFullFrame and CursorHasShape) to know where full frames are.
 
 // indexer follows records as they are written (or scanned) and collects
 // the index: every full frame of a view stream with the offsets of the
@@ -32,28 +21,28 @@ func newIndexer() *indexer {
 	return &indexer{ix: Index{NextStream: 1}, context: map[uint16]*[3]int64{}}
 }
 
-func (x *indexer) add(off int64, k Kind, stream uint16, t time.Duration, p []byte) {
+func (x *indexer) add(off int64, k Kind, sn uint16, t time.Duration, p []byte) {
 	x.ix.Last = max(x.ix.Last, t)
-	if stream >= x.ix.NextStream {
-		x.ix.NextStream = stream + 1
+	if sn >= x.ix.NextStream {
+		x.ix.NextStream = sn + 1
 	}
 	if k != KindViewOut || len(p) == 0 {
 		return
 	}
-	c := x.context[stream]
+	c := x.context[sn]
 	if c == nil {
 		c = new([3]int64)
-		x.context[stream] = c
+		x.context[sn] = c
 	}
 	switch {
-	case p[0] == msgScreen:
+	case stream.MsgType(p[0]) == stream.MsgScreen:
 		c[0] = off
-	case p[0] == msgState:
+	case stream.MsgType(p[0]) == stream.MsgState:
 		c[1] = off
-	case p[0] == msgCursor && len(p) > cursorFlagAt && p[cursorFlagAt]&2 != 0:
+	case stream.CursorHasShape(p):
 		c[2] = off
-	case isFullFrame(p):
-		x.ix.Entries = append(x.ix.Entries, IndexEntry{Time: t, Stream: stream, Frame: off,
+	case stream.IsFullFrame(p):
+		x.ix.Entries = append(x.ix.Entries, IndexEntry{Time: t, Stream: sn, Frame: off,
 			Screen: c[0], State: c[1], Cursor: c[2]})
 	}
 }

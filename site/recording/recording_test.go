@@ -79,7 +79,7 @@ func TestRoundTrip(t *testing.T) {
 	if e.Frame != recs[3].Offset || e.Screen != recs[1].Offset || e.State != recs[2].Offset || e.Cursor != 0 || e.Stream != 1 {
 		t.Fatalf("index entry %+v, records at %d %d %d", e, recs[1].Offset, recs[2].Offset, recs[3].Offset)
 	}
-	if r, err := rd.RecordAt(e.Frame); err != nil || !isFullFrame(r.Payload) {
+	if r, err := rd.RecordAt(e.Frame); err != nil || !stream.IsFullFrame(r.Payload) {
 		t.Fatalf("RecordAt(%d): %v", e.Frame, err)
 	}
 	scanned, err := rd.BuildIndex()
@@ -184,7 +184,7 @@ func TestSlowDiskNeverBlocks(t *testing.T) {
 	var refreshes atomic.Int32
 	v := s.Stream(StreamInfo{Kind: "view"}, func() { refreshes.Add(1) })
 	msg := make([]byte, 4096)
-	msg[0] = msgFrame
+	msg[0] = byte(stream.MsgFrame)
 	start := time.Now()
 	kept, dropped := 0, 0
 	for range 200 {
@@ -266,7 +266,7 @@ func TestKeyframePolicy(t *testing.T) {
 	v := s.Stream(StreamInfo{Kind: "view"}, func() { asked.Add(1) })
 	sc := newScreen(t, 64, 64)
 	delta := make([]byte, 6000)
-	delta[0] = msgFrame
+	delta[0] = byte(stream.MsgFrame)
 	wait := func(n int32) {
 		t.Helper()
 		deadline := time.Now().Add(2 * time.Second)

@@ -2,6 +2,7 @@ package recording
 
 import (
 	"encoding/json"
+	"github.com/tetherhq/tether/stream"
 	"sync/atomic"
 	"time"
 )
@@ -28,11 +29,6 @@ type Stream struct {
 	sinceKey int64
 	asked    atomic.Int64 // UnixNano of the last refresh request
 }
-
-// View-protocol input messages worth keeping: mouse move, button, wheel,
-// key, text and display selection (0x11–0x16). Acks (0x10), refreshes and
-// quality (0x17, 0x18) say nothing about what the technician did.
-const firstInput, lastInput = 0x11, 0x16
 
 // FromAgent records a message the agent sent (text: a WebSocket text
 // message).
@@ -65,7 +61,7 @@ func (st *Stream) FromViewer(text bool, b []byte) {
 	}
 	switch st.info.Kind {
 	case "view":
-		if !text && len(b) > 0 && b[0] >= firstInput && b[0] <= lastInput {
+		if !text && stream.IsInput(b) {
 			st.s.add(KindViewIn, st.n, b)
 		}
 	case "shell":
@@ -78,9 +74,9 @@ func (st *Stream) FromViewer(text bool, b []byte) {
 func (st *Stream) keyframePolicy(b []byte) {
 	now := time.Now()
 	switch {
-	case isFullFrame(b):
+	case stream.IsFullFrame(b):
 		st.lastKey, st.sinceKey = now, 0
-	case b[0] == msgFrame:
+	case stream.MsgType(b[0]) == stream.MsgFrame:
 		st.sinceKey += int64(len(b))
 		o := st.s.m.o
 		if now.Sub(st.lastKey) >= o.KeyframeEvery && st.sinceKey >= o.KeyframeBytes {

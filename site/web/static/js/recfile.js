@@ -4,6 +4,7 @@
 // Uint8Array view into the buffer) and the index of full frames: the
 // file's own when it was closed, else one built by a scan, as the site
 // does for a file it could not close.
+import { MSG } from "./stream.js";
 
 export const KIND = {
   STREAM_START: 0x01, STREAM_END: 0x02, VIEW_OUT: 0x10, VIEW_IN: 0x11,
@@ -78,10 +79,12 @@ export function buildIndex(records) {
     const c = ctx.get(r.stream) || { screen: 0, state: 0, cursor: 0 };
     ctx.set(r.stream, c);
     const p = r.payload;
-    if (p[0] === 0x01) c.screen = r.off;
-    else if (p[0] === 0x04) c.state = r.off;
-    else if (p[0] === 0x03 && p.length > 5 && (p[5] & 2)) c.cursor = r.off;
-    else if (p[0] === 0x02 && p.length > 13 && (p[13] & 1)) out.push({ t: r.t, stream: r.stream, frame: r.off, ...c });
+    // Offsets of the flags byte: cursor after type, x, y; frame after
+    // type, seq, time (VIEW-PROTOCOL; stream/peek.go on the site).
+    if (p[0] === MSG.SCREEN) c.screen = r.off;
+    else if (p[0] === MSG.STATE) c.state = r.off;
+    else if (p[0] === MSG.CURSOR && p.length > 5 && (p[5] & 2)) c.cursor = r.off;
+    else if (p[0] === MSG.FRAME && p.length > 13 && (p[13] & 1)) out.push({ t: r.t, stream: r.stream, frame: r.off, ...c });
   }
   return out;
 }
