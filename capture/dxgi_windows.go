@@ -58,13 +58,14 @@ type dxgiState struct {
 	outputs    []dxgiOutput
 	displays   []Display
 
-	cur     int          // display of dup (or of the GDI fallback)
-	dup     *duplication // nil until the first Grab, or after a loss
-	gdi     *gdiState    // the fallback for displays that need it, opened on demand
-	gdiPoll poller       // its poll plan
-	useGDI  map[Display]bool
-	buf     []byte
-	frame   Frame
+	cur      int          // display of dup (or of the GDI fallback)
+	dup      *duplication // nil until the first Grab, or after a loss
+	gdi      *gdiState    // the fallback for displays that need it, opened on demand
+	gdiPoll  poller       // its poll plan
+	useGDI   map[Display]bool
+	buf      []byte
+	frame    Frame
+	inputSeq uint64 // winapi.Injected.Seq() at the fallback's last check
 }
 
 func openDXGI(cfg *config) (*dxgiCapturer, error) {
@@ -374,8 +375,14 @@ func (s *dxgiState) step(slice time.Duration, force bool) (changed bool, next ti
 		}
 		s.gdi.cur = s.gdiIndex(disp)
 		now := time.Now()
-		if force || s.gdiPoll.due(now) {
-			if probe, full := s.gdiPoll.check(now, force, false); probe {
+		// Injected input switches the fallback to the fast probe rate, as
+		// it does the GDI backend's.
+		injected := false
+		if seq := winapi.Injected.Seq(); seq != s.inputSeq {
+			s.inputSeq, injected = seq, true
+		}
+		if force || injected || s.gdiPoll.due(now) {
+			if probe, full := s.gdiPoll.check(now, force, injected); probe {
 				changed, err := s.gdi.probe(now, full)
 				s.gdiPoll.probed(now, changed)
 				return changed, s.gdiPoll.next, err
