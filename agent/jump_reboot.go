@@ -81,11 +81,8 @@ func (j *jumpClient) reboot(ctx context.Context, m *wire.Reboot, report func(wir
 	report(wire.RebootStarting, "")
 	j.log.Warn("rebooting the computer for the technician", "session", m.Session, "safe_mode", m.SafeMode)
 	stopped, err := callReboot(ctx, j.o.Reboot)
-	if stopped || (err == nil && waitForShutdown(ctx, shutdownGrace)) {
+	if stopped {
 		return // the OS is stopping this process: the marker stays
-	}
-	if err == nil {
-		err = fmt.Errorf("the computer did not restart within %s", shutdownGrace)
 	}
 	if m.SafeMode { // the next boot must not be Safe Mode after all
 		if cerr := j.safeMode().Clear(context.WithoutCancel(ctx), mark.Service); cerr != nil {

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -18,17 +19,26 @@ type RebootFunc func(ctx context.Context) error
 
 // callReboot runs reboot detached from ctx: the OS stopping this process
 // (SIGTERM cancels ctx) while `systemctl reboot` still runs must not kill
-// the command or count as its failure. It reports stopped when ctx ended
-// meanwhile: the system is going down, and whatever was arranged for the
-// restart must stay.
+// the command or count as its failure. Then it waits for the OS to stop
+// the agent, at most shutdownGrace. It reports stopped when ctx ended: the
+// system is going down, and whatever was arranged for the restart must
+// stay; otherwise err says why the computer did not restart.
 func callReboot(ctx context.Context, reboot RebootFunc) (stopped bool, err error) {
 	if reboot == nil {
 		reboot = rebootOS
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	err = reboot(rctx)
-	return ctx.Err() != nil, err
+	if err = reboot(rctx); ctx.Err() != nil {
+		return true, err
+	}
+	if err != nil {
+		return false, err
+	}
+	if waitForShutdown(ctx, shutdownGrace) {
+		return true, nil
+	}
+	return false, fmt.Errorf("the computer did not restart within %s", shutdownGrace)
 }
 
 // shutdownGrace is how long an agent whose reboot call succeeded waits to

@@ -74,11 +74,8 @@ func (s *Support) reboot(ctx context.Context, c *ctrl, m *wire.Reboot) {
 	s.say("Restarting this computer. Log on again%s after the restart: the support session continues by itself.", within(m.Timeout))
 	s.setState(ui.PhaseReconnecting, s.question(ui.KeyRebooting))
 	stopped, err := callReboot(ctx, s.o.Reboot)
-	if stopped || (err == nil && waitForShutdown(ctx, shutdownGrace)) {
+	if stopped {
 		return // the OS is stopping this process: the entry stays
-	}
-	if err == nil {
-		err = fmt.Errorf("the computer did not restart within %s", shutdownGrace)
 	}
 	s.rebooting.Store(false)
 	if derr := s.disarmRejoin(); derr != nil {
