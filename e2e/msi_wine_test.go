@@ -158,13 +158,8 @@ func buildWindowsPackages(t *testing.T, s *sitetest.Site) string {
 	ctx := t.Context()
 	dir := t.TempDir()
 	plain := filepath.Join(dir, "tether.exe")
-	build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", plain, "./cmd/tether")
-	build.Dir = ".."
-	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=windows", "GOARCH=amd64")
 	start := time.Now()
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build the Windows agent: %v\n%s", err, out)
-	}
+	windowsBuild(t, plain, "./cmd/tether", "-H windowsgui") // as the Makefile ships it
 	signer, err := packaging.SignerFromEnv(func(string) string { return "" }, dir)
 	if err != nil {
 		t.Fatal(err)
