@@ -44,14 +44,25 @@ const fmt = (ms) => {
   const s = Math.floor(ms / 1000);
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
 };
-const events = buildEvents();
+const events = buildEvents(); // by time
+// past counts the events at or before the playing time: only those whose
+// side of it changed are restyled on each frame, not the whole list.
+let past = 0;
+for (const e of events) e.li.classList.add("future");
+function markPast(t) {
+  let n = past;
+  while (n < events.length && events[n].t <= t) n++;
+  while (n > 0 && events[n - 1].t > t) n--;
+  for (let i = Math.min(n, past); i < Math.max(n, past); i++) events[i].li.classList.toggle("future", i >= n);
+  past = n;
+}
 const player = new Player(rec, {
   canvas: $("screen"), terminal: term,
   onTime: (t) => {
     $("timeline").value = Math.round(t);
     $("position").textContent = `${fmt(t)} / ${fmt(rec.duration)}`;
     $("screen").dataset.time = Math.round(t);
-    for (const e of events) e.li.classList.toggle("future", e.t > t);
+    markPast(t);
   },
   // A session may have had a view and a shell: both show, one above the
   // other.
