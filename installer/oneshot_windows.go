@@ -1,11 +1,6 @@
 package installer
 
-import (
-	"errors"
-	"fmt"
-
-	"golang.org/x/sys/windows/registry"
-)
+import "fmt"
 
 // runOnceKeyPath is the current user's RunOnce key: Explorer runs each
 // value once at the user's next logon and deletes it before running it.
@@ -25,28 +20,10 @@ func registerOneShot(name string, argv []string) (*OneShot, error) {
 		return nil, fmt.Errorf("%w: the command line to rejoin after the restart is %d characters; RunOnce runs at most %d (move the support app to a shorter path)",
 			ErrInvalid, len([]rune(cmdline)), maxRunOnceCommand-1)
 	}
-	k, _, err := registry.CreateKey(registry.CURRENT_USER, runOnceKeyPath, registry.SET_VALUE)
-	if err != nil {
-		return nil, fmt.Errorf("open HKCU\\%s: %w", runOnceKeyPath, err)
-	}
-	defer k.Close()
-	if err := k.SetStringValue(name, cmdline); err != nil {
-		return nil, fmt.Errorf("set RunOnce value %s: %w", name, err)
+	if err := setUserValue(runOnceKeyPath, name, cmdline); err != nil {
+		return nil, err
 	}
 	return &OneShot{Name: name, Kind: OneShotRunOnce, Files: []string{`HKCU\` + runOnceKeyPath + `\` + name}}, nil
 }
 
-func deleteRunOnce(name string) error {
-	k, err := registry.OpenKey(registry.CURRENT_USER, runOnceKeyPath, registry.SET_VALUE)
-	if errors.Is(err, registry.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("open HKCU\\%s: %w", runOnceKeyPath, err)
-	}
-	defer k.Close()
-	if err := k.DeleteValue(name); err != nil && !errors.Is(err, registry.ErrNotExist) {
-		return fmt.Errorf("delete RunOnce value %s: %w", name, err)
-	}
-	return nil
-}
+func deleteRunOnce(name string) error { return deleteUserValue(runOnceKeyPath, name) }

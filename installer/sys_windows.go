@@ -108,26 +108,36 @@ func DeleteAfterExit(path string) error {
 }
 
 // setRunKey registers the user-mode jump client in HKCU\…\Run (SPEC C1).
-func setRunKey(name, cmdline string) error {
-	k, _, err := registry.CreateKey(registry.CURRENT_USER, runKeyPath, registry.SET_VALUE)
+func setRunKey(name, cmdline string) error { return setUserValue(runKeyPath, name, cmdline) }
+
+func deleteRunKey(name string) error { return deleteUserValue(runKeyPath, name) }
+
+// setUserValue sets a string value under HKCU\key, creating the key.
+func setUserValue(key, name, value string) error {
+	k, _, err := registry.CreateKey(registry.CURRENT_USER, key, registry.SET_VALUE)
 	if err != nil {
-		return fmt.Errorf("open HKCU\\%s: %w", runKeyPath, err)
+		return fmt.Errorf("open HKCU\\%s: %w", key, err)
 	}
 	defer k.Close()
-	if err := k.SetStringValue(name, cmdline); err != nil {
-		return fmt.Errorf("set Run value %s: %w", name, err)
+	if err := k.SetStringValue(name, value); err != nil {
+		return fmt.Errorf("set HKCU\\%s\\%s: %w", key, name, err)
 	}
 	return nil
 }
 
-func deleteRunKey(name string) error {
-	k, err := registry.OpenKey(registry.CURRENT_USER, runKeyPath, registry.SET_VALUE)
+// deleteUserValue removes a value under HKCU\key; a missing key or value
+// is no error.
+func deleteUserValue(key, name string) error {
+	k, err := registry.OpenKey(registry.CURRENT_USER, key, registry.SET_VALUE)
+	if errors.Is(err, registry.ErrNotExist) {
+		return nil
+	}
 	if err != nil {
-		return fmt.Errorf("open HKCU\\%s: %w", runKeyPath, err)
+		return fmt.Errorf("open HKCU\\%s: %w", key, err)
 	}
 	defer k.Close()
 	if err := k.DeleteValue(name); err != nil && !errors.Is(err, registry.ErrNotExist) {
-		return fmt.Errorf("delete Run value %s: %w", name, err)
+		return fmt.Errorf("delete HKCU\\%s\\%s: %w", key, name, err)
 	}
 	return nil
 }
