@@ -2,11 +2,10 @@ package installer
 
 import (
 	"errors"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
-	"slices"
+
+	"github.com/tetherhq/tether/internal/removeall"
 )
 
 // removeAll removes dir and everything in it. os.RemoveAll first; where it
@@ -21,27 +20,8 @@ func removeAll(dir string) error {
 	if err == nil || runtime.GOOS != "windows" {
 		return err
 	}
-	var paths []string
-	walkErr := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return nil // gone meanwhile or unreadable: Remove below reports it
-		}
-		paths = append(paths, p)
-		return nil
-	})
-	if walkErr != nil {
-		return err
+	if eerr := removeall.Each(dir); eerr != nil {
+		return errors.Join(err, eerr)
 	}
-	// WalkDir lists parents before children: remove in reverse.
-	slices.Reverse(paths)
-	var errs []error
-	for _, p := range paths {
-		if rerr := os.Remove(p); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-			errs = append(errs, rerr)
-		}
-	}
-	if _, serr := os.Lstat(dir); errors.Is(serr, fs.ErrNotExist) {
-		return nil
-	}
-	return errors.Join(append([]error{err}, errs...)...)
+	return nil
 }

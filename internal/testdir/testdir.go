@@ -1,22 +1,18 @@
 // Package testdir gives tests a temporary directory that is removed after
 // the test, like testing.T.TempDir, also under Wine.
 //
-// Under Wine 8, os.RemoveAll fails with "unlinkat …: Invalid function.":
-// Go deletes through NtSetInformationFile(FileDispositionInformationEx),
-// Wine answers with a status Go does not take as "unsupported", so Go's
-// own fallback never runs. t.TempDir's cleanup then fails every test that
-// wrote a file. os.Remove of one entry at a time works, so this package's
-// cleanup falls back to that. Real Windows never needs the fallback; the
-// programs under test keep their own (installer.removeAll) where they
-// remove trees in production.
+// Under Wine 8, os.RemoveAll fails with "unlinkat …: Invalid function."
+// (see package removeall). Test binaries that scripts/wine.sh builds with
+// -tags wine switch Go's own delete fallback on (wine_windows.go); a
+// binary built otherwise and run under Wine still gets its directories
+// removed here, entry by entry (removeall.Each). Real Windows never needs
+// the fallback; the programs under test keep theirs (installer.removeAll)
+// where they remove trees in production.
 package testdir
 
 import (
-	"errors"
-	"io/fs"
+	"github.com/tetherhq/tether/internal/removeall"
 	"os"
-	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -70,31 +66,9 @@ func RemoveAll(dir string) error {
 		if err = os.RemoveAll(dir); err == nil {
 			return nil
 		}
-		if err = removeEach(dir); err == nil || time.Now().After(deadline) {
+		if err = removeall.Each(dir); err == nil || time.Now().After(deadline) {
 			return err
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-}
-
-// removeEach removes dir's entries one by one, deepest first.
-func removeEach(dir string) error {
-	var paths []string
-	filepath.WalkDir(dir, func(p string, _ fs.DirEntry, err error) error {
-		if err == nil {
-			paths = append(paths, p)
-		}
-		return nil // unreadable: the Remove below reports what is left
-	})
-	slices.Reverse(paths) // WalkDir lists parents before their children
-	var errs []error
-	for _, p := range paths {
-		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			errs = append(errs, err)
-		}
-	}
-	if _, err := os.Lstat(dir); errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	return errors.Join(errs...)
 }

@@ -1,6 +1,7 @@
 package testdir
 
 import (
+	"github.com/tetherhq/tether/internal/removeall"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,7 +34,7 @@ func TestRemoveAll(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := removeEach(dir); err != nil {
+	if err := removeall.Each(dir); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Lstat(dir); !os.IsNotExist(err) {
