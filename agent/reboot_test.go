@@ -228,20 +228,40 @@ func TestRebootDeclined(t *testing.T) {
 	}
 }
 
+// restarted is a support app that stopped for a restart the customer
+// agreed to: its session, program and state dir, and the logon entry it
+// left with the entry's command line.
+type restarted struct {
+	ss         *sitetest.Session
+	exe, state string
+	entry      logonEntry
+	argv       []string
+}
+
+// restartApp runs a support app for a new session on s, has the technician
+// reboot the computer, the customer agree, and waits until the app has
+// stopped for the restart.
+func restartApp(t *testing.T, s *sitetest.Site, home string) restarted {
+	t.Helper()
+	r := restarted{ss: s.CreateSession(nil)}
+	r.exe, r.state = download(t, s, r.ss.Code), testdir.New(t)
+	c := newCustomer()
+	a, _ := startApp(t, s, r.ss.ID, agent.SupportOptions{Executable: r.exe, StateDir: r.state, SecurityCode: r.ss.SecurityCode}, c)
+	waitOnline(t, s, r.ss.ID, "activated")
+	reboot(t, s, r.ss.ID)
+	c.answer(t, "restart", true)
+	a.wait()
+	r.entry, r.argv = entryCommand(t, home, r.ss.ID)
+	return r
+}
+
 // TestRebootLateRejoin (B4, A5): back after more than 10 minutes, the app
 // is told session_expired and removes itself: binary, state and entry.
 func TestRebootLateRejoin(t *testing.T) {
 	home := rebootUser(t)
 	s := sitetest.Start(t, nil)
-	ss := s.CreateSession(nil)
-	exe, state := download(t, s, ss.Code), testdir.New(t)
-	c := newCustomer()
-	a, _ := startApp(t, s, ss.ID, agent.SupportOptions{Executable: exe, StateDir: state, SecurityCode: ss.SecurityCode}, c)
-	waitOnline(t, s, ss.ID, "activated")
-	reboot(t, s, ss.ID)
-	c.answer(t, "restart", true)
-	a.wait()
-	entry, argv := entryCommand(t, home, ss.ID)
+	r := restartApp(t, s, home)
+	ss, exe, state, entry, argv := r.ss, r.exe, r.state, r.entry, r.argv
 	// The site has heard that the OS restarts (B4's clock starts there)
 	// and seen the app go.
 	sitetest.WaitFor(t, "rebooting audited, app offline", func() bool {
@@ -273,14 +293,8 @@ func TestRebootLateRejoin(t *testing.T) {
 func TestRebootCancelReconnection(t *testing.T) {
 	home := rebootUser(t)
 	s := sitetest.Start(t, nil)
-	ss := s.CreateSession(nil)
-	c := newCustomer()
-	a, _ := startApp(t, s, ss.ID, agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: testdir.New(t), SecurityCode: ss.SecurityCode}, c)
-	waitOnline(t, s, ss.ID, "activated")
-	reboot(t, s, ss.ID)
-	c.answer(t, "restart", true)
-	a.wait()
-	entry, argv := entryCommand(t, home, ss.ID)
+	r := restartApp(t, s, home)
+	ss, entry, argv := r.ss, r.entry, r.argv
 	c2 := newCustomer()
 	b, _ := startApp(t, s, ss.ID, rejoinOptions(t, argv), c2)
 	c2.answer(t, "Your computer has restarted", false)
@@ -472,14 +486,8 @@ func (w *closingWindow) Close() error            { return nil }
 func TestRebootCancelBeforeRejoin(t *testing.T) {
 	home := rebootUser(t)
 	s := sitetest.Start(t, nil)
-	ss := s.CreateSession(nil)
-	c := newCustomer()
-	a, _ := startApp(t, s, ss.ID, agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: testdir.New(t), SecurityCode: ss.SecurityCode}, c)
-	waitOnline(t, s, ss.ID, "activated")
-	reboot(t, s, ss.ID)
-	c.answer(t, "restart", true)
-	a.wait()
-	entry, argv := entryCommand(t, home, ss.ID)
+	r := restartApp(t, s, home)
+	ss, entry, argv := r.ss, r.entry, r.argv
 	s.Stop() // the network is not up yet after the logon
 	w := &closingWindow{events: make(chan ui.Event, 1), states: make(chan ui.State, 16)}
 	o := rejoinOptions(t, argv)
