@@ -140,14 +140,20 @@ func TestMSIRefusals(t *testing.T) {
 	}
 }
 
+// realSizeMSI is a signed template MSI of the real one's size (≈ 4.8 MB
+// cabinet).
+func realSizeMSI() []byte {
+	return cfbtest.Build([]cfbtest.Stream{
+		{Name: MSISignatureStream, Data: signatureWithBlob()},
+		{Name: cfb.EncodeMSIName(MSIAgentDigestStream), Data: []byte(testAgentDigest)},
+		{Name: "cab", Data: bytes.Repeat([]byte("cabinet "), 600_000)},
+	}, false)
+}
+
 // BenchmarkMSIStamp is the site's work per MSI download: the stamped
 // template streamed out (the layout is cached per template).
 func BenchmarkMSIStamp(b *testing.B) {
-	sig := signatureWithBlob()
-	template := cfbtest.Build([]cfbtest.Stream{
-		{Name: MSISignatureStream, Data: sig},
-		{Name: "cab", Data: bytes.Repeat([]byte("cabinet "), 600_000)}, // ≈ 4.8 MB, like the real MSI
-	}, false)
+	template := realSizeMSI()
 	l, err := InspectMSI(bytes.NewReader(template), int64(len(template)))
 	if err != nil {
 		b.Fatal(err)
@@ -165,10 +171,7 @@ func BenchmarkMSIStamp(b *testing.B) {
 
 // BenchmarkInspectMSI is the once-per-template work.
 func BenchmarkInspectMSI(b *testing.B) {
-	template := cfbtest.Build([]cfbtest.Stream{
-		{Name: MSISignatureStream, Data: signatureWithBlob()},
-		{Name: "cab", Data: bytes.Repeat([]byte("cabinet "), 600_000)},
-	}, false)
+	template := realSizeMSI()
 	for b.Loop() {
 		if _, err := InspectMSI(bytes.NewReader(template), int64(len(template))); err != nil {
 			b.Fatal(err)
