@@ -15,7 +15,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { start } from "./browser.mjs";
 
-const h = await start("toolkit", { states: { files: "#files-state" } });
+const h = await start("toolkit", { states: { files: "#files-state", clipboard: "#clip-state" } });
 const { page, until, reached, goAhead, text, fail, env, site, work, outDir, errors } = h;
 
 await h.run(async () => {

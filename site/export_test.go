@@ -8,3 +8,11 @@ func SetAccessPasswordHash(f func(string) string) (restore func()) {
 	hashAccessPassword = f
 	return func() { hashAccessPassword = old }
 }
+
+// SetAfterFirstMessage runs f after each stream's first message reached
+// its viewer, until restore runs.
+func SetAfterFirstMessage(f func()) (restore func()) {
+	old := afterFirstMessage
+	afterFirstMessage = f
+	return func() { afterFirstMessage = old }
+}

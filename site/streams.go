@@ -214,11 +214,9 @@ func (s *Server) handleViewerStream(w http.ResponseWriter, r *http.Request, a *a
 		vc.Close(code, reason)
 		return
 	}
-	if err := vc.Write(ctx, typ, first); err != nil {
-		return
-	}
-	rec, stopRecording := s.recordStream(ctx, ss, p, a.user.Name, remoteAddr(r), ac) // record.go
-	rec.FromAgent(typ == websocket.MessageText, first)
+	// The view counts before its first message reaches the viewer: the
+	// console asks for the clipboard as soon as it sees the screen, and
+	// the clipboard is only for a viewed session.
 	switch p.kind {
 	case wire.StreamView:
 		s.viewing(ctx, ss.ID, true, a.user.Name, remoteAddr(r))
@@ -227,8 +225,18 @@ func (s *Server) handleViewerStream(w http.ResponseWriter, r *http.Request, a *a
 		s.audit(ctx, "shell_opened", ss.ID, a.user.Name, remoteAddr(r), "")
 		defer s.audit(context.WithoutCancel(ctx), "shell_closed", ss.ID, a.user.Name, remoteAddr(r), "")
 	}
+	if err := vc.Write(ctx, typ, first); err != nil {
+		return
+	}
+	afterFirstMessage()
+	rec, stopRecording := s.recordStream(ctx, ss, p, a.user.Name, remoteAddr(r), ac) // record.go
+	rec.FromAgent(typ == websocket.MessageText, first)
 	stopRecording(pipe(ctx, vc, ac, fromViewer, fromAgent, s.rec, rec))
 }
+
+// afterFirstMessage runs once a stream's first message reached the viewer;
+// tests slow it down to widen the window a race would need.
+var afterFirstMessage = func() {}
 
 // agentStreamLimit bounds one agent→viewer message (VIEW-PROTOCOL).
 const agentStreamLimit = 64 << 20
