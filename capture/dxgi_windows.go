@@ -89,15 +89,7 @@ func (c *dxgiCapturer) Name() string { return BackendDXGI }
 
 // Displays implements [Capturer].
 func (c *dxgiCapturer) Displays() ([]Display, error) {
-	var ds []Display
-	err := c.do(func() error {
-		if err := c.st.enumerate(); err != nil {
-			return err
-		}
-		ds = append([]Display(nil), c.st.displays...)
-		return nil
-	})
-	return ds, err
+	return c.displays(c.st.enumerate, &c.st.displays)
 }
 
 // Grab implements [Capturer]. The frame is a Go buffer that only Grab
@@ -115,16 +107,8 @@ func (c *dxgiCapturer) DetectsChanges() bool { return true }
 // Wait implements [Capturer]: it blocks in AcquireNextFrame (no CPU while
 // the desktop is idle) in slices of dxgiWaitSlice.
 func (c *dxgiCapturer) Wait(ctx context.Context, timeout time.Duration) (bool, error) {
-	if err := ctx.Err(); err != nil {
-		return false, err
-	}
-	select {
-	case <-c.closing:
-		return false, ErrClosed
-	default:
-	}
-	if c.first.Swap(false) {
-		return true, nil
+	if first, err := c.waitBegins(ctx); first || err != nil {
+		return first, err
 	}
 	deadline := time.Now().Add(max(timeout, 0))
 	force := timeout <= 0
@@ -172,11 +156,7 @@ func (s *dxgiState) open() error {
 	if err := s.enumerate(); err != nil {
 		return err
 	}
-	for i, d := range s.displays {
-		if d.Primary {
-			s.cur = i
-		}
-	}
+	s.cur = primary(s.displays)
 	if _, err := s.grab(s.cur); err != nil {
 		return err
 	}

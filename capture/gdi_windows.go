@@ -113,15 +113,7 @@ func (g *gdiCapturer) Name() string { return BackendGDI }
 
 // Displays implements [Capturer].
 func (g *gdiCapturer) Displays() ([]Display, error) {
-	var ds []Display
-	err := g.do(func() error {
-		if err := g.st.refreshDisplays(); err != nil {
-			return err
-		}
-		ds = append([]Display(nil), g.st.displays...)
-		return nil
-	})
-	return ds, err
+	return g.displays(g.st.refreshDisplays, &g.st.displays)
 }
 
 // Grab implements [Capturer]. The frame aliases a DIB section: valid until
@@ -145,16 +137,8 @@ func (g *gdiCapturer) DetectsChanges() bool { return true }
 // Wait implements [Capturer]: it probes on the poll plan's schedule until a
 // probe differs from the last frame, ctx ends, or timeout elapses.
 func (g *gdiCapturer) Wait(ctx context.Context, timeout time.Duration) (bool, error) {
-	if err := ctx.Err(); err != nil {
-		return false, err
-	}
-	select {
-	case <-g.closing:
-		return false, ErrClosed
-	default:
-	}
-	if g.first.Swap(false) {
-		return true, nil
+	if first, err := g.waitBegins(ctx); first || err != nil {
+		return first, err
 	}
 	deadline := time.Now().Add(max(timeout, 0))
 	force := timeout <= 0 // a poll: look now, whatever the plan says
@@ -223,11 +207,7 @@ func (s *gdiState) open() error {
 	if err := s.refreshDisplays(); err != nil {
 		return err
 	}
-	for i, d := range s.displays {
-		if d.Primary {
-			s.cur = i
-		}
-	}
+	s.cur = primary(s.displays)
 	if _, err := s.grab(s.cur, time.Now()); err != nil {
 		return err
 	}

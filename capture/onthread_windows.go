@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 
@@ -56,4 +57,42 @@ func (t *onThread) Close() error {
 		t.th.Stop(t.release)
 	})
 	return nil
+}
+
+// waitBegins is how each backend's Wait starts: an ended ctx or a closed
+// capturer is an error, and first is true once, for the first Wait.
+func (t *onThread) waitBegins(ctx context.Context) (first bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	select {
+	case <-t.closing:
+		return false, ErrClosed
+	default:
+	}
+	return t.first.Swap(false), nil
+}
+
+// displays implements [Capturer.Displays] for a backend whose state
+// refreshes its list on the capture thread.
+func (t *onThread) displays(refresh func() error, list *[]Display) ([]Display, error) {
+	var ds []Display
+	err := t.do(func() error {
+		if err := refresh(); err != nil {
+			return err
+		}
+		ds = append([]Display(nil), *list...)
+		return nil
+	})
+	return ds, err
+}
+
+// primary is the index of the primary display (0 when none says so).
+func primary(ds []Display) int {
+	for i, d := range ds {
+		if d.Primary {
+			return i
+		}
+	}
+	return 0
 }

@@ -159,7 +159,7 @@ func (c *winClip) Watch(ctx context.Context, fn func(string)) error {
 	if !c.listening {
 		return pollChanges(ctx, seqCounter{c}, pollEvery, fn)
 	}
-	lastText := ""
+	var copies copyFilter
 	for {
 		ch := c.changes.C()
 		select {
@@ -179,10 +179,9 @@ func (c *winClip) Watch(ctx context.Context, fn func(string)) error {
 		})
 		switch {
 		case ours:
-			lastText = "" // the other program's text again is a new copy
-		case err == nil && text != "" && text != lastText:
-			lastText = text
-			fn(text)
+			copies.ours()
+		case err == nil:
+			copies.report(text, fn)
 		}
 	}
 }

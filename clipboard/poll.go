@@ -27,12 +27,10 @@ func pollChanges(ctx context.Context, c changeCounter, every time.Duration, fn f
 }
 
 // onTicks is pollChanges checking at each tick. A burst of changes
-// between two checks is one report (the text at the check), and text
-// equal to what fn got last is not reported again: programs that write
-// several formats in turn, or the same text twice, are one copy for the
-// technician.
+// between two checks is one report (the text at the check), and repeats
+// are not reported (copyFilter).
 func onTicks(ctx context.Context, c changeCounter, ticks <-chan time.Time, fn func(string)) error {
-	last, lastText := c.Count(), ""
+	last, copies := c.Count(), copyFilter{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -45,16 +43,33 @@ func onTicks(ctx context.Context, c changeCounter, ticks <-chan time.Time, fn fu
 		}
 		last = n
 		if c.Ours(n) {
-			lastText = "" // the other program's text again is a new copy
+			copies.ours()
 			continue
 		}
 		text, err := c.Text()
 		if err != nil && !errors.Is(err, ErrTooLarge) {
 			continue // held by another program; the next change tells
 		}
-		if err == nil && text != "" && text != lastText {
-			lastText = text
-			fn(text)
+		if err == nil {
+			copies.report(text, fn)
 		}
+	}
+}
+
+// copyFilter tells the technician's side of new copies only: text equal
+// to the last one reported is not reported again (programs that write
+// several formats in turn, or the same text twice, make one copy), until
+// our own Set came between.
+type copyFilter struct{ last string }
+
+// ours notes that our own Set changed the clipboard: the other program's
+// text again is a new copy.
+func (f *copyFilter) ours() { f.last = "" }
+
+// report calls fn with text when it is a new copy.
+func (f *copyFilter) report(text string, fn func(string)) {
+	if text != "" && text != f.last {
+		f.last = text
+		fn(text)
 	}
 }

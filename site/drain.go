@@ -76,15 +76,7 @@ const reconnectWorkers = 16
 // reconnectAll sends m to every connected agent, bound or not, and returns
 // how many there were.
 func (h *hub) reconnectAll(m wire.Reconnect) int {
-	h.mu.Lock()
-	conns := make([]*agentConn, 0, len(h.conns))
-	for _, a := range h.conns {
-		conns = append(conns, a)
-	}
-	for _, list := range h.unbound {
-		conns = append(conns, list...)
-	}
-	h.mu.Unlock()
+	conns := h.all()
 	work := make(chan *agentConn)
 	var wg sync.WaitGroup
 	for range min(reconnectWorkers, len(conns)) {

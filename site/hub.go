@@ -252,7 +252,8 @@ func (h *hub) end(id string, code wire.Code) {
 	}
 }
 
-func (h *hub) closeAll() {
+// all is every connected agent, bound or not.
+func (h *hub) all() []*agentConn {
 	h.mu.Lock()
 	conns := make([]*agentConn, 0, len(h.conns))
 	for _, a := range h.conns {
@@ -262,6 +263,11 @@ func (h *hub) closeAll() {
 		conns = append(conns, list...)
 	}
 	h.mu.Unlock()
+	return conns
+}
+
+func (h *hub) closeAll() {
+	conns := h.all()
 	for _, a := range conns {
 		a.close(websocket.StatusGoingAway, "site shutting down")
 	}

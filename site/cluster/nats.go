@@ -129,8 +129,8 @@ func Join(ctx context.Context, o Options) (*Bus, error) {
 	}
 	b.sayHello()
 	b.wg.Go(b.dispatch)
-	b.wg.Go(b.heartbeat)
-	b.wg.Go(b.flusher)
+	b.wg.Go(func() { b.every(b.o.HelloEvery, b.heartbeat) })
+	b.wg.Go(func() { b.every(presenceFlush, b.flush) })
 	b.log.Info("cluster: joined", "nats", b.nc.ConnectedUrlRedacted(), "namespace", o.Namespace)
 	return b, nil
 }
@@ -202,7 +202,7 @@ func (b *Bus) Listener() net.Listener          { return b.tun }
 func (b *Bus) Subscribe(h Handler)             { b.hmu.Lock(); b.h = h; b.hmu.Unlock() }
 func (b *Bus) handler() Handler                { b.hmu.RLock(); defer b.hmu.RUnlock(); return b.h }
 
-// Announce queues a change of this node's agents; the flusher publishes
+// Announce queues a change of this node's agents; flush publishes
 // the queue every presenceFlush, so a reconnect storm costs a frame per
 // presenceBatch agents, not one per agent.
 func (b *Bus) Announce(a Agent) {
@@ -265,9 +265,9 @@ func (b *Bus) sayHello() {
 	b.pub(b.all, &frame{kind: frameHello, payload: raw})
 }
 
-// heartbeat says hello and forgets the nodes that stopped.
-func (b *Bus) heartbeat() {
-	t := time.NewTicker(b.o.HelloEvery)
+// every runs fn each d until the bus closes.
+func (b *Bus) every(d time.Duration, fn func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
@@ -275,17 +275,22 @@ func (b *Bus) heartbeat() {
 			return
 		case <-t.C:
 		}
-		b.sayHello()
-		now := time.Now()
-		for _, n := range b.dir.expired(now.Add(-b.o.DeadAfter)) {
-			b.log.Warn("cluster: node stopped answering; its agents and tunnels are dropped", "peer", n)
-			b.gone(n)
-		}
-		// A node that missed a hello is asked at once: a killed one is
-		// known to NATS as gone, and forgotten within a hello or two.
-		for _, n := range b.dir.expired(now.Add(-b.o.HelloEvery * 3 / 2)) {
-			go b.probe(n)
-		}
+		fn()
+	}
+}
+
+// heartbeat says hello and forgets the nodes that stopped.
+func (b *Bus) heartbeat() {
+	b.sayHello()
+	now := time.Now()
+	for _, n := range b.dir.expired(now.Add(-b.o.DeadAfter)) {
+		b.log.Warn("cluster: node stopped answering; its agents and tunnels are dropped", "peer", n)
+		b.gone(n)
+	}
+	// A node that missed a hello is asked at once: a killed one is
+	// known to NATS as gone, and forgotten within a hello or two.
+	for _, n := range b.dir.expired(now.Add(-b.o.HelloEvery * 3 / 2)) {
+		go b.probe(n)
 	}
 }
 
@@ -294,27 +299,19 @@ func (b *Bus) gone(node string) {
 	b.tun.nodeGone(node)
 }
 
-// flusher publishes the queued presence changes.
-func (b *Bus) flusher() {
-	t := time.NewTicker(presenceFlush)
-	defer t.Stop()
-	for {
-		select {
-		case <-b.done:
-			return
-		case <-t.C:
-		}
-		b.pmu.Lock()
-		if len(b.pending) > 0 {
-			list := make([]Agent, 0, len(b.pending))
-			for _, a := range b.pending {
-				list = append(list, a)
-			}
-			clear(b.pending)
-			b.publishPresence(b.all, list, 0, false)
-		}
-		b.pmu.Unlock()
+// flush publishes the queued presence changes.
+func (b *Bus) flush() {
+	b.pmu.Lock()
+	defer b.pmu.Unlock()
+	if len(b.pending) == 0 {
+		return
 	}
+	list := make([]Agent, 0, len(b.pending))
+	for _, a := range b.pending {
+		list = append(list, a)
+	}
+	clear(b.pending)
+	b.publishPresence(b.all, list, 0, false)
 }
 
 // publishPresence sends list in frames of presenceBatch; the caller holds

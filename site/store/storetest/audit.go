@@ -27,18 +27,8 @@ func testAudit(t *testing.T, s store.Store) {
 		}
 		all = append(all, e)
 	}
-	pick := func(idx ...int) []store.AuditEntry {
-		var out []store.AuditEntry
-		for _, i := range idx {
-			out = append(out, all[i])
-		}
-		return out
-	}
-	for _, c := range []struct {
-		name string
-		q    store.AuditQuery
-		want []store.AuditEntry
-	}{
+	pick := func(idx ...int) []store.AuditEntry { return pickEntries(all, idx) }
+	for _, c := range []auditCase{
 		{"all", store.AuditQuery{}, all},
 		{"session", store.AuditQuery{SessionID: "s1"}, pick(0, 1, 4)},
 		{"since (inclusive)", store.AuditQuery{Since: at(30)}, pick(1, 3, 4)},
@@ -84,18 +74,8 @@ func testAuditByOwner(t *testing.T, s store.Store) {
 		must(t, s.Audit(ctx, &e))
 		all = append(all, e)
 	}
-	pick := func(idx ...int) []store.AuditEntry {
-		var out []store.AuditEntry
-		for _, i := range idx {
-			out = append(out, all[i])
-		}
-		return out
-	}
-	for _, c := range []struct {
-		name string
-		q    store.AuditQuery
-		want []store.AuditEntry
-	}{
+	pick := func(idx ...int) []store.AuditEntry { return pickEntries(all, idx) }
+	for _, c := range []auditCase{
 		{"technician: actor or session owner", store.AuditQuery{Technician: "ann"}, pick(0, 1, 4, 6)},
 		{"other technician", store.AuditQuery{Technician: "bob"}, pick(2, 3, 6)},
 		{"jump client and its sessions", store.AuditQuery{JumpClient: "jc1"}, pick(2, 3, 5, 6)},
@@ -106,4 +86,19 @@ func testAuditByOwner(t *testing.T, s store.Store) {
 		must(t, err)
 		equal(t, "AuditLog "+c.name, got, c.want)
 	}
+}
+
+type auditCase struct {
+	name string
+	q    store.AuditQuery
+	want []store.AuditEntry
+}
+
+// pickEntries is the entries of all at idx, in that order.
+func pickEntries(all []store.AuditEntry, idx []int) []store.AuditEntry {
+	var out []store.AuditEntry
+	for _, i := range idx {
+		out = append(out, all[i])
+	}
+	return out
 }
