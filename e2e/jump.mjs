@@ -2,49 +2,28 @@
 // jump_console_test.go: groups with tags, footer counts, details pane,
 // multi-select Properties, search, Jump (double-click) and Remove.
 //
-// Inputs (env): SITE_URL, TECH_NAME, TECH_PASSWORD. Optional: CHROMIUM.
+// Inputs (env): SITE_URL, TECH_NAME, TECH_PASSWORD. Optional: CHROMIUM,
+// OUT_DIR (where jump-fail.png goes).
 // Prints "jump.mjs: ok" on success; exits non-zero with
 // "jump.mjs: FAIL step: …" otherwise.
-import { chromium } from "playwright-core";
+import { start } from "./browser.mjs";
 
-let step = "setup";
-const fail = (msg) => { console.error(`jump.mjs: FAIL ${step}: ${msg}`); process.exit(1); };
-const env = (n) => process.env[n] || fail(`environment variable ${n} is not set`);
-const site = env("SITE_URL").replace(/\/$/, "");
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium", headless: true,
-  args: ["--no-sandbox", "--ignore-certificate-errors"],
-});
-const page = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
-const errors = [];
-page.on("pageerror", (e) => errors.push(e.message));
+const h = await start("jump", { work: false, untilMs: 15000, viewport: { width: 1280, height: 720 }, states: { footer: "#footer" } });
+const { page, until, fail, site, errors } = h;
 page.on("dialog", (d) => d.accept());
 const footer = () => page.locator("#footer").textContent();
-async function until(what, fn, ms = 15000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await fn()) return;
-    if (Date.now() > end) fail(`timed out waiting for ${what}`);
-    await page.waitForTimeout(200);
-  }
-}
 const rows = () => page.locator("#jumpclients tbody tr");
 
-try {
-  step = "login";
-  await page.goto(`${site}/console/login`);
-  await page.fill("#name", env("TECH_NAME"));
-  await page.fill("#password", env("TECH_PASSWORD"));
-  await Promise.all([page.waitForURL((u) => u.pathname === "/console/"), page.click("button[type=submit]")]);
+await h.run(async () => {
+  await h.login();
 
-  step = "jump list";
+  h.step = "jump list";
   await page.goto(`${site}/console/jump`);
   await until("two online clients", async () => (await footer()) === "2 Jump Clients total. 2 online. 0 offline. 0 passive.");
   const tree = await page.locator("#tree").textContent();
   if (!tree.includes("user:tech (personal)") || !tree.includes("lab")) fail(`tree: ${tree}`);
 
-  step = "details";
+  h.step = "details";
   await rows().first().locator("td").nth(1).click();
   await page.waitForSelector("#details:not([hidden])");
   const details = await page.locator("#details").textContent();
@@ -52,7 +31,7 @@ try {
     if (!details.includes(k)) fail(`details lack ${k}: ${details}`);
   }
 
-  step = "properties for many";
+  h.step = "properties for many";
   await page.check("#all");
   await until("both selected", async () => !(await page.locator("#props").isDisabled()));
   await page.click("#props");
@@ -61,11 +40,11 @@ try {
   await until("tags moved", async () => (await page.locator("#tree").textContent()).includes("moved") &&
     (await rows().count()) === 2 && !(await page.locator("#tree").textContent()).includes("lab"));
 
-  step = "tag folder";
+  h.step = "tag folder";
   await page.click("#tree >> text=moved");
   await until("scope", async () => (await page.locator("#scope").textContent()).includes("moved"));
 
-  step = "search";
+  h.step = "search";
   await page.fill("#q", "no-such-client");
   await page.click("#search button[type=submit]");
   await until("no rows", async () => (await rows().count()) === 0);
@@ -73,7 +52,7 @@ try {
   await page.click("#search button[type=submit]");
   await until("rows back", async () => (await rows().count()) === 2);
 
-  step = "installer form";
+  h.step = "installer form";
   // The platform defaults to the browser's OS, and the answer is the line
   // to paste on the target computer.
   if (!(await page.locator("#platform").inputValue()).startsWith("linux-")) fail("the platform does not default to this browser's OS");
@@ -98,13 +77,13 @@ try {
   await until("MSI line", async () => /^curl\.exe -fsSLo (tether-\w+\.msi) "https:\/\/[^"]+\/download\/installer\/\w+\/[\w-]+" && msiexec \/i \1 \/quiet JC_TAG=from-console$/
     .test(await page.locator("#install_line").textContent()));
 
-  step = "remove one";
+  h.step = "remove one";
   await page.uncheck("#all").catch(() => {});
   await rows().first().locator("input[type=checkbox]").check();
   await page.click("#remove");
   await until("one left", async () => (await footer()) === "1 Jump Clients total. 1 online. 0 offline. 0 passive.");
 
-  step = "jump by double-click";
+  h.step = "jump by double-click";
   await Promise.all([
     page.waitForURL((u) => u.pathname.startsWith("/console/sessions/"), { timeout: 15000 }),
     rows().first().locator("td").nth(1).dblclick(),
@@ -115,9 +94,4 @@ try {
     (await page.locator("#control").textContent()) === "This computer has no display." &&
     (await page.locator("#state").textContent()).startsWith("no display"));
   if (errors.length) fail(`page errors: ${errors.join("; ")}`);
-  console.log("jump.mjs: ok");
-} catch (e) {
-  fail(e.message);
-} finally {
-  await browser.close();
-}
+});

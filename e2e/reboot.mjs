@@ -7,55 +7,33 @@
 //
 // Inputs (env): SITE_URL, TECH_NAME, TECH_PASSWORD, SESSION_ID (a jump
 // session on a Linux jump client that the test restarts a few seconds
-// after its reboot). Optional: CHROMIUM.
+// after its reboot). Optional: CHROMIUM, OUT_DIR (where reboot-fail.png
+// goes).
 // Prints "reboot.mjs: ok" on success; exits non-zero with
 // "reboot.mjs: FAIL step: …" otherwise.
-import { chromium } from "playwright-core";
+import { start } from "./browser.mjs";
 
-let step = "setup";
-const fail = (msg) => { console.error(`reboot.mjs: FAIL ${step}: ${msg}`); process.exit(1); };
-const env = (n) => process.env[n] || fail(`environment variable ${n} is not set`);
-const site = env("SITE_URL").replace(/\/$/, "");
-const id = env("SESSION_ID");
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium", headless: true,
-  args: ["--no-sandbox", "--ignore-certificate-errors"],
-});
-const page = await (await browser.newContext({ ignoreHTTPSErrors: true })).newPage();
-const errors = [];
-page.on("pageerror", (e) => errors.push(e.message));
+const h = await start("reboot", { work: false, viewport: { width: 1280, height: 720 }, states: { note: "#reboot-note" } });
+const { page, until, text, fail, site, errors } = h;
+const id = h.env("SESSION_ID");
 const dialogs = [];
 page.on("dialog", (d) => { dialogs.push(d.message()); d.accept(); });
 let views = 0; // POST /sessions/{id}/view
 page.on("request", (r) => { if (r.method() === "POST" && r.url().endsWith(`/sessions/${id}/view`)) views++; });
-const text = (sel) => page.locator(sel).textContent();
-async function until(what, fn, ms = 20000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await fn()) return;
-    if (Date.now() > end) fail(`timed out waiting for ${what} (state "${await text("#state")}", note "${await text("#reboot-note")}")`);
-    await page.waitForTimeout(100);
-  }
-}
 const counter = /^rebooting… waiting for the computer \((\d+):(\d\d)\)$/;
 const seconds = (s) => { const m = counter.exec(s); return m ? Number(m[1]) * 60 + Number(m[2]) : -1; };
 
-try {
-  step = "login";
-  await page.goto(`${site}/console/login`);
-  await page.fill("#name", env("TECH_NAME"));
-  await page.fill("#password", env("TECH_PASSWORD"));
-  await Promise.all([page.waitForURL((u) => u.pathname === "/console/"), page.click("button[type=submit]")]);
+await h.run(async () => {
+  await h.login();
 
-  step = "viewer";
+  h.step = "viewer";
   await page.goto(`${site}/console/sessions/${id}`);
   await page.waitForSelector("#reboot:not([hidden])");
   if (await page.locator("#reboot").isDisabled()) fail("Reboot is disabled for a Linux jump client");
   if (await page.locator("#reboot-safe").isVisible()) fail("Safe Mode offered for a Linux jump client");
   await until("the first view", async () => views >= 1 && /no display/.test(await text("#state")));
 
-  step = "reboot";
+  h.step = "reboot";
   const before = views;
   await page.click("#reboot");
   if (dialogs.length !== 1 || !dialogs[0].startsWith("Reboot the computer?")) fail(`confirmation: ${JSON.stringify(dialogs)}`);
@@ -64,12 +42,12 @@ try {
   await until("the countdown counting up", async () => seconds(await text("#state")) >= first + 2);
   if (!(await page.locator("#reboot").isDisabled())) fail("Reboot stays clickable while rebooting");
 
-  step = "back";
+  h.step = "back";
   await until("the computer back", async () => (await text("#reboot-note")) === "The computer is back — reconnecting…", 30000);
   await until("a new view", async () => views > before && /no display/.test(await text("#state")));
   if (await page.locator("#reboot").isDisabled()) fail("Reboot disabled after the computer came back");
 
-  step = "reopened while rebooting";
+  h.step = "reopened while rebooting";
   // A viewer opened during a reboot picks the count up from the site's
   // start time.
   const started = new Date(Date.now() - 65000).toISOString();
@@ -82,7 +60,7 @@ try {
   await until("the count from the site's start", async () => seconds(await text("#state")) >= 65);
   await page.unroute(`**/api/v1/sessions/${id}`);
 
-  step = "offers";
+  h.step = "offers";
   const offer = async (reboot) => {
     await page.unroute(`**/api/v1/sessions/${id}`);
     await page.route(`**/api/v1/sessions/${id}`, async (route) => {
@@ -101,9 +79,4 @@ try {
   if (await page.locator("#reboot-safe").isVisible()) fail("Safe Mode offered for macOS");
 
   if (errors.length) fail(`page errors: ${errors.join("; ")}`);
-  console.log("reboot.mjs: ok");
-} catch (e) {
-  fail(e.stack || String(e));
-} finally {
-  await browser.close();
-}
+});

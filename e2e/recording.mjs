@@ -8,36 +8,18 @@
 // CSV export.
 //
 // Inputs (env): SITE_URL, TECH_NAME, TECH_PASSWORD, SESSION_ID, WORK_DIR.
+// Optional: CHROMIUM, OUT_DIR (recording.png, recording-shell.png,
+// audit.png; recording-fail.png on a failure).
 // Steps with the test: writes WORK_DIR/step-NAME, waits for go-NAME.
-import { chromium } from "playwright-core";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+// Prints "recording.mjs: ok" on success; exits non-zero with
+// "recording.mjs: FAIL step: …" otherwise.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { start } from "./browser.mjs";
 
-let step = "setup";
-const fail = (msg) => { console.error(`recording.mjs: FAIL ${step}: ${msg}`); process.exit(1); };
-const env = (n) => process.env[n] || fail(`environment variable ${n} is not set`);
-const site = env("SITE_URL").replace(/\/$/, "");
-const id = env("SESSION_ID");
-const work = env("WORK_DIR");
-const outDir = join(dirname(fileURLToPath(import.meta.url)), "out");
-mkdirSync(outDir, { recursive: true });
-
-const signal = (name) => writeFileSync(join(work, "step-" + name), "");
-async function waitGo(name) {
-  for (const end = Date.now() + 120000; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
-    if (existsSync(join(work, "go-" + name))) return;
-  }
-  throw new Error(`the test never said ${name}`);
-}
-
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || "/usr/bin/chromium", headless: true,
-  args: ["--no-sandbox", "--ignore-certificate-errors"] });
-const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 1000 }, acceptDownloads: true });
-const page = await context.newPage();
-const lines = [];
-page.on("console", (m) => lines.push(`[console.${m.type()}] ${m.text()}`));
-page.on("pageerror", (e) => lines.push(`[pageerror] ${e.message}`));
+const h = await start("recording", { goAheadMs: 120000, viewport: { width: 1400, height: 1000 } });
+const { page, context, reached, goAhead, site, work, outDir } = h;
+const id = h.env("SESSION_ID");
 
 // similarity compares the player's canvas with a reference PNG: the share
 // of pixels whose channels all lie within 40 (JPEG parts are lossy).
@@ -77,14 +59,10 @@ async function seekTo(ms) {
     ms, { timeout: 20000 });
 }
 
-try {
-  step = "login";
-  await page.goto(`${site}/console/login`);
-  await page.fill("#name", env("TECH_NAME"));
-  await page.fill("#password", env("TECH_PASSWORD"));
-  await Promise.all([page.waitForURL((u) => u.pathname === "/console/", { timeout: 15000 }), page.click("button[type=submit]")]);
+await h.run(async () => {
+  await h.login(15000);
 
-  step = "view";
+  h.step = "view";
   await page.goto(`${site}/console/sessions/${id}`);
   await page.waitForSelector("#recorded", { state: "visible", timeout: 10000 })
     .catch(() => { throw new Error("the viewer does not say the jump session is recorded"); });
@@ -97,7 +75,7 @@ try {
     return seen.size > 1;
   }, null, { timeout: 30000, polling: 250 });
 
-  step = "type";
+  h.step = "type";
   const box = await page.locator("#screen").boundingBox();
   const w = await page.evaluate(() => document.getElementById("screen").width);
   await page.mouse.click(box.x + 60 * box.width / w, box.y + 60 * box.width / w);
@@ -105,14 +83,14 @@ try {
   await page.keyboard.type("echo recorded");
   await page.keyboard.press("Enter");
 
-  step = "chat";
+  h.step = "chat";
   await page.click("#tab-chat");
   await page.fill("#chat-input", "Chat from the viewer ✓");
   await page.press("#chat-input", "Enter");
   await page.waitForFunction(() => document.getElementById("chat-log").textContent.includes("Chat from the viewer ✓"), null, { timeout: 10000 });
   await page.click("#pane-close");
 
-  step = "shell";
+  h.step = "shell";
   const sh = await context.newPage();
   await sh.goto(`${site}/console/sessions/${id}/shell`);
   await sh.waitForFunction(() => document.getElementById("state").textContent === "connected", null, { timeout: 20000 });
@@ -121,16 +99,16 @@ try {
   await sh.keyboard.press("Enter");
   await sh.waitForFunction(() => document.querySelector("#terminal .xterm-rows")?.textContent.includes("shell-42-recorded"), null, { timeout: 10000 });
   await sh.close();
-  signal("typed");
+  reached("typed");
 
-  step = "close the view";
-  await waitGo("close");
+  h.step = "close the view";
+  await goAhead("close");
   await page.click("#disconnect");
   await page.waitForFunction(() => /disconnected/.test(document.getElementById("state").textContent), null, { timeout: 10000 });
-  signal("closed");
+  reached("closed");
 
-  step = "player";
-  await waitGo("play");
+  h.step = "player";
+  await goAhead("play");
   const times = JSON.parse(readFileSync(join(work, "times.json"), "utf8"));
   await page.goto(`${site}/console/sessions/${id}/recording`);
   await page.waitForFunction(() => document.body.dataset.state === "paused", null, { timeout: 30000 });
@@ -139,10 +117,10 @@ try {
   if (chats < 1 || files < 1) throw new Error(`markers: ${chats} chat, ${files} file`);
   if (!(await page.locator("#chat-log").textContent()).includes("Chat from the viewer ✓")) throw new Error("the transcript has no chat");
 
-  step = "seek to B";
+  h.step = "seek to B";
   await seekTo(times.b);
   const bb = await similarity("ref-b.png"), ba = await similarity("ref-a.png");
-  step = "seek back to A";
+  h.step = "seek back to A";
   await seekTo(times.a);
   const aa = await similarity("ref-a.png"), ab = await similarity("ref-b.png");
   await page.screenshot({ path: join(outDir, "recording.png") });
@@ -150,26 +128,26 @@ try {
   if (bb < 0.97 || aa < 0.97) throw new Error(`the player does not show what the screen showed: B ${bb}, A ${aa}`);
   if (ba > 0.9 || ab > 0.9) throw new Error(`A and B look alike (${ba}, ${ab}): the comparison proves nothing`);
 
-  step = "shell replay";
+  h.step = "shell replay";
   await seekTo(await page.evaluate(() => Number(document.getElementById("timeline").max)));
   await page.waitForFunction(() => !document.getElementById("terminal").hidden
     && document.querySelector("#terminal .xterm-rows")?.textContent.includes("shell-42-recorded"), null, { timeout: 10000 })
     .catch(() => { throw new Error("the shell's output does not replay"); });
   await page.screenshot({ path: join(outDir, "recording-shell.png") });
 
-  step = "chat marker";
+  h.step = "chat marker";
   const mt = await page.locator(".marker.chat").first().getAttribute("data-t");
   await page.locator(".marker.chat").first().click();
   await page.waitForFunction((t) => document.getElementById("screen").dataset.time === t, mt, { timeout: 10000 });
 
-  step = "play at 8x";
+  h.step = "play at 8x";
   await page.selectOption("#speed", "8");
   await page.click("#play");
   await page.waitForTimeout(1000);
   const t1 = Number(await page.evaluate(() => document.getElementById("screen").dataset.time));
   if (!(t1 > Number(mt) + 2000)) throw new Error(`after 1 s at 8x the time went from ${mt} to ${t1}`);
 
-  step = "audit page";
+  h.step = "audit page";
   await page.goto(`${site}/console/audit?session=${id}`);
   await page.waitForSelector("#audit tbody tr[data-event=recording_viewed]", { timeout: 10000 });
   await page.fill("#f-event", "chat");
@@ -192,11 +170,4 @@ try {
     throw new Error(`CSV export: ${csv.slice(0, 3).join(" | ")}`);
   }
   await page.screenshot({ path: join(outDir, "audit.png") });
-  step = "done";
-} catch (e) {
-  await page.screenshot({ path: join(outDir, "recording-fail.png") }).catch(() => {});
-  for (const l of lines) console.error(l);
-  await browser.close().catch(() => {});
-  fail(e.message);
-}
-await browser.close();
+});

@@ -4,81 +4,37 @@
 //
 // Inputs (env): SITE_URL, TECH_NAME, TECH_PASSWORD, SESSION_ID,
 // ACCESS_PASSWORD, TYPE_TEXT. Optional: CHROMIUM (default /usr/bin/chromium),
-// OUT_DIR (default ./out next to this file), CLICK_X/CLICK_Y (the remote
-// point clicked before typing, default 60,60), LATENCY_SAMPLES.
+// OUT_DIR (default ./out next to this file; viewer.png, on success or
+// failure), CLICK_X/CLICK_Y (the remote point clicked before typing,
+// default 60,60), LATENCY_SAMPLES.
 // Prints one JSON line {width,height,distinctColours} on success; exits
 // non-zero with a "viewer.mjs: FAIL step: …" message otherwise.
-import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { start } from "./browser.mjs";
 
-const env = (name) => {
-  const v = process.env[name];
-  if (v === undefined || v === "") fail("setup", `environment variable ${name} is not set`);
-  return v;
-};
-
-let step = "setup";
-function fail(where, msg) {
-  console.error(`viewer.mjs: FAIL ${where}: ${msg}`);
-  process.exit(1);
-}
-
-const siteURL = env("SITE_URL").replace(/\/$/, "");
-const techName = env("TECH_NAME");
-const techPassword = env("TECH_PASSWORD");
-const sessionID = env("SESSION_ID");
-const accessPassword = env("ACCESS_PASSWORD");
-const typeText = env("TYPE_TEXT");
-const outDir = process.env.OUT_DIR || join(dirname(fileURLToPath(import.meta.url)), "out");
-mkdirSync(outDir, { recursive: true });
+const h = await start("viewer", { work: false, viewport: { width: 1600, height: 1000 }, failShot: "viewer.png" });
+const { page, site, env, outDir } = h;
+const sessionID = env("SESSION_ID"), accessPassword = env("ACCESS_PASSWORD"), typeText = env("TYPE_TEXT");
 
 // Characters that need Shift on a US layout. Playwright's keyboard.type sends
 // e.g. '>' as code "Period" without shiftKey, which a KeyboardEvent.code based
 // viewer would (correctly) turn into '.', so hold Shift as a real user does.
 const shifted = new Set('~!@#$%^&*()_+{}|:"<>?ABCDEFGHIJKLMNOPQRSTUVWXYZ');
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  headless: true,
-  args: ["--no-sandbox", "--ignore-certificate-errors"],
-});
-const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1600, height: 1000 } });
-const page = await context.newPage();
-const consoleLines = [];
-page.on("console", (m) => consoleLines.push(`[console.${m.type()}] ${m.text()}`));
-page.on("pageerror", (e) => consoleLines.push(`[pageerror] ${e.message}`));
-
-async function shot() {
-  try {
-    await page.screenshot({ path: join(outDir, "viewer.png") });
-  } catch (e) {
-    console.error(`viewer.mjs: screenshot failed: ${e.message}`);
-  }
-}
-
 async function stateText() {
   return (await page.locator("#state").textContent({ timeout: 1000 }).catch(() => null)) ?? "(no #state)";
 }
 
-try {
-  step = "login";
-  await page.goto(`${siteURL}/console/login`);
-  await page.fill("#name", techName);
-  await page.fill("#password", techPassword);
-  await Promise.all([
-    page.waitForURL((u) => u.pathname === "/console/", { timeout: 15000 }),
-    page.click("button[type=submit]"),
-  ]);
+await h.run(async () => {
+  await h.login(15000);
 
-  step = "open viewer";
-  await page.goto(`${siteURL}/console/sessions/${encodeURIComponent(sessionID)}`);
+  h.step = "open viewer";
+  await page.goto(`${site}/console/sessions/${encodeURIComponent(sessionID)}`);
   await page.waitForSelector("#view-password", { state: "visible", timeout: 10000 }).catch(() => {
     throw new Error("no visible #view-password access-password prompt on the viewer page (viewer relay not built yet?)");
   });
 
-  step = "pin panel hides";
+  h.step = "pin panel hides";
   // `hidden` must win over the form's own display rule: the panel starts
   // closed, opens, and closes again (it covered the screen before).
   if (await page.locator("#pane-pin").isVisible()) throw new Error("the Pin panel is visible before it was opened");
@@ -87,11 +43,11 @@ try {
   await page.click("#pane-close");
   await page.waitForSelector("#pane-pin", { state: "hidden", timeout: 5000 });
 
-  step = "enter access password";
+  h.step = "enter access password";
   await page.fill("#view-password", accessPassword);
   await page.click("#view-connect");
 
-  step = "wait for stream";
+  h.step = "wait for stream";
   await page
     .waitForFunction(
       () => {
@@ -110,7 +66,7 @@ try {
       throw new Error(`canvas/state not ready after 20s: canvas ${dims}, #state "${await stateText()}"`);
     });
 
-  step = "read canvas";
+  h.step = "read canvas";
   // The first frame may arrive a little after "connected": poll until the
   // canvas shows more than one colour.
   let result;
@@ -140,7 +96,7 @@ try {
     throw new Error(`canvas ${result.width}x${result.height} is uniformly one colour after 15s: the remote screen (xterm) is not drawn`);
   }
 
-  step = "type";
+  h.step = "type";
   // Click inside the remote xterm (at +0+0, so near the top-left corner of the
   // remote screen) to give it the pointer and focus the canvas.
   const box = await page.locator("#screen").boundingBox();
@@ -162,7 +118,7 @@ try {
   await page.keyboard.press("Enter");
   // Let the key events leave the browser before it closes.
   await page.waitForTimeout(1500);
-  step = "latency";
+  h.step = "latency";
   // Keystroke in the viewer to changed pixels on the canvas: hook the 2D
   // context's paint calls, press a key, wait for the next paint. t0 is
   // taken before Playwright sends the key, so CDP's own hop is included.
@@ -188,12 +144,5 @@ try {
   const pct = (p) => Math.round(samples[Math.min(samples.length - 1, Math.floor(p * samples.length))] * 10) / 10;
   result.latency_ms = { n, p50: pct(0.5), p99: pct(0.99), max: Math.round(samples[samples.length - 1] * 10) / 10 };
   console.log(JSON.stringify(result));
-  step = "done";
-  await shot();
-} catch (e) {
-  await shot();
-  for (const l of consoleLines) console.error(l);
-  await browser.close().catch(() => {});
-  fail(step, e.message);
-}
-await browser.close();
+  await page.screenshot({ path: join(outDir, "viewer.png") }).catch((e) => console.error(`viewer.mjs: screenshot failed: ${e.message}`));
+}, { ok: false });
