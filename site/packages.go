@@ -68,15 +68,12 @@ func (s *Server) checkPackage(platform string, pkg *string) error {
 }
 
 // errTooLargeForWindows is the refusal of an installer whose signed config
-// does not fit the reserved space in a signed Windows download.
+// does not fit the reserved space in a signed Windows download; err says
+// how much room the build's signature left.
 func errTooLargeForWindows(err error) error {
 	return wire.Errorf(wire.BadRequest, "This installer's settings take too much room for a signed Windows download "+
-		"(%v; the signature reserves %d bytes for them): shorten the comments, tag or jump group.", err, windowsRoom)
+		"(%v): shorten the comments, tag or jump group.", err)
 }
-
-// windowsRoom is what osslsigncode -addUnauthenticatedBlob leaves for a
-// record (NOTES); the message quotes it, the check uses the build's own.
-const windowsRoom = 993
 
 // checkFits refuses an installer whose record (as its downloads will carry
 // it) does not fit the slot of its Windows package.

@@ -130,7 +130,7 @@ func TestInstallerMSI(t *testing.T) {
 	var eb sitetest.ErrorBody
 	st = s.Do(s.Token, "POST", "/api/v1/installers", map[string]any{"platform": "windows-amd64",
 		"comments": strings.Repeat("long comments ", 70)}, &eb)
-	if st != 400 || eb.Error.Code != "bad_request" || !strings.Contains(eb.Error.Message, "993 bytes") ||
+	if st != 400 || eb.Error.Code != "bad_request" || !strings.Contains(eb.Error.Message, "room for 993") ||
 		!strings.Contains(eb.Error.Message, "Windows") {
 		t.Fatalf("too large: %d %+v", st, eb)
 	}
@@ -139,7 +139,7 @@ func TestInstallerMSI(t *testing.T) {
 	os.WriteFile(filepath.Join(s.Agents, "tether-windows-amd64.exe"), signed, 0o644)
 	st = s.Do(s.Token, "POST", "/api/v1/installers", map[string]any{"platform": "windows-amd64", "package": "exe",
 		"comments": strings.Repeat("long comments ", 70)}, &eb)
-	if st != 400 || !strings.Contains(eb.Error.Message, "993 bytes") {
+	if st != 400 || !strings.Contains(eb.Error.Message, "room for 993") {
 		t.Fatalf("too large for the exe: %d %+v", st, eb)
 	}
 	// On Linux nothing limits it.
