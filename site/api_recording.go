@@ -1,13 +1,13 @@
 package site
 
 import (
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"mime"
 	"net/http"
-	"os"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/tetherhq/tether/site/recording"
 	"github.com/tetherhq/tether/site/store"
@@ -17,46 +17,128 @@ import (
 // handleGetRecording streams a session's recording (SPEC G) to the
 // session's technician or an admin — the same people who may see the
 // session (ownSession) — and audits every download as recording_viewed:
-// a recording holds what was on the customer's screen.
+// a recording holds what was on the customer's screen. In a cluster the
+// session may have a part on several nodes (forward_recording.go): the
+// download is all of them, merged into one recording; a single part is
+// served byte for byte as it is on disk.
 func (s *Server) handleGetRecording(w http.ResponseWriter, r *http.Request, a *authed) {
 	ss, err := s.ownSession(r.Context(), a, r.PathValue("id"))
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
-	f, err := os.Open(s.recordings.Path(ss.ID))
-	if errors.Is(err, fs.ErrNotExist) || s.recordings.Path(ss.ID) == "" {
+	if s.recordings.Path(ss.ID) == "" {
 		s.writeErr(w, r, wire.Err(wire.NoRecording))
 		return
 	}
-	var st os.FileInfo
-	if err == nil {
-		defer f.Close()
-		st, err = f.Stat()
-	}
+	parts, unanswered, err := s.recordingParts(r.Context(), ss.ID)
+	defer func() {
+		for _, p := range parts {
+			p.Close()
+		}
+	}()
 	if err != nil {
-		s.writeErr(w, r, fmt.Errorf("recording: %w", err))
+		s.writeErr(w, r, err)
 		return
 	}
-	// A recording still being written is served as far as it is on disk
-	// now; its last record may be cut short, which readers accept.
-	size := st.Size()
-	active := s.recordings.Active(ss.ID)
-	s.audit(r.Context(), "recording_viewed", ss.ID, a.user.Name, remoteAddr(r),
-		fmt.Sprintf("%d bytes%s", size, map[bool]string{true: ", still recording"}[active]))
 	h := w.Header()
+	if len(unanswered) > 0 {
+		// Never silently: what the nodes that did not answer hold is not
+		// in this download.
+		h.Set(recordingUnansweredHeader, strings.Join(unanswered, ", "))
+	}
+	if len(parts) == 0 {
+		s.writeErr(w, r, wire.Err(wire.NoRecording))
+		return
+	}
+	body, size, mod, err := s.recordingDownload(parts)
+	if err != nil {
+		s.writeErr(w, r, err)
+		return
+	}
+	defer body.Close()
+	active := false
+	for _, p := range parts {
+		active = active || p.active
+	}
+	s.audit(r.Context(), "recording_viewed", ss.ID, a.user.Name, remoteAddr(r), viewedDetail(size, parts, active, unanswered))
 	h.Set("Content-Type", "application/vnd.tether.recording")
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment",
 		map[string]string{"filename": "tether-" + ss.Code + "-" + ss.ID[:min(8, len(ss.ID))] + ".trec"}))
 	h.Set("Cache-Control", "no-store")
+	h.Set(recordingPartsHeader, strconv.Itoa(len(parts)))
 	if active {
-		h.Set("X-Tether-Recording", "active")
+		h.Set(recordingActiveHeader, "active")
 	}
-	http.ServeContent(w, r, "", st.ModTime(), io.NewSectionReader(f, 0, size))
+	http.ServeContent(w, r, "", mod, io.NewSectionReader(body, 0, size))
+}
+
+// recordingDownload is what a download serves: a single part as it is,
+// several merged (recording.Merge) into scratch. The caller closes body;
+// the parts stay the caller's.
+func (s *Server) recordingDownload(parts []*recordingPart) (body readerAtCloser, size int64, mod time.Time, err error) {
+	for _, p := range parts {
+		if p.mod.After(mod) {
+			mod = p.mod
+		}
+	}
+	if len(parts) == 1 {
+		return nopCloser{parts[0].f}, parts[0].size, mod, nil
+	}
+	readers := make([]*recording.Reader, len(parts))
+	for i, p := range parts {
+		if readers[i], err = recording.NewReader(p.f, p.size); err != nil {
+			return nil, 0, mod, fmt.Errorf("recording: the part of node %q: %w", p.node, err)
+		}
+	}
+	f, err := s.recordings.Scratch()
+	if err != nil {
+		return nil, 0, mod, err
+	}
+	if err := recording.Merge(f, readers); err != nil {
+		f.Close()
+		return nil, 0, mod, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, mod, fmt.Errorf("recording: %w", err)
+	}
+	return f, st.Size(), mod, nil
+}
+
+// readerAtCloser is a part's file, or a download's body.
+type readerAtCloser interface {
+	io.ReaderAt
+	io.Closer
+}
+
+// nopCloser leaves a single part's file to its part to close.
+type nopCloser struct{ io.ReaderAt }
+
+func (nopCloser) Close() error { return nil }
+
+// viewedDetail is the detail of a recording_viewed audit entry: the size,
+// and — only when there is something to say, so that a single part reads
+// as it always did — the parts merged, that a part is still being
+// recorded, and the nodes whose parts are missing.
+func viewedDetail(size int64, parts []*recordingPart, active bool, unanswered []string) string {
+	d := fmt.Sprintf("%d bytes", size)
+	if len(parts) > 1 {
+		d += fmt.Sprintf(", %d parts merged", len(parts))
+	}
+	if active {
+		d += ", still recording"
+	}
+	if len(unanswered) > 0 {
+		d += ", incomplete: no answer from nodes " + strings.Join(unanswered, ", ")
+	}
+	return d
 }
 
 // recordingView is what the session API says about recording: whether
-// the site records the session, and the file when there is one.
+// the site records the session, and this node's file when there is one
+// (othersRecordings adds the other nodes' parts).
 func (s *Server) recordingView(v *sessionView, ss *store.Session, full bool) {
 	v.Recorded = s.recorded(ss)
 	var in recording.Info

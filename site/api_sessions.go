@@ -187,7 +187,7 @@ func (s *Server) handleGetSession(w http.ResponseWriter, r *http.Request, a *aut
 	v := s.view(ss)
 	v.Pin = s.pinView(r.Context(), ss.ID)
 	s.recordingView(v, ss, true)
-	s.othersRecordings(r.Context(), []*sessionView{v})
+	s.othersRecordings(r.Context(), []*sessionView{v}, true)
 	if ss.Live() {
 		offer, err := s.rebootOfferOf(r.Context(), ss)
 		if err != nil {
@@ -213,7 +213,7 @@ func (s *Server) handleListSessions(w http.ResponseWriter, r *http.Request, a *a
 	for _, ss := range list {
 		items = append(items, s.view(ss))
 	}
-	s.othersRecordings(r.Context(), items)
+	s.othersRecordings(r.Context(), items, false)
 	writeJSON(w, http.StatusOK, map[string]any{"items": items})
 }
 

@@ -48,12 +48,6 @@ var agentRoutes = map[string]bool{
 	"GET /api/v1/sessions/{id}/sysinfo":    true,
 }
 
-// recordingRoutes are served by the node that has the session's recording
-// (the node that relayed its views; recordingNode).
-var recordingRoutes = map[string]bool{
-	"GET /api/v1/sessions/{id}/recording": true,
-}
-
 // streamRoutes are served by the node that made the stream.
 var streamRoutes = map[string]bool{
 	"GET /api/v1/sessions/{id}/stream/{stream}": true,
@@ -106,8 +100,6 @@ func (s *Server) routed(pattern string, h http.Handler) http.Handler {
 	switch {
 	case agentRoutes[pattern]:
 		return s.forwardBy(h, s.agentNode)
-	case recordingRoutes[pattern]:
-		return s.forwardBy(h, s.recordingNode)
 	case streamRoutes[pattern]:
 		return s.forwardBy(h, func(r *http.Request) string { return streamNode(r.PathValue("stream")) })
 	}

@@ -7,24 +7,28 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/tetherhq/tether/site/recording"
 )
 
 // A session's recording is written by the node that relayed its views —
-// the node holding the agent then — into that node's data directory. A
-// request for it that lands on another node is forwarded to the node that
-// has the file, and session views show recordings held elsewhere; which
-// node has which, the nodes ask each other over their tunnels
-// (askRecordings), as nothing else remembers it once the agent has left.
+// the node holding the agent then — into that node's data directory. When
+// the agent moves to another node (a drain for a rolling upgrade, a node
+// that failed) the next view is recorded there, so one session may have a
+// file on several nodes. Which node has which, the nodes ask each other
+// over their tunnels (askRecordings), as nothing else remembers it once
+// the agent has left: session views add up every node's part, and a
+// download fetches the other nodes' parts (fetchRecordingPart) and
+// serves them merged into one recording (recordingDownload).
 
 // clusterPath prefixes the questions nodes ask each other through their
 // tunnels; the public listener has no such route.
 const clusterPath = "/cluster/v1/"
 
 // recordingProbeTimeout bounds how long a node waits for the others to say
-// which recordings they have.
+// which recordings they have, and how long a part's transfer may stall.
 const recordingProbeTimeout = 3 * time.Second
 
 // hasCredentials reports whether r presents a token or a login cookie:
@@ -38,43 +42,40 @@ func hasCredentials(r *http.Request) bool {
 	return err == nil
 }
 
-// recordingNode is the other node that has the recording of session {id},
-// or "" (this node has it, or nobody does: served here, which answers
-// no_recording).
-func (s *Server) recordingNode(r *http.Request) string {
-	id := r.PathValue("id")
-	path := s.recordings.Path(id)
-	if !hasCredentials(r) || path == "" {
-		return ""
-	}
-	if _, err := os.Stat(path); err == nil {
-		return ""
-	}
-	for a := range s.askRecordings(r.Context(), []string{id}) {
-		if _, ok := a.have[id]; ok {
-			return a.node
-		}
-	}
-	return ""
-}
-
-// othersRecordings fills in, for views of recorded sessions whose file
-// this node does not have, what the other nodes say of theirs: one
-// question per node for the whole list (a session list shows up to 500).
-func (s *Server) othersRecordings(ctx context.Context, views []*sessionView) {
-	missing := map[string]*sessionView{}
+// othersRecordings adds, to views of recorded sessions, the parts of their
+// recordings that the other nodes hold: one question per node for the
+// whole list (a session list shows up to 500). full asks for the start
+// times too (a file's header each), as a single session's view shows.
+func (s *Server) othersRecordings(ctx context.Context, views []*sessionView, full bool) {
+	byID := map[string]*sessionView{}
 	var ids []string
 	for _, v := range views {
-		if v.Recorded && v.Recording == nil {
-			missing[v.ID] = v
+		if v.Recorded {
+			byID[v.ID] = v
 			ids = append(ids, v.ID)
 		}
 	}
-	for a := range s.askRecordings(ctx, ids) {
+	answers, unanswered := s.askRecordings(ctx, ids, full)
+	for _, a := range answers {
 		for id, in := range a.have {
-			if v := missing[id]; v != nil && v.Recording == nil {
+			v := byID[id]
+			switch {
+			case v == nil:
+			case v.Recording == nil:
+				in = recording.Info{}.Add(in)
+				v.Recording = &in
+			default:
+				in = v.Recording.Add(in)
 				v.Recording = &in
 			}
+		}
+	}
+	if len(unanswered) == 0 {
+		return
+	}
+	for _, v := range byID {
+		if v.Recording != nil {
+			v.Recording.Unanswered = unanswered
 		}
 	}
 }
@@ -87,61 +88,140 @@ type recordingAnswer struct {
 }
 
 // askRecordings asks every other node at once which of the sessions ids
-// it holds recordings of, and yields the answers as they come, for at
-// most recordingProbeTimeout; the caller may stop early.
-func (s *Server) askRecordings(ctx context.Context, ids []string) func(yield func(recordingAnswer) bool) {
-	return func(yield func(recordingAnswer) bool) {
-		peers := s.cluster.Peers()
-		if len(peers) == 0 || len(ids) == 0 {
-			return
-		}
-		body, _ := json.Marshal(ids)
-		ctx, cancel := context.WithTimeout(ctx, recordingProbeTimeout)
-		defer cancel()
-		answers := make(chan recordingAnswer, len(peers))
-		for _, n := range peers {
-			go func() {
-				a := recordingAnswer{node: n}
-				req, _ := http.NewRequestWithContext(ctx, "POST", "http://"+n+nodeHostSuffix+clusterPath+"recordings", bytes.NewReader(body))
-				if res, err := s.proxy.Transport.RoundTrip(req); err == nil {
-					if res.StatusCode == http.StatusOK {
-						json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(&a.have)
-					}
-					res.Body.Close()
+// it holds recordings of (full: with their start times), and waits for
+// the answers at most recordingProbeTimeout. The nodes that did not
+// answer by then, or answered with an error, are unanswered, sorted.
+func (s *Server) askRecordings(ctx context.Context, ids []string, full bool) (answers []recordingAnswer, unanswered []string) {
+	peers := s.cluster.Peers()
+	if len(peers) == 0 || len(ids) == 0 {
+		return nil, nil
+	}
+	body, _ := json.Marshal(ids)
+	url := clusterPath + "recordings"
+	if full {
+		url += "?full=1" // a node from before ignores it, and answers without
+	}
+	ctx, cancel := context.WithTimeout(ctx, recordingProbeTimeout)
+	defer cancel()
+	type reply struct {
+		recordingAnswer
+		ok bool
+	}
+	replies := make(chan reply, len(peers))
+	for _, n := range peers {
+		go func() {
+			a := reply{recordingAnswer: recordingAnswer{node: n}}
+			req, _ := http.NewRequestWithContext(ctx, "POST", "http://"+n+nodeHostSuffix+url, bytes.NewReader(body))
+			if res, err := s.proxy.Transport.RoundTrip(req); err == nil {
+				if res.StatusCode == http.StatusOK {
+					a.ok = json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(&a.have) == nil
 				}
-				answers <- a
-			}()
-		}
-		for range peers {
-			select {
-			case a := <-answers:
-				if !yield(a) {
-					return
-				}
-			case <-ctx.Done():
-				return
+				res.Body.Close()
 			}
+			replies <- a
+		}()
+	}
+	heard := map[string]bool{}
+wait:
+	for range peers {
+		select {
+		case a := <-replies:
+			if a.ok {
+				heard[a.node] = true
+				answers = append(answers, a.recordingAnswer)
+			}
+		case <-ctx.Done():
+			break wait
 		}
+	}
+	for _, n := range peers {
+		if !heard[n] {
+			unanswered = append(unanswered, n)
+		}
+	}
+	slices.Sort(unanswered)
+	return answers, unanswered
+}
+
+// serveNodeQuestion answers the other nodes' questions about recordings:
+// POST recordings (a list of session IDs) with the recordings of those
+// that this node has; GET recording?session=ID with this node's file of
+// that session, as far as it is on disk now.
+func (s *Server) serveNodeQuestion(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case r.URL.Path == clusterPath+"recordings" && r.Method == http.MethodPost:
+		s.answerRecordings(w, r)
+	case r.URL.Path == clusterPath+"recording" && r.Method == http.MethodGet:
+		s.serveRecordingPart(w, r)
+	default:
+		http.NotFound(w, r)
 	}
 }
 
-// serveNodeQuestion answers another node's POST recordings (a list of
-// session IDs) with the recordings of those that this node has.
-func (s *Server) serveNodeQuestion(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != clusterPath+"recordings" || r.Method != http.MethodPost {
-		http.NotFound(w, r)
-		return
-	}
+func (s *Server) answerRecordings(w http.ResponseWriter, r *http.Request) {
 	var ids []string
 	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&ids); err != nil {
 		http.Error(w, "bad list", http.StatusBadRequest)
 		return
 	}
+	info := s.recordings.Stat
+	if r.URL.Query().Get("full") == "1" {
+		info = s.recordings.Info
+	}
 	have := map[string]recording.Info{}
 	for _, id := range ids {
-		if in, err := s.recordings.Stat(id); err == nil {
+		in, err := info(id)
+		if err != nil { // a header not readable (yet): the file still counts
+			in, err = s.recordings.Stat(id)
+		}
+		if err == nil {
 			have[id] = in
 		}
 	}
 	writeJSON(w, http.StatusOK, have)
+}
+
+// serveRecordingPart serves this node's file of a session's recording to
+// the node putting a download together (the user was checked there).
+func (s *Server) serveRecordingPart(w http.ResponseWriter, r *http.Request) {
+	id := r.URL.Query().Get("session")
+	p, err := s.localRecordingPart(id)
+	if err != nil {
+		s.log.Warn("recording: serving a part to another node", "session", id, "err", err)
+		http.Error(w, "unreadable", http.StatusInternalServerError)
+		return
+	}
+	if p == nil {
+		http.NotFound(w, r)
+		return
+	}
+	defer p.Close()
+	if p.active {
+		w.Header().Set(recordingActiveHeader, "active")
+	}
+	http.ServeContent(w, r, "", p.mod, io.NewSectionReader(p.f, 0, p.size))
+}
+
+// localRecordingPart opens this node's file of session id; nil when there
+// is none.
+func (s *Server) localRecordingPart(id string) (*recordingPart, error) {
+	path := s.recordings.Path(id)
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	// A recording still being written is served as far as it is on disk
+	// now; its last record may be cut short, which readers accept.
+	return &recordingPart{f: f, size: st.Size(), mod: st.ModTime(), active: s.recordings.Active(id)}, nil
 }

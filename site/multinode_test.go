@@ -1,6 +1,7 @@
 package site_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"io"
@@ -353,6 +354,14 @@ func TestClusterRecordingFromAnyNode(t *testing.T) {
 	})
 	if st, n := size(a); st != 200 || n != fromB {
 		t.Fatalf("the recording asked at A: %d, %d bytes; want 200 and B's %d bytes", st, n, fromB)
+	}
+	// A single part is served byte for byte as it is on disk, from either
+	// node.
+	onDisk := partFile(t, b, ss.ID)
+	for _, n := range []*clustertest.Node{a, b} {
+		if st, h, body := getRaw(t, n.Site, n.Token, "/api/v1/sessions/"+ss.ID+"/recording"); st != 200 || !bytes.Equal(body, onDisk) || h.Get("X-Tether-Recording-Parts") != "1" {
+			t.Fatalf("asked at %s: %d, %d bytes differ from the %d on B's disk", n.Addr, st, len(body), len(onDisk))
+		}
 	}
 	// A's session view and list say so too (asked of B, one question for
 	// the whole list).

@@ -229,8 +229,14 @@ func TestRecordingThroughTheSite(t *testing.T) {
 	if st != 200 || hdr.Get("Content-Type") != "application/vnd.tether.recording" {
 		t.Fatalf("download: %d %v", st, hdr)
 	}
+	// Served byte for byte as it is on disk: a single part is never
+	// rewritten (only parts from several cluster nodes are merged).
+	if onDisk, err := os.ReadFile(filepath.Join(s.Options().DataDir, "recordings", ss.ID+".trec")); err != nil ||
+		!bytes.Equal(file, onDisk) || hdr.Get("X-Tether-Recording-Parts") != "1" || hdr.Get("X-Tether-Recording-Unanswered") != "" {
+		t.Fatalf("download of %d bytes differs from the file (%d bytes, %v); %v", len(file), len(onDisk), err, hdr)
+	}
 	rd, err := recording.NewReader(bytes.NewReader(file), int64(len(file)))
-	if err != nil || rd.Index == nil || rd.Meta.Session != ss.ID || rd.Meta.Technician != "tech" {
+	if err != nil || rd.Index == nil || rd.Meta.Session != ss.ID || rd.Meta.Technician != "tech" || rd.Meta.Parts != 0 {
 		t.Fatalf("reader: %v, %+v", err, rd)
 	}
 	kinds, outs := map[recording.Kind]int{}, [][]byte{}

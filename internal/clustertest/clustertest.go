@@ -70,6 +70,7 @@ type NodeOptions struct {
 type Node struct {
 	*sitetest.Site // its own address, not the balancer's
 	Addr           string
+	Dir            string // its data directory
 	cmd            *exec.Cmd
 	stdin          io.WriteCloser
 	lines          chan string // the node's stdout after its address
@@ -154,7 +155,7 @@ func (c *Cluster) StartNode() *Node {
 		cmd.Wait()
 		c.T.Fatal("clustertest: a node did not start")
 	}
-	n := &Node{Addr: sc.Text(), cmd: cmd, stdin: stdin, lines: make(chan string, 4), done: make(chan struct{})}
+	n := &Node{Addr: sc.Text(), Dir: data, cmd: cmd, stdin: stdin, lines: make(chan string, 4), done: make(chan struct{})}
 	go func() {
 		for sc.Scan() {
 			select {

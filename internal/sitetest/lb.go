@@ -19,7 +19,7 @@ type LB struct {
 	mu       sync.Mutex
 	backends []string
 	next     int
-	conns    map[net.Conn]struct{}
+	conns    map[net.Conn]string // link ends, to their backend
 }
 
 // NewLB listens on a random loopback port until tb ends.
@@ -28,7 +28,7 @@ func NewLB(tb testing.TB) *LB {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	l := &LB{ln: ln, conns: map[net.Conn]struct{}{}}
+	l := &LB{ln: ln, conns: map[net.Conn]string{}}
 	go l.serve()
 	tb.Cleanup(l.close)
 	return l
@@ -74,9 +74,11 @@ func (l *LB) pick() []string {
 
 func (l *LB) forward(c net.Conn) {
 	var b net.Conn
+	var to string
 	for _, addr := range l.pick() {
 		var err error
 		if b, err = net.DialTimeout("tcp", addr, time.Second); err == nil {
+			to = addr
 			break
 		}
 	}
@@ -84,7 +86,7 @@ func (l *LB) forward(c net.Conn) {
 		c.Close()
 		return
 	}
-	if !l.track(c, b) {
+	if !l.track(to, c, b) {
 		return
 	}
 	done := make(chan struct{}, 2)
@@ -105,7 +107,20 @@ func (l *LB) forward(c net.Conn) {
 	l.untrack(c, b)
 }
 
-func (l *LB) track(cs ...net.Conn) bool {
+// Drop cuts every link to backend, as a network fault between the
+// balancer and that node would: the clients (agents) reconnect through
+// the balancer to whatever backends it has then.
+func (l *LB) Drop(backend string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for c, to := range l.conns {
+		if to == backend {
+			c.Close()
+		}
+	}
+}
+
+func (l *LB) track(backend string, cs ...net.Conn) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.conns == nil {
@@ -115,7 +130,7 @@ func (l *LB) track(cs ...net.Conn) bool {
 		return false
 	}
 	for _, c := range cs {
-		l.conns[c] = struct{}{}
+		l.conns[c] = backend
 	}
 	return true
 }

@@ -116,15 +116,7 @@ func (fl *file) write(k Kind, stream uint16, t time.Duration, p []byte) error {
 // close writes the index and the trailer, and sets the file's time to
 // now on the site's clock, which retention compares against.
 func (fl *file) close(now time.Time) error {
-	idx := fl.x.ix.appendPayload(nil)
-	at := fl.off
-	err := fl.write(KindIndex, 0, fl.x.ix.Last, idx)
-	if err == nil {
-		var tr [trailerSize]byte
-		le.PutUint64(tr[:], uint64(at))
-		copy(tr[8:], TrailerMagic[:])
-		_, err = fl.bw.Write(tr[:])
-	}
+	err := fl.writeIndex()
 	if err == nil {
 		err = fl.bw.Flush()
 	}
@@ -137,6 +129,20 @@ func (fl *file) close(now time.Time) error {
 	if err == nil {
 		err = os.Chtimes(fl.path, now, now)
 	}
+	return err
+}
+
+// writeIndex writes the index record and the trailer (into the buffer).
+func (fl *file) writeIndex() error {
+	idx := fl.x.ix.appendPayload(nil)
+	at := fl.off
+	if err := fl.write(KindIndex, 0, fl.x.ix.Last, idx); err != nil {
+		return err
+	}
+	var tr [trailerSize]byte
+	le.PutUint64(tr[:], uint64(at))
+	copy(tr[8:], TrailerMagic[:])
+	_, err := fl.bw.Write(tr[:])
 	return err
 }
 

@@ -10,15 +10,38 @@ import (
 	"time"
 )
 
-// Info describes a session's recording file.
+// Info describes a session's recording: one file, or (Add) the files of
+// every node that recorded part of the session.
 type Info struct {
+	// Size is the bytes of the files together.
 	Size int64 `json:"size"`
-	// Started is when the recording began (the file's header).
+	// Started is when the recording began (the earliest file's header).
 	Started time.Time `json:"started_at"`
-	// Updated is when the file was last written; retention counts from it.
+	// Updated is when a file was last written; retention counts from it.
 	Updated time.Time `json:"updated_at"`
-	// Active: a stream or event is being recorded into it right now.
+	// Active: a stream or event is being recorded into one right now.
 	Active bool `json:"active"`
+	// Parts is the number of files: more than one when the session's
+	// agent moved between the nodes of a cluster.
+	Parts int `json:"parts"`
+	// Unanswered lists the nodes that did not say in time whether they
+	// hold a part: the recording may be more than this says.
+	Unanswered []string `json:"unanswered_nodes,omitempty"`
+}
+
+// Add folds another part of the same session's recording into in.
+func (in Info) Add(o Info) Info {
+	if in.Started.IsZero() || !o.Started.IsZero() && o.Started.Before(in.Started) {
+		in.Started = o.Started
+	}
+	if o.Updated.After(in.Updated) {
+		in.Updated = o.Updated
+	}
+	in.Size += o.Size
+	in.Active = in.Active || o.Active
+	in.Parts += max(o.Parts, 1) // a node from before parts were counted
+	in.Unanswered = append(in.Unanswered, o.Unanswered...)
+	return in
 }
 
 // Stat describes a session's recording from the file system alone (for
@@ -32,7 +55,7 @@ func (m *Manager) Stat(session string) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	return Info{Size: st.Size(), Updated: st.ModTime().UTC(), Active: m.Active(session)}, nil
+	return Info{Size: st.Size(), Updated: st.ModTime().UTC(), Active: m.Active(session), Parts: 1}, nil
 }
 
 // Info is Stat with the start time from the file's header (the index is
@@ -51,7 +74,7 @@ func (m *Manager) Info(session string) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	in := Info{Size: st.Size(), Updated: st.ModTime().UTC(), Active: m.Active(session)}
+	in := Info{Size: st.Size(), Updated: st.ModTime().UTC(), Active: m.Active(session), Parts: 1}
 	rd, err := readHeader(f, st.Size())
 	if err != nil {
 		return in, err

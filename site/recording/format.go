@@ -10,6 +10,10 @@
 // Nothing here ever blocks the relay: records go into a bounded queue
 // that a goroutine per session writes to disk, and what does not fit is
 // dropped and marked by a gap record.
+//
+// In a cluster each node records into its own file the views it relays;
+// Merge joins a session's files from several nodes into one recording of
+// the same format for a download (merge.go).
 package recording
 
 import (
@@ -123,6 +127,9 @@ type Meta struct {
 	// Started is when the file was created; record times count from it.
 	Started     time.Time `json:"started"`
 	SiteVersion string    `json:"site_version,omitempty"`
+	// Parts is how many files a download was merged from (Merge: a
+	// session recorded on several nodes); absent in a file a site wrote.
+	Parts int `json:"parts,omitempty"`
 }
 
 // StreamInfo is the payload of KindStreamStart.

@@ -49,7 +49,7 @@ func TestSeekFromKeyframes(t *testing.T) {
 		if i+1 < len(recs) && recs[i+1].Time == r.Time || i%7 != 0 {
 			continue
 		}
-		seeked := seekTo(t, rd, recs, r.Time)
+		seeked := seekTo(t, rd, recs, 1, r.Time)
 		if !bytes.Equal(seeked.Image().Pix, linear.Image().Pix) {
 			t.Fatalf("at %v: the picture from the keyframe differs from the one played from the start", r.Time)
 		}
@@ -71,11 +71,12 @@ func apply(t *testing.T, d *stream.Decoder, b []byte) {
 	}
 }
 
-// seekTo is what a player does: the index entry before tm, its screen and
-// state, the full frame, then the stream's records up to tm.
-func seekTo(t *testing.T, rd *Reader, recs []Record, tm time.Duration) *stream.Decoder {
+// seekTo is what a player does: the index entry of view stream sn before
+// tm, its screen and state, the full frame, then the stream's records up
+// to tm.
+func seekTo(t *testing.T, rd *Reader, recs []Record, sn uint16, tm time.Duration) *stream.Decoder {
 	t.Helper()
-	e, ok := rd.Index.Seek(1, tm)
+	e, ok := rd.Index.Seek(sn, tm)
 	if !ok {
 		t.Fatalf("no full frame before %v", tm)
 	}
@@ -88,7 +89,7 @@ func seekTo(t *testing.T, rd *Reader, recs []Record, tm time.Duration) *stream.D
 		apply(t, d, r.Payload)
 	}
 	for _, r := range recs {
-		if r.Offset >= e.Frame && r.Time <= tm && r.Kind == KindViewOut && r.Stream == 1 {
+		if r.Offset >= e.Frame && r.Time <= tm && r.Kind == KindViewOut && r.Stream == sn {
 			apply(t, d, r.Payload)
 		}
 	}

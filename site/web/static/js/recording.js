@@ -26,7 +26,15 @@ const rec = parseRecording(await res.arrayBuffer());
 const m = rec.meta;
 $("title").textContent = `Recording — ${m.computer || m.customer || m.code || id}`;
 $("meta").textContent = `Started ${fmtTime(m.started)} by ${m.technician || "?"}; ${rec.records.length} records` +
+  (m.parts > 1 ? `, recorded in ${m.parts} parts on the site's nodes` : "") +
   (rec.closed ? "" : " (still being recorded, or the site stopped while it was)");
+// The site says when nodes holding parts of the session did not answer:
+// what they recorded is not in this playback.
+const unanswered = res.headers.get("X-Tether-Recording-Unanswered");
+if (unanswered) {
+  $("incomplete").textContent = `Incomplete: site nodes ${unanswered} did not answer; parts of the session they recorded are missing.`;
+  $("incomplete").hidden = false;
+}
 $("download").href = url;
 $("download").hidden = false;
 
