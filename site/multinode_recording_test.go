@@ -4,8 +4,6 @@ package site_test
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -33,16 +31,6 @@ func recordedView(t *testing.T, n *clustertest.Node, id, note string) {
 	drive(t, conn, "frame")
 	drive(t, conn, note)
 	conn.Close(websocket.StatusNormalClosure, "")
-}
-
-// partFile is node n's own file of session id's recording.
-func partFile(t *testing.T, n *clustertest.Node, id string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(n.Dir, "recordings", id+".trec"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 // A session's agent moves from node A to node B (its link to A drops and

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -402,4 +404,14 @@ func authed(t *testing.T, s *sitetest.Site, path string) *http.Request {
 	}
 	req.Header.Set("Authorization", "Bearer "+s.Token)
 	return req
+}
+
+// partFile is node n's own file of session id's recording.
+func partFile(t *testing.T, n *clustertest.Node, id string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(n.Dir, "recordings", id+".trec"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
