@@ -4,6 +4,7 @@ package site_test
 
 import (
 	"bytes"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -141,5 +142,17 @@ func TestClusterRecordingAcrossNodes(t *testing.T) {
 	}
 	if incomplete != 1 || merged < 3 {
 		t.Fatalf("recording_viewed entries: %+v", au.Items)
+	}
+
+	// The nodes' own route serves files without a user check: only
+	// through the tunnels, never on the public listener, with a token or
+	// without.
+	for _, token := range []string{a.Token, ""} {
+		if st, _, body := getRaw(t, a.Site, token, "/cluster/v1/recording?session="+ss.ID); st != http.StatusNotFound || bytes.Contains(body, partA[:64]) {
+			t.Fatalf("the node route on the public listener (token %t): %d, %d bytes", token != "", st, len(body))
+		}
+	}
+	if st := a.Do(a.Token, "POST", "/cluster/v1/recordings", []string{ss.ID}, nil); st != http.StatusNotFound {
+		t.Fatalf("the node question on the public listener: %d", st)
 	}
 }
