@@ -169,13 +169,7 @@ func (s *dxgiState) open() error {
 
 func (s *dxgiState) follow() bool {
 	s.lastFollow = time.Now()
-	switched, err := s.desk.Follow()
-	if err != nil {
-		s.log.Debug("capture: input desktop not reachable", "err", err)
-	} else if switched {
-		s.log.Info("capture: following the input desktop", "desktop", s.desk.Name())
-	}
-	return switched
+	return followDesktop(&s.desk, s.log)
 }
 
 // enumerate lists the outputs attached to the desktop, on every adapter (a

@@ -235,13 +235,8 @@ func chooseROP() uint32 {
 // whether it did. Failures (an ordinary user facing the secure desktop) are
 // expected and only logged.
 func (s *gdiState) follow() bool {
-	switched, err := s.desk.Follow()
-	if err != nil {
-		s.log.Debug("capture: input desktop not reachable", "err", err)
-		return false
-	}
+	switched := followDesktop(&s.desk, s.log)
 	if switched {
-		s.log.Info("capture: following the input desktop", "desktop", s.desk.Name())
 		if err := s.resetScreenDC(); err != nil {
 			s.log.Warn("capture: screen DC after desktop switch", "err", err)
 		}

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 
@@ -95,4 +96,19 @@ func primary(ds []Display) int {
 		}
 	}
 	return 0
+}
+
+// followDesktop moves the capture thread to the input desktop when it
+// changed (the logon screen, a UAC prompt) and reports whether it did;
+// an unreachable desktop is logged and leaves the thread where it is.
+func followDesktop(desk *winapi.DesktopFollower, log *slog.Logger) bool {
+	switched, err := desk.Follow()
+	if err != nil {
+		log.Debug("capture: input desktop not reachable", "err", err)
+		return false
+	}
+	if switched {
+		log.Info("capture: following the input desktop", "desktop", desk.Name())
+	}
+	return switched
 }

@@ -30,7 +30,13 @@ func testManager(t *testing.T, mod func(*Options)) (*Manager, *clock.Fake) {
 // readAll reads a session's file back: the reader and every record.
 func readAll(t *testing.T, m *Manager, id string) (*Reader, []Record) {
 	t.Helper()
-	rd, c, err := Open(m.Path(id))
+	return readFile(t, m.Path(id))
+}
+
+// readFile reads a recording file back: the reader and every record.
+func readFile(t *testing.T, path string) (*Reader, []Record) {
+	t.Helper()
+	rd, c, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

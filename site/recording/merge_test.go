@@ -78,23 +78,6 @@ func mergeFiles(t *testing.T, files ...string) string {
 	return out
 }
 
-func readFile(t *testing.T, path string) (*Reader, []Record) {
-	t.Helper()
-	rd, c, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	var out []Record
-	for rec, err := range rd.Records() {
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, rec)
-	}
-	return rd, out
-}
-
 // viewPayloads is every view_out payload of stream sn.
 func viewPayloads(recs []Record, sn uint16) [][]byte {
 	var out [][]byte
