@@ -1,6 +1,7 @@
 package site
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"mime"
@@ -41,6 +42,12 @@ func (s *Server) handleGetRecording(w http.ResponseWriter, r *http.Request, a *a
 		s.writeErr(w, r, err)
 		return
 	}
+	var readers []*recording.Reader
+	if len(parts) > 1 {
+		var unreadable []string
+		parts, readers, unreadable = s.readableParts(ss.ID, parts)
+		unanswered = append(unanswered, unreadable...)
+	}
 	h := w.Header()
 	if len(unanswered) > 0 {
 		// Never silently: what the nodes that did not answer hold is not
@@ -51,7 +58,7 @@ func (s *Server) handleGetRecording(w http.ResponseWriter, r *http.Request, a *a
 		s.writeErr(w, r, wire.Err(wire.NoRecording))
 		return
 	}
-	body, size, mod, err := s.recordingDownload(parts)
+	body, size, mod, err := s.recordingDownload(parts, readers)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
@@ -70,13 +77,50 @@ func (s *Server) handleGetRecording(w http.ResponseWriter, r *http.Request, a *a
 	if active {
 		h.Set(recordingActiveHeader, "active")
 	}
-	http.ServeContent(w, r, "", mod, io.NewSectionReader(body, 0, size))
+	if len(parts) == 1 {
+		http.ServeContent(w, r, "", mod, io.NewSectionReader(body, 0, size))
+		return
+	}
+	// A merged file is made anew for each request, and may differ from
+	// the last one (a part grew, a node stopped answering) at the same
+	// time stamp: a range of it would splice two files, so it is served
+	// whole (ServeContent would offer ranges).
+	h.Set("Accept-Ranges", "none")
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
+	if !mod.IsZero() {
+		h.Set("Last-Modified", mod.UTC().Format(http.TimeFormat))
+	}
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		io.Copy(w, io.NewSectionReader(body, 0, size))
+	}
+}
+
+// readableParts keeps the parts that read as recordings of session id,
+// with their readers; the others are closed and named in unreadable (a
+// corrupt file on one node must not cost the parts the other nodes hold).
+func (s *Server) readableParts(id string, parts []*recordingPart) (ok []*recordingPart, readers []*recording.Reader, unreadable []string) {
+	for _, p := range parts {
+		rd, err := recording.NewReader(p.f, p.size)
+		if err == nil && rd.Meta.Session != id {
+			err = fmt.Errorf("a recording of session %q", rd.Meta.Session)
+		}
+		if err != nil {
+			node := cmp.Or(p.node, s.cluster.Node(), "this node")
+			s.log.Warn("recording: a part is unreadable", "session", id, "node", node, "err", err)
+			unreadable = append(unreadable, node+" (unreadable part)")
+			p.Close()
+			continue
+		}
+		ok, readers = append(ok, p), append(readers, rd)
+	}
+	return ok, readers, unreadable
 }
 
 // recordingDownload is what a download serves: a single part as it is,
-// several merged (recording.Merge) into scratch. The caller closes body;
-// the parts stay the caller's.
-func (s *Server) recordingDownload(parts []*recordingPart) (body readerAtCloser, size int64, mod time.Time, err error) {
+// several (read by readers) merged (recording.Merge) into scratch. The
+// caller closes body; the parts stay the caller's.
+func (s *Server) recordingDownload(parts []*recordingPart, readers []*recording.Reader) (body readerAtCloser, size int64, mod time.Time, err error) {
 	for _, p := range parts {
 		if p.mod.After(mod) {
 			mod = p.mod
@@ -84,12 +128,6 @@ func (s *Server) recordingDownload(parts []*recordingPart) (body readerAtCloser,
 	}
 	if len(parts) == 1 {
 		return nopCloser{parts[0].f}, parts[0].size, mod, nil
-	}
-	readers := make([]*recording.Reader, len(parts))
-	for i, p := range parts {
-		if readers[i], err = recording.NewReader(p.f, p.size); err != nil {
-			return nil, 0, mod, fmt.Errorf("recording: the part of node %q: %w", p.node, err)
-		}
 	}
 	f, err := s.recordings.Scratch()
 	if err != nil {

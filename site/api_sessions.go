@@ -59,6 +59,9 @@ type sessionView struct {
 	// file, once there is one (api_recording.go).
 	Recorded  bool            `json:"recorded"`
 	Recording *recording.Info `json:"recording,omitempty"`
+	// RecordingUnanswered: no node had a part of the recording, but these
+	// nodes did not answer (a cluster), so there may be one.
+	RecordingUnanswered []string `json:"recording_unanswered_nodes,omitempty"`
 }
 
 func optTime(t time.Time) *time.Time {

@@ -76,6 +76,10 @@ func (s *Server) othersRecordings(ctx context.Context, views []*sessionView, ful
 	for _, v := range byID {
 		if v.Recording != nil {
 			v.Recording.Unanswered = unanswered
+		} else {
+			// Nothing found, but a node that did not answer may hold it
+			// all: say so rather than "no recording".
+			v.RecordingUnanswered = unanswered
 		}
 	}
 }

@@ -4,7 +4,10 @@ package site_test
 
 import (
 	"bytes"
+	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -142,6 +145,31 @@ func TestClusterRecordingAcrossNodes(t *testing.T) {
 	}
 	if incomplete != 1 || merged < 3 {
 		t.Fatalf("recording_viewed entries: %+v", au.Items)
+	}
+
+	// A merged download is made anew for each request: a range of it is
+	// not offered, and a Range asked for gets the whole file.
+	req, _ := http.NewRequest("GET", a.Site.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+a.Token)
+	req.Header.Set("Range", "bytes=100-199")
+	res, err := a.Site.Client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || res.Header.Get("Accept-Ranges") != "none" || !bytes.Equal(whole, fromA) {
+		t.Fatalf("a range of the merged file: %d, %v, %d bytes (want %d)", res.StatusCode, res.Header, len(whole), len(fromA))
+	}
+
+	// B's part turns unreadable: A still serves its own, as it is on
+	// disk, and names B's part as missing.
+	if err := os.WriteFile(filepath.Join(b.Dir, "recordings", ss.ID+".trec"), bytes.Repeat([]byte("not a recording "), 64), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, h, body = getRaw(t, a.Site, a.Token, path)
+	if st != 200 || !bytes.Equal(body, partA) || !strings.Contains(h.Get("X-Tether-Recording-Unanswered"), "(unreadable part)") {
+		t.Fatalf("with B's part unreadable: %d, %v, %d bytes (A's part %d)", st, h, len(body), len(partA))
 	}
 
 	// The nodes' own route serves files without a user check: only

@@ -48,11 +48,12 @@ func (s *Server) recordingParts(ctx context.Context, id string) (parts []*record
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for _, a := range answers {
-		if _, ok := a.have[id]; !ok {
+		in, ok := a.have[id]
+		if !ok {
 			continue
 		}
 		wg.Go(func() {
-			p, err := s.fetchRecordingPart(ctx, a.node, id)
+			p, err := s.fetchRecordingPart(ctx, a.node, id, in.Size)
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -68,12 +69,16 @@ func (s *Server) recordingParts(ctx context.Context, id string) (parts []*record
 	return parts, unanswered, nil
 }
 
-// fetchRecordingPart copies node's file of session id into scratch. The
-// node must start answering within recordingProbeTimeout, and the transfer
-// may not stall longer than that (a node that dies mid-way must not hold
-// the download up forever).
-func (s *Server) fetchRecordingPart(ctx context.Context, node, id string) (*recordingPart, error) {
-	ctx, cancel := context.WithCancel(ctx)
+// fetchRecordingPart copies node's file of session id, announced as
+// announced bytes, into scratch. The node must start answering within
+// recordingProbeTimeout, a read may not stall longer than that, the whole
+// transfer may not run below partMinRate, and the node may not send more
+// than announced plus partGrowth (a part still being recorded grows): a
+// node that dies mid-way, or sends without end, must not hold the
+// download up or fill the disk live recordings write to.
+func (s *Server) fetchRecordingPart(ctx context.Context, node, id string, announced int64) (*recordingPart, error) {
+	limit := max(announced, 0) + partGrowth
+	ctx, cancel := context.WithTimeout(ctx, recordingProbeTimeout+time.Duration(limit/partMinRate)*time.Second)
 	defer cancel()
 	stall := time.AfterFunc(recordingProbeTimeout, cancel)
 	defer stall.Stop()
@@ -83,16 +88,23 @@ func (s *Server) fetchRecordingPart(ctx context.Context, node, id string) (*reco
 	if err != nil {
 		return nil, fmt.Errorf("recording part: %w", err)
 	}
+	stall.Stop() // from here on it times each read only (stallReader)
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("recording part: node answered %s", res.Status)
+	}
+	if res.ContentLength > limit {
+		return nil, fmt.Errorf("recording part: %d bytes, announced %d", res.ContentLength, announced)
 	}
 	f, err := s.recordings.Scratch()
 	if err != nil {
 		return nil, err
 	}
-	n, err := io.Copy(f, &stallReader{r: res.Body, t: stall})
-	if err == nil && res.ContentLength >= 0 && n != res.ContentLength {
+	n, err := io.Copy(f, io.LimitReader(&stallReader{r: res.Body, t: stall}, limit+1))
+	switch {
+	case err == nil && n > limit:
+		err = fmt.Errorf("more than the %d bytes announced", announced)
+	case err == nil && res.ContentLength >= 0 && n != res.ContentLength:
 		err = io.ErrUnexpectedEOF
 	}
 	if err != nil {
@@ -107,15 +119,24 @@ func (s *Server) fetchRecordingPart(ctx context.Context, node, id string) (*reco
 		active: res.Header.Get(recordingActiveHeader) == "active"}, nil
 }
 
-// stallReader pushes its timer back on every read: the timer fires only
-// when the transfer stalls.
+// partGrowth is how much more than announced a part may bring (a part
+// still being recorded grows between the question and the transfer);
+// partMinRate the slowest transfer waited for, in bytes a second.
+const (
+	partGrowth  = 64 << 20
+	partMinRate = 1 << 20
+)
+
+// stallReader times each read of the transfer, and only the reads: the
+// timer fires when the node stalls, not when the local disk is slow.
 type stallReader struct {
 	r io.Reader
 	t *time.Timer
 }
 
 func (s *stallReader) Read(p []byte) (int, error) {
-	n, err := s.r.Read(p)
 	s.t.Reset(recordingProbeTimeout)
+	n, err := s.r.Read(p)
+	s.t.Stop()
 	return n, err
 }

@@ -38,10 +38,12 @@ func (p *mergePart) advance() error {
 	case err != nil:
 		return err
 	}
-	p.rec, p.at = rec, p.shift+rec.Time
-	if p.at > maxTime*time.Microsecond {
+	// Checked before adding: a crafted part's time and start could
+	// overflow the sum.
+	if limit := maxTime * time.Microsecond; p.shift > limit || rec.Time > limit-p.shift {
 		return formatErr("a part starts too long after the first")
 	}
+	p.rec, p.at = rec, p.shift+rec.Time
 	return nil
 }
 

@@ -200,3 +200,24 @@ func TestMergeRenumbersGaps(t *testing.T) {
 		t.Fatal("gap not renumbered")
 	}
 }
+
+// TestMergeRefusesFarApartParts: a part whose start is centuries after the
+// first (a crafted or corrupt file) is refused, not written at a time
+// that overflowed (time.Time.Sub saturates, and the sum wrapped).
+func TestMergeRefusesFarApartParts(t *testing.T) {
+	fileA, fileB := twoNodeRecording(t)
+	var rds []*Reader
+	for _, f := range []string{fileA, fileB} {
+		rd, c, err := Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		rds = append(rds, rd)
+	}
+	rds[1].Meta.Started = rds[0].Meta.Started.AddDate(1000, 0, 0)
+	var out bytes.Buffer
+	if err := Merge(&out, rds); err == nil {
+		t.Fatalf("merged parts 1000 years apart into %d bytes", out.Len())
+	}
+}

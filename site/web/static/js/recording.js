@@ -16,9 +16,18 @@ $("back").href = `/console/sessions/${id}`;
 document.body.dataset.state = "loading";
 
 const res = await fetch(url, { credentials: "same-origin" });
+// The site says when nodes holding parts of the session did not answer, or
+// sent a part it could not read: what they recorded is not in this
+// playback (and may be all of it, when nothing came).
+const unanswered = res.headers.get("X-Tether-Recording-Unanswered");
+const missing = unanswered ? `Incomplete: the parts of this session recorded on site nodes ${unanswered} are missing (no answer, or unreadable).` : "";
+if (missing) {
+  $("incomplete").textContent = missing;
+  $("incomplete").hidden = false;
+}
 if (!res.ok) {
   const e = await res.json().catch(() => ({}));
-  setState(e.error?.message || res.statusText);
+  setState([e.error?.message || res.statusText, missing].filter(Boolean).join(" "));
   document.body.dataset.state = "error";
   throw new Error("no recording");
 }
@@ -28,13 +37,6 @@ $("title").textContent = `Recording — ${m.computer || m.customer || m.code || 
 $("meta").textContent = `Started ${fmtTime(m.started)} by ${m.technician || "?"}; ${rec.records.length} records` +
   (m.parts > 1 ? `, recorded in ${m.parts} parts on the site's nodes` : "") +
   (rec.closed ? "" : " (still being recorded, or the site stopped while it was)");
-// The site says when nodes holding parts of the session did not answer:
-// what they recorded is not in this playback.
-const unanswered = res.headers.get("X-Tether-Recording-Unanswered");
-if (unanswered) {
-  $("incomplete").textContent = `Incomplete: site nodes ${unanswered} did not answer; parts of the session they recorded are missing.`;
-  $("incomplete").hidden = false;
-}
 $("download").href = url;
 $("download").hidden = false;
 
