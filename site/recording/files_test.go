@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -159,4 +160,25 @@ func mustRecord(t *testing.T, rd *Reader, off int64) Record {
 		t.Fatal(err)
 	}
 	return r
+}
+
+// TestNewRemovesLeftScratch: scratch files a site that died left behind
+// (where their names could not be removed at once) go when the next
+// Manager starts; recordings stay.
+func TestNewRemovesLeftScratch(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{".scratch-123", "s1.trec"} {
+		if err := os.WriteFile(filepath.Join(dir, f), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := New(Options{Dir: dir}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".scratch-123")); !os.IsNotExist(err) {
+		t.Errorf("the left scratch file: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "s1.trec")); err != nil {
+		t.Errorf("the recording: %v", err)
+	}
 }

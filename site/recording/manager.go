@@ -59,6 +59,7 @@ func New(o Options) (*Manager, error) {
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("recording: %w", err)
 	}
+	removeScratch(o.Dir)
 	if o.Clock == nil {
 		o.Clock = clock.Real{}
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 )
 
 // Scratch is a temporary file in the recordings directory for a download
@@ -35,4 +36,14 @@ func (s *Scratch) Close() error {
 		}
 	}
 	return err
+}
+
+// removeScratch removes what a site that died left of its scratch files
+// where their names could not be removed at once (Windows); no download
+// runs yet when a Manager starts.
+func removeScratch(dir string) {
+	leftovers, _ := filepath.Glob(filepath.Join(dir, ".scratch-*"))
+	for _, f := range leftovers {
+		os.Remove(f)
+	}
 }
