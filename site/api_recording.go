@@ -2,6 +2,7 @@ package site
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"io"
 	"mime"
@@ -58,7 +59,7 @@ func (s *Server) handleGetRecording(w http.ResponseWriter, r *http.Request, a *a
 		s.writeErr(w, r, wire.Err(wire.NoRecording))
 		return
 	}
-	body, size, mod, err := s.recordingDownload(parts, readers)
+	body, size, mod, err := s.recordingDownload(r.Context(), parts, readers)
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
@@ -117,10 +118,15 @@ func (s *Server) readableParts(id string, parts []*recordingPart) (ok []*recordi
 	return ok, readers, unreadable
 }
 
+// maxMerges is how many merged downloads are made and served at once;
+// more wait.
+const maxMerges = 2
+
 // recordingDownload is what a download serves: a single part as it is,
-// several (read by readers) merged (recording.Merge) into scratch. The
+// several (read by readers) merged (recording.Merge) into scratch, at most
+// maxMerges at once. The
 // caller closes body; the parts stay the caller's.
-func (s *Server) recordingDownload(parts []*recordingPart, readers []*recording.Reader) (body readerAtCloser, size int64, mod time.Time, err error) {
+func (s *Server) recordingDownload(ctx context.Context, parts []*recordingPart, readers []*recording.Reader) (body readerAtCloser, size int64, mod time.Time, err error) {
 	for _, p := range parts {
 		if p.mod.After(mod) {
 			mod = p.mod
@@ -129,20 +135,41 @@ func (s *Server) recordingDownload(parts []*recordingPart, readers []*recording.
 	if len(parts) == 1 {
 		return nopCloser{parts[0].f}, parts[0].size, mod, nil
 	}
+	select {
+	case s.merges <- struct{}{}:
+	case <-ctx.Done():
+		return nil, 0, mod, ctx.Err()
+	}
+	release := func() { <-s.merges }
 	f, err := s.recordings.Scratch()
 	if err != nil {
+		release()
 		return nil, 0, mod, err
 	}
+	merged := &mergedBody{f, release}
 	if err := recording.Merge(f, readers); err != nil {
-		f.Close()
+		merged.Close()
 		return nil, 0, mod, err
 	}
 	st, err := f.Stat()
 	if err != nil {
-		f.Close()
+		merged.Close()
 		return nil, 0, mod, fmt.Errorf("recording: %w", err)
 	}
-	return f, st.Size(), mod, nil
+	return merged, st.Size(), mod, nil
+}
+
+// mergedBody is a merged download: closing it removes the file and frees
+// its merge slot, held while it is served.
+type mergedBody struct {
+	*recording.Scratch
+	release func()
+}
+
+func (b *mergedBody) Close() error {
+	err := b.Scratch.Close()
+	b.release()
+	return err
 }
 
 // readerAtCloser is a part's file, or a download's body.

@@ -57,6 +57,9 @@ type Server struct {
 	mailer *mailer
 	// recordings records the sessions the site's policy records (record.go).
 	recordings *recording.Manager
+	// merges bounds the recording downloads merging parts from several
+	// nodes at once: each takes twice the recording's size in scratch.
+	merges chan struct{}
 
 	// agentCtx is the context of agent connections, which outlive their
 	// HTTP handler (handleAgentConnect); agentConns counts them.
@@ -136,6 +139,7 @@ func (s *Server) init() error {
 	s.passive = newPassiveClients()
 	s.pins = newPinRequests()
 	s.jumpSlots = make(chan struct{}, s.opts.MaxConcurrentJumps)
+	s.merges = make(chan struct{}, maxMerges)
 	s.hashes = newHashGate()
 	s.mailer = newMailer(s.opts.SMTP)
 	s.limits = newSiteLimits(s.clock, s.log, s.opts)
