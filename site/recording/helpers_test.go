@@ -167,3 +167,21 @@ func (ix *Index) keyframes(stream uint16) int {
 	}
 	return n
 }
+
+// playLinear plays every view record of recs from the start, a decoder
+// per stream, and calls at after each with the record, its index in recs
+// and its stream's decoder: the picture a seek there must give.
+func playLinear(t *testing.T, recs []Record, at func(i int, r Record, linear *stream.Decoder)) {
+	t.Helper()
+	linear := map[uint16]*stream.Decoder{}
+	for i, r := range recs {
+		if r.Kind != KindViewOut {
+			continue
+		}
+		if linear[r.Stream] == nil {
+			linear[r.Stream] = newDecoder(t)
+		}
+		apply(t, linear[r.Stream], r.Payload)
+		at(i, r, linear[r.Stream])
+	}
+}

@@ -140,21 +140,13 @@ func nodeOrSkip(t *testing.T) string {
 // shares it, and the picture there: the Go decoder's, playing that
 // record's view from its start.
 func seekTargets(t *testing.T, recs []Record) (targets, want []string) {
-	linear := map[uint16]*stream.Decoder{}
-	for i, r := range recs {
-		if r.Kind != KindViewOut {
-			continue
-		}
-		if linear[r.Stream] == nil {
-			linear[r.Stream] = newDecoder(t)
-		}
-		apply(t, linear[r.Stream], r.Payload)
+	playLinear(t, recs, func(i int, r Record, linear *stream.Decoder) {
 		if i%10 == 0 && (i+1 == len(recs) || recs[i+1].Time != r.Time) {
 			targets = append(targets, fmt.Sprint(r.Time.Microseconds()))
-			sum := sha256.Sum256(linear[r.Stream].Image().Pix)
+			sum := sha256.Sum256(linear.Image().Pix)
 			want = append(want, hex.EncodeToString(sum[:]))
 		}
-	}
+	})
 	return targets, want
 }
 

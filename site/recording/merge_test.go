@@ -130,27 +130,19 @@ func TestMergeParts(t *testing.T) {
 	if err != nil || rd.Index.NextStream != 4 || !slices.Equal(scanned.Entries, rd.Index.Entries) || rd.Index.keyframes(2) < 2 {
 		t.Fatalf("index %+v, scanned %+v (%v)", rd.Index, scanned, err)
 	}
-	linear := map[uint16]*stream.Decoder{}
 	seeks := 0
-	for i, r := range recs {
-		if r.Kind != KindViewOut {
-			continue
-		}
-		if linear[r.Stream] == nil {
-			linear[r.Stream] = newDecoder(t)
-		}
-		apply(t, linear[r.Stream], r.Payload)
+	playLinear(t, recs, func(i int, r Record, linear *stream.Decoder) {
 		if i+1 < len(recs) && recs[i+1].Time == r.Time || i%5 != 0 {
-			continue
+			return
 		}
 		if _, ok := rd.Index.Seek(r.Stream, r.Time); !ok {
-			continue // before the stream's first full frame
+			return // before the stream's first full frame
 		}
-		if !bytes.Equal(seekTo(t, rd, recs, r.Stream, r.Time).Image().Pix, linear[r.Stream].Image().Pix) {
+		if !bytes.Equal(seekTo(t, rd, recs, r.Stream, r.Time).Image().Pix, linear.Image().Pix) {
 			t.Fatalf("stream %d at %v: the picture from the keyframe differs from the one played from the start", r.Stream, r.Time)
 		}
 		seeks++
-	}
+	})
 	if seeks < 20 {
 		t.Fatalf("only %d seeks checked", seeks)
 	}

@@ -39,21 +39,16 @@ func TestSeekFromKeyframes(t *testing.T) {
 	if n := rd.Index.keyframes(1); n < 4 {
 		t.Fatalf("only %d full frames in the index: the view was not asked for more", n)
 	}
-	linear := newDecoder(t)
-	for i, r := range recs {
-		if r.Kind != KindViewOut {
-			continue
-		}
-		apply(t, linear, r.Payload)
+	playLinear(t, recs, func(i int, r Record, linear *stream.Decoder) {
 		// The state at t is after every record at or before t.
 		if i+1 < len(recs) && recs[i+1].Time == r.Time || i%7 != 0 {
-			continue
+			return
 		}
 		seeked := seekTo(t, rd, recs, 1, r.Time)
 		if !bytes.Equal(seeked.Image().Pix, linear.Image().Pix) {
 			t.Fatalf("at %v: the picture from the keyframe differs from the one played from the start", r.Time)
 		}
-	}
+	})
 }
 
 func newDecoder(t *testing.T) *stream.Decoder {
