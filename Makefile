@@ -6,6 +6,9 @@ LDFLAGS := -s -w -X main.version=$(VERSION)
 AGENT_PLATFORMS ?= linux-amd64 linux-arm64 windows-amd64 darwin-amd64 darwin-arm64
 HOST    := $(shell $(GO) env GOOS)-$(shell $(GO) env GOARCH)
 DATA    ?= tether-data
+# SERVE_FLAGS are more `tether-site serve` flags for `make run`, e.g.
+# SERVE_FLAGS="--listen :9443 --public-url https://support.example.com:9443".
+SERVE_FLAGS ?=
 BIN     := bin
 # SITE_KEY (base64, `tether-site key`) makes agents accept only configs that
 # site signed (embedcfg.BuildSiteKey); `make run` sets it for its own site.
@@ -81,7 +84,7 @@ run: site
 	echo "building the other agents in the background: $$others(log: $(BIN)/agents.log)"; \
 	( $(MAKE) --no-print-directory agents msi AGENT_PLATFORMS="$$others" SITE_KEY=$$key >$(BIN)/agents.log 2>&1 \
 		&& echo "all agents built" >>$(BIN)/agents.log & ) ; \
-	exec $(BIN)/tether-site serve --data $(DATA) --agents $(BIN)/agents
+	exec $(BIN)/tether-site serve --data $(DATA) --agents $(BIN)/agents $(SERVE_FLAGS)
 
 clean:
 	rm -rf $(BIN)

@@ -22,6 +22,7 @@ func TestHelpGolden(t *testing.T) {
 		"root":      {"--help"},
 		"support":   {"support", "--help"},
 		"uninstall": {"uninstall", "--help"},
+		"install":   {"install", "--help"},
 	} {
 		t.Run(name, func(t *testing.T) { helpGolden(t, name, args) })
 	}

@@ -153,6 +153,11 @@ func installCmd() *cobra.Command {
 			installer.Usage,
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// The same help as `tether help install` (docs/CLI.md), not
+			// only the installer's flag list.
+			if _, err := installer.ParseFlags(args); errors.Is(err, installer.ErrHelp) {
+				return cmd.Help()
+			}
 			exe, err := os.Executable()
 			if err != nil {
 				return err
