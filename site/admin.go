@@ -36,15 +36,53 @@ func AddUser(ctx context.Context, dbURL, name, password string, admin bool) erro
 	if name == "" || len(name) > 64 {
 		return errors.New("user name must be 1 to 64 characters")
 	}
-	if len(password) < MinPasswordLen {
-		return fmt.Errorf("password must be at least %d characters", MinPasswordLen)
+	hash, err := hashNewPassword(password)
+	if err != nil {
+		return err
 	}
 	st, err := openStore(ctx, dbURL)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	return st.AddUser(ctx, &store.User{Name: name, PassHash: HashPassword(password), Admin: admin, CreatedAt: time.Now()})
+	return st.AddUser(ctx, &store.User{Name: name, PassHash: hash, Admin: admin, CreatedAt: time.Now()})
+}
+
+// SetUserPassword changes a user's password in the database at dbURL and
+// ends their console logins, so the old password (say, the bootstrap one
+// `serve` printed) stops working everywhere at once, also on a running
+// site: it reads logins from the store on each request. API tokens stay:
+// they are revoked on their own (`token revoke`).
+func SetUserPassword(ctx context.Context, dbURL, name, password string) error {
+	hash, err := hashNewPassword(password)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, err := st.UserByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("no user %q: %w", name, err)
+	}
+	if err != nil {
+		return fmt.Errorf("user %q: %w", name, err)
+	}
+	if err := st.SetUserPassword(ctx, u.ID, hash); err != nil {
+		return fmt.Errorf("set password of %q: %w", name, err)
+	}
+	return nil
+}
+
+// hashNewPassword applies the password rules of the CLI's user commands
+// before hashing, so adding a user and changing a password cannot drift.
+func hashNewPassword(password string) (string, error) {
+	if len(password) < MinPasswordLen {
+		return "", fmt.Errorf("password must be at least %d characters", MinPasswordLen)
+	}
+	return HashPassword(password), nil
 }
 
 // CreateToken creates an API token for a user and returns it; only its hash

@@ -41,7 +41,7 @@ func Run(ctx context.Context, opts Options, out io.Writer) error {
 	fmt.Fprintf(out, "Tether site: %s/console/\n", s.PublicURL())
 	fmt.Fprintf(out, "Certificate pin (sha256 SPKI): %s\n", s.CertPin())
 	if pw != "" {
-		fmt.Fprintf(out, "Admin login: admin / %s  (shown once; change it by creating another admin)\n", pw)
+		fmt.Fprintf(out, "Admin login: admin / %s  (shown once; change it with: tether-site user passwd admin --password-stdin)\n", pw)
 	}
 	fmt.Fprintf(out, "Agent downloads: %v\n", s.agents.platforms())
 	mainDone := make(chan error, 1)

@@ -28,6 +28,7 @@ func TestHelpGolden(t *testing.T) {
 		"root":        {"--help"},
 		"serve":       {"serve", "--help"},
 		"user-add":    {"user", "add", "--help"},
+		"user-passwd": {"user", "passwd", "--help"},
 		"user-access": {"user", "access", "--help"},
 		"token":       {"token", "--help"},
 	} {

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"strings"
@@ -189,16 +186,9 @@ func runJumpClient(t *testing.T, s *sitetest.Site, exe, state string) *jumpClien
 // login logs in like the console and returns a client with the cookie.
 func login(t *testing.T, s *sitetest.Site, name, password string) *http.Client {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
-	body, _ := json.Marshal(map[string]string{"name": name, "password": password})
-	res, err := c.Post(s.URL+"/api/v1/login", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != 200 {
-		t.Fatalf("login: %d", res.StatusCode)
+	c, st := postLogin(t, s.URL, name, password)
+	if st != 200 {
+		t.Fatalf("login: %d", st)
 	}
 	return c
 }

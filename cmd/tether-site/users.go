@@ -22,14 +22,11 @@ func userCmd(g *globals) *cobra.Command {
 		Short: "Add a technician (password read from stdin)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !stdin {
-				return errors.New("pass --password-stdin: passwords are never taken from the command line")
+			pw, err := readPassword(cmd, stdin)
+			if err != nil {
+				return err
 			}
-			line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-			if err != nil && line == "" {
-				return fmt.Errorf("read password: %w", err)
-			}
-			if err := site.AddUser(cmd.Context(), g.db(), args[0], strings.TrimRight(line, "\r\n"), admin); err != nil {
+			if err := site.AddUser(cmd.Context(), g.db(), args[0], pw, admin); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "added user %s\n", args[0])
@@ -54,8 +51,49 @@ func userCmd(g *globals) *cobra.Command {
 	}
 	access.Flags().StringArrayVar(&teams, "team", nil, "team jump group the user belongs to (repeat; replaces the current teams)")
 	access.Flags().BoolVar(&seePersonal, "see-personal-groups", false, "may see other technicians' personal jump groups")
-	user.AddCommand(add, access)
+	user.AddCommand(add, passwdCmd(g), access)
 	return user
+}
+
+// passwdCmd changes a password, e.g. the bootstrap admin's that `serve`
+// printed (and so may sit in a log).
+func passwdCmd(g *globals) *cobra.Command {
+	var stdin bool
+	passwd := &cobra.Command{
+		Use:   "passwd NAME",
+		Short: "Change a user's password (read from stdin) and end their console logins",
+		Long: "Change a user's password, read as one line from standard input, and end every console login\n" +
+			"of the user at once, also on a running site. The user's API tokens stay valid: revoke them with\n" +
+			"`token revoke`.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			pw, err := readPassword(cmd, stdin)
+			if err != nil {
+				return err
+			}
+			if err := site.SetUserPassword(cmd.Context(), g.db(), args[0], pw); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "password of %s changed; its console logins ended\n", args[0])
+			return nil
+		},
+	}
+	passwd.Flags().BoolVar(&stdin, "password-stdin", false, "read the password from standard input")
+	return passwd
+}
+
+// readPassword reads one line from stdin; --password-stdin is required so
+// that nobody expects a password argument (it would land in the shell
+// history and the process list).
+func readPassword(cmd *cobra.Command, stdin bool) (string, error) {
+	if !stdin {
+		return "", errors.New("pass --password-stdin: passwords are never taken from the command line")
+	}
+	line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), nil
 }
 
 func tokenCmd(g *globals) *cobra.Command {

@@ -77,6 +77,11 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	return v, s.failed("CountUsers", err)
 }
 
+func (s *Store) SetUserPassword(ctx context.Context, userID int64, passHash string) error {
+	defer s.time("SetUserPassword", time.Now())
+	return s.failed("SetUserPassword", s.st.SetUserPassword(ctx, userID, passHash))
+}
+
 func (s *Store) AddToken(ctx context.Context, t *store.Token) error {
 	defer s.time("AddToken", time.Now())
 	return s.failed("AddToken", s.st.AddToken(ctx, t))

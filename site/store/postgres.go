@@ -144,6 +144,23 @@ func (p *Postgres) AddUser(ctx context.Context, u *User) error {
 	return nil
 }
 
+// SetUserPassword replaces a user's password hash and ends their logins.
+func (p *Postgres) SetUserPassword(ctx context.Context, userID int64, passHash string) error {
+	return pgx.BeginTxFunc(ctx, p.pool, readCommitted, func(tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE users SET pass_hash = $1 WHERE id = $2`, passHash, userID)
+		if err != nil {
+			return fmt.Errorf("set password: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrNotFound
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM logins WHERE user_id = $1`, userID); err != nil {
+			return fmt.Errorf("end logins: %w", err)
+		}
+		return nil
+	})
+}
+
 // user reads one user with its teams.
 func (p *Postgres) user(ctx context.Context, query string, args ...any) (*User, error) {
 	u, err := scanUser(p.pool.QueryRow(ctx, query, args...))

@@ -158,6 +158,26 @@ func (s *SQLite) CountUsers(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// SetUserPassword replaces a user's password hash and ends their logins.
+func (s *SQLite) SetUserPassword(ctx context.Context, userID int64, passHash string) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE users SET pass_hash = ? WHERE id = ?`, passHash, userID)
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM logins WHERE user_id = ?`, userID); err != nil {
+		return fmt.Errorf("end logins: %w", err)
+	}
+	return tx.Commit()
+}
+
 // AddToken stores a token hash.
 func (s *SQLite) AddToken(ctx context.Context, t *Token) error {
 	res, err := s.db.ExecContext(ctx, `INSERT INTO tokens(user_id, name, hash, created_at) VALUES(?,?,?,?)`,

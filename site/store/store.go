@@ -195,6 +195,10 @@ type Store interface {
 	UserByName(ctx context.Context, name string) (*User, error)
 	UserByID(ctx context.Context, id int64) (*User, error)
 	CountUsers(ctx context.Context) (int, error)
+	// SetUserPassword replaces a user's password hash and, in the same
+	// transaction, deletes the user's console logins, so a changed password
+	// logs out everywhere (ErrNotFound when there is no such user).
+	SetUserPassword(ctx context.Context, userID int64, passHash string) error
 
 	AddToken(ctx context.Context, t *Token) error
 	UserByTokenHash(ctx context.Context, hash []byte) (*User, error)

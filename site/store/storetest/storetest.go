@@ -25,6 +25,7 @@ var cases = []struct {
 	{"Users", testUsers},
 	{"Tokens", testTokens},
 	{"Logins", testLogins},
+	{"SetUserPassword", testSetUserPassword},
 	{"Access", testAccess},
 	{"SessionCreateRead", testSessionCreateRead},
 	{"SessionCodes", testSessionCodes},

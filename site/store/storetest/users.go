@@ -111,6 +111,40 @@ func testLogins(t *testing.T, s store.Store) {
 	must(t, s.DeleteLogin(ctx, l.Hash)) // logging out twice is fine
 }
 
+// testSetUserPassword: a new password ends the user's console logins (and
+// only theirs) in the same step, so the old one logs nobody in anywhere.
+func testSetUserPassword(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	alice, bob := addUser(t, s, "alice"), addUser(t, s, "bob")
+	login := func(u *store.User, b byte) *store.Login {
+		l := &store.Login{Hash: bytes.Repeat([]byte{b}, 32), UserID: u.ID, CSRF: "c", ExpiresAt: at(3600)}
+		must(t, s.AddLogin(ctx, l))
+		return l
+	}
+	a1, a2, b1 := login(alice, 1), login(alice, 2), login(bob, 3)
+
+	must(t, s.SetUserPassword(ctx, alice.ID, "$argon2id$new"))
+	got, err := s.UserByID(ctx, alice.ID)
+	must(t, err)
+	alice.PassHash = "$argon2id$new"
+	equal(t, "user after SetUserPassword", got, alice)
+	for _, l := range []*store.Login{a1, a2} {
+		if _, err := s.LoginByHash(ctx, l.Hash); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("a login of the user survives the new password: %v", err)
+		}
+	}
+	got2, err := s.LoginByHash(ctx, b1.Hash)
+	must(t, err)
+	equal(t, "another user's login", got2, b1)
+	got, err = s.UserByID(ctx, bob.ID)
+	must(t, err)
+	equal(t, "another user", got, bob)
+
+	if err := s.SetUserPassword(ctx, bob.ID+100, "x"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("unknown user: %v, want ErrNotFound", err)
+	}
+}
+
 func testAccess(t *testing.T, s store.Store) {
 	ctx := t.Context()
 	teams, err := s.Teams(ctx)
