@@ -77,6 +77,20 @@ func (a *agentBuilds) platforms() []string {
 	return out
 }
 
+// describe says what the site serves now, for the start banner: builds
+// that land in the dir later are served too, which the banner must not
+// hide (`make run` builds all but the host's in the background).
+func (a *agentBuilds) describe() string {
+	now := strings.Join(a.platforms(), ", ")
+	if now == "" {
+		now = "none yet"
+	}
+	if a.dir == "" {
+		return now
+	}
+	return now + " (more are served as their builds appear in " + a.dir + "; see /api/v1/platforms)"
+}
+
 func (a *agentBuilds) path(platform string) (string, bool) {
 	p, ok := a.paths()[platform]
 	return p, ok

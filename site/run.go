@@ -43,7 +43,7 @@ func Run(ctx context.Context, opts Options, out io.Writer) error {
 	if pw != "" {
 		fmt.Fprintf(out, "Admin login: admin / %s  (shown once; change it with: tether-site user passwd admin --password-stdin)\n", pw)
 	}
-	fmt.Fprintf(out, "Agent downloads: %v\n", s.agents.platforms())
+	fmt.Fprintf(out, "Agent downloads: %s\n", s.agents.describe())
 	mainDone := make(chan error, 1)
 	go func() { mainDone <- s.ServeListener(serveCtx, ln) }()
 	select {
