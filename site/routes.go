@@ -26,6 +26,7 @@ func (s *Server) apiRoutes() []route {
 		h("POST "+api+"/login", s.handleLogin),
 		h("POST "+api+"/logout", s.api(s.handleLogout)),
 		h("GET "+api+"/me", s.api(s.handleMe)),
+		h("PUT "+api+"/me/password", s.api(s.handleChangePassword)),
 		h("PUT "+api+"/users/{name}/access", s.api(s.handleSetAccess)),
 		h("GET "+api+"/teams", s.api(s.handleTeams)),
 		h("POST "+api+"/sessions", s.api(s.handleCreateSession)),

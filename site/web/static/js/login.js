@@ -1,5 +1,8 @@
 import { api } from "./api.js";
 
+// After a password change the site ended this browser's login too.
+document.getElementById("notice").hidden = new URLSearchParams(location.search).get("changed") !== "1";
+
 document.getElementById("login").addEventListener("submit", async (ev) => {
   ev.preventDefault();
   const err = document.getElementById("error");

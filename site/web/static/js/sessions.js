@@ -1,4 +1,5 @@
 import { api, requireLogin, fmtTime } from "./api.js";
+import { setupPasswordChange } from "./password.js";
 
 const me = await requireLogin();
 document.getElementById("who").textContent = me.name + (me.admin ? " (admin)" : "");
@@ -6,6 +7,7 @@ document.getElementById("logout").onclick = async () => {
   await api("POST", "/logout", {});
   location.href = "/console/login";
 };
+setupPasswordChange();
 
 const errBox = document.getElementById("error");
 
