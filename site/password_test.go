@@ -95,7 +95,9 @@ func TestChangeOwnPassword(t *testing.T) {
 	if st := s.Do("", "POST", "/api/v1/login", map[string]string{"name": "tech", "password": "a-new-password"}, nil); st != 200 {
 		t.Fatalf("the new password: %d", st)
 	}
-	var audit struct{ Items []struct{ Event, Actor string } }
+	var audit struct {
+		Items []struct{ Event, Actor string }
+	}
 	s.Do(s.AddTechnician("boss", true), "GET", "/api/v1/audit?event=password_changed", nil, &audit)
 	if len(audit.Items) != 1 || audit.Items[0].Actor != "tech" {
 		t.Fatalf("audit: %+v", audit.Items)
