@@ -76,6 +76,38 @@ func SetUserPassword(ctx context.Context, dbURL, name, password string) error {
 	return nil
 }
 
+// SetUserDisabled disables or enables a user in the database at dbURL. A
+// disabled user's console logins and API tokens are deleted at once, and a
+// running site refuses the user on every request (it reads the user from
+// the store each time), so a technician who left loses access everywhere.
+// What names the user stays: sessions, audit entries, jump clients and
+// personal jump groups. Enabling brings back no token: the user logs in
+// again with their password. The last enabled admin cannot be disabled.
+func SetUserDisabled(ctx context.Context, dbURL, name string, disabled bool) error {
+	st, err := openStore(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, err := st.UserByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("no user %q: %w", name, err)
+	}
+	if err != nil {
+		return fmt.Errorf("user %q: %w", name, err)
+	}
+	err = st.SetUserDisabled(ctx, u.ID, disabled)
+	if errors.Is(err, store.ErrLastAdmin) {
+		return fmt.Errorf("%q is the last enabled admin: nobody could administer the site; "+
+			"add or enable another admin first: %w", name, err)
+	}
+	if err != nil {
+		verb := map[bool]string{true: "disable", false: "enable"}[disabled]
+		return fmt.Errorf("%s %q: %w", verb, name, err)
+	}
+	return nil
+}
+
 // hashNewPassword applies the password rules of the CLI's user commands
 // before hashing, so adding a user and changing a password cannot drift.
 func hashNewPassword(password string) (string, error) {
@@ -96,6 +128,10 @@ func CreateToken(ctx context.Context, dbURL, name string) (string, error) {
 	u, err := st.UserByName(ctx, name)
 	if err != nil {
 		return "", fmt.Errorf("user %q: %w", name, err)
+	}
+	if u.Disabled {
+		// The site would refuse it: better say so than print a dead token.
+		return "", fmt.Errorf("user %q is disabled: enable it first (tether-site user enable %s)", name, name)
 	}
 	tok, _, err := newToken(ctx, st, u, "cli", time.Now())
 	return tok, err

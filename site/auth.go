@@ -45,6 +45,11 @@ var errUnauthorized = wire.Errorf(wire.Unauthorized, "Log in or send an API toke
 
 // authenticate resolves the bearer token or the console cookie. Cookie
 // requests that change something must carry the login's CSRF token.
+//
+// A disabled user is refused on every request, not only by the deletion of
+// their credentials when they were disabled: a login or token created in a
+// race with the disable (a password check or `token create` that read the
+// user just before) would otherwise keep working.
 func (s *Server) authenticate(r *http.Request) (*authed, error) {
 	ctx := r.Context()
 	if h := r.Header.Get("Authorization"); h != "" {
@@ -53,7 +58,7 @@ func (s *Server) authenticate(r *http.Request) (*authed, error) {
 			return nil, errUnauthorized
 		}
 		u, err := s.store.UserByTokenHash(ctx, hashSecret(tok))
-		if err != nil {
+		if err != nil || u.Disabled {
 			return nil, errUnauthorized
 		}
 		return &authed{user: u}, nil
@@ -66,15 +71,17 @@ func (s *Server) authenticate(r *http.Request) (*authed, error) {
 	if err != nil || !s.clock.Now().Before(l.ExpiresAt) {
 		return nil, errUnauthorized
 	}
+	// The user before the CSRF token: a disabled user is told 401, as
+	// with a token, whatever the request carries.
+	u, err := s.store.UserByID(ctx, l.UserID)
+	if err != nil || u.Disabled {
+		return nil, errUnauthorized
+	}
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		got := r.Header.Get("X-CSRF-Token")
 		if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(l.CSRF)) != 1 {
 			return nil, wire.Errorf(wire.Forbidden, "Missing or wrong CSRF token.")
 		}
-	}
-	u, err := s.store.UserByID(ctx, l.UserID)
-	if err != nil {
-		return nil, errUnauthorized
 	}
 	return &authed{user: u, cookie: true, login: l}, nil
 }
@@ -159,7 +166,10 @@ func (s *Server) checkLogin(ctx context.Context, name, pw string) (*store.User, 
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	// The same cost whether or not the user exists.
+	// The same cost whether or not the user exists, and whether or not it
+	// is disabled: the password is checked either way, and a disabled user
+	// gets the answer of a wrong password, so a probe cannot tell which
+	// names exist or were disabled.
 	hash := dummyHash
 	if u != nil {
 		hash = u.PassHash
@@ -168,7 +178,7 @@ func (s *Server) checkLogin(ctx context.Context, name, pw string) (*store.User, 
 	if err := s.hash(ctx, func() { ok, err = CheckPassword(hash, pw) }); err != nil {
 		return nil, err
 	}
-	if u == nil || err != nil || !ok {
+	if u == nil || err != nil || !ok || u.Disabled {
 		return nil, errBadLogin
 	}
 	return u, nil

@@ -25,12 +25,14 @@ func run(t *testing.T, stdin string, args ...string) (string, error) {
 
 func TestHelpGolden(t *testing.T) {
 	for name, args := range map[string][]string{
-		"root":        {"--help"},
-		"serve":       {"serve", "--help"},
-		"user-add":    {"user", "add", "--help"},
-		"user-passwd": {"user", "passwd", "--help"},
-		"user-access": {"user", "access", "--help"},
-		"token":       {"token", "--help"},
+		"root":         {"--help"},
+		"serve":        {"serve", "--help"},
+		"user-add":     {"user", "add", "--help"},
+		"user-passwd":  {"user", "passwd", "--help"},
+		"user-access":  {"user", "access", "--help"},
+		"user-disable": {"user", "disable", "--help"},
+		"user-enable":  {"user", "enable", "--help"},
+		"token":        {"token", "--help"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			out, err := run(t, "", args...)

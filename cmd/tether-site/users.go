@@ -51,8 +51,45 @@ func userCmd(g *globals) *cobra.Command {
 	}
 	access.Flags().StringArrayVar(&teams, "team", nil, "team jump group the user belongs to (repeat; replaces the current teams)")
 	access.Flags().BoolVar(&seePersonal, "see-personal-groups", false, "may see other technicians' personal jump groups")
-	user.AddCommand(add, passwdCmd(g), access)
+	user.AddCommand(add, passwdCmd(g), access, disableCmd(g), enableCmd(g))
 	return user
+}
+
+// disableCmd takes access away from a technician who left. Disabling
+// rather than deleting keeps the history that names the user.
+func disableCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "disable NAME",
+		Short: "Disable a user: end their console logins and API tokens and refuse them from now on",
+		Long: "Disable a user, also on a running site: their console logins and API tokens end at once and\n" +
+			"every login and request of theirs is refused (401) until `user enable`. Their sessions, audit\n" +
+			"entries, jump clients and personal jump groups stay. The last enabled admin cannot be disabled.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := site.SetUserDisabled(cmd.Context(), g.db(), args[0], true); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "user %s disabled: its console logins and API tokens ended\n", args[0])
+			return nil
+		},
+	}
+}
+
+func enableCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "enable NAME",
+		Short: "Enable a disabled user again (their old API tokens stay revoked)",
+		Long: "Enable a disabled user: they log in with their password again. The API tokens that disabling\n" +
+			"ended stay revoked: create new ones with `token create`.",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := site.SetUserDisabled(cmd.Context(), g.db(), args[0], false); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "user %s enabled\n", args[0])
+			return nil
+		},
+	}
 }
 
 // passwdCmd changes a password, e.g. the bootstrap admin's that `serve`

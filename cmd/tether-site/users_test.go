@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -93,6 +94,122 @@ func TestUserPasswdOnPostgres(t *testing.T) {
 	if _, st := postLogin(t, s.URL, "tech", "new-tech-password"); st != 200 {
 		t.Errorf("login with the new password: %d", st)
 	}
+}
+
+// TestUserDisableOnRunningSite takes access away from a technician who
+// left, while the site runs: their console login, their API token and
+// their password stop working at once; enabling lets the password in
+// again but not the old token.
+func TestUserDisableOnRunningSite(t *testing.T) {
+	data := t.TempDir()
+	url, _ := serveCLI(t, data)
+	if _, err := run(t, "tech-password\n", "user", "add", "tech", "--password-stdin", "--data", data); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := run(t, "", "token", "create", "tech", "--data", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok = strings.TrimSpace(tok)
+	c, st := postLogin(t, url, "tech", "tech-password")
+	if st != 200 {
+		t.Fatalf("login: %d", st)
+	}
+	if st := getStatus(t, c, url+"/api/v1/sessions"); st != 200 {
+		t.Fatalf("with the console cookie: %d", st)
+	}
+	if st := bearerStatus(t, url+"/api/v1/sessions", tok); st != 200 {
+		t.Fatalf("with the API token: %d", st)
+	}
+
+	out, err := run(t, "", "user", "disable", "tech", "--data", data)
+	if err != nil || out != "user tech disabled: its console logins and API tokens ended\n" {
+		t.Fatalf("user disable: %q %v", out, err)
+	}
+	if st := getStatus(t, c, url+"/api/v1/sessions"); st != 401 {
+		t.Errorf("the console login of a disabled user: %d, want 401", st)
+	}
+	if st := bearerStatus(t, url+"/api/v1/sessions", tok); st != 401 {
+		t.Errorf("the API token of a disabled user: %d, want 401", st)
+	}
+	right, rightBody := loginAnswer(t, url, "tech", "tech-password")
+	wrong, wrongBody := loginAnswer(t, url, "tech", "not-the-password")
+	if right != 401 || rightBody != wrongBody {
+		t.Errorf("login of a disabled user with the right password: %d %s; a wrong one: %d %s", right, rightBody, wrong, wrongBody)
+	}
+	if _, err := run(t, "", "token", "create", "tech", "--data", data); err == nil ||
+		!strings.Contains(err.Error(), "disabled") {
+		t.Errorf("token create for a disabled user: %v", err)
+	}
+
+	out, err = run(t, "", "user", "enable", "tech", "--data", data)
+	if err != nil || out != "user tech enabled\n" {
+		t.Fatalf("user enable: %q %v", out, err)
+	}
+	c, st = postLogin(t, url, "tech", "tech-password")
+	if st != 200 {
+		t.Fatalf("login after enabling: %d", st)
+	}
+	if st := getStatus(t, c, url+"/api/v1/sessions"); st != 200 {
+		t.Errorf("the new console login: %d", st)
+	}
+	if st := bearerStatus(t, url+"/api/v1/sessions", tok); st != 401 {
+		t.Errorf("the token ended by disabling, after enabling: %d, want 401", st)
+	}
+}
+
+// TestUserDisableRefusals: the site keeps an admin, and names are checked.
+func TestUserDisableRefusals(t *testing.T) {
+	data := t.TempDir()
+	if _, err := run(t, "admin-password\n", "user", "add", "root", "--admin", "--password-stdin", "--data", data); err != nil {
+		t.Fatal(err)
+	}
+	_, err := run(t, "", "user", "disable", "root", "--data", data)
+	if err == nil || !strings.Contains(err.Error(), `"root" is the last enabled admin`) {
+		t.Errorf("disabling the only admin: %v", err)
+	}
+	for _, verb := range []string{"disable", "enable"} {
+		if _, err := run(t, "", "user", verb, "nobody", "--data", data); err == nil ||
+			!strings.Contains(err.Error(), `no user "nobody"`) {
+			t.Errorf("user %s of an unknown user: %v", verb, err)
+		}
+	}
+	if _, err := run(t, "admin-password\n", "user", "add", "second", "--admin", "--password-stdin", "--data", data); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := run(t, "", "user", "disable", "root", "--data", data); err != nil {
+		t.Errorf("disabling an admin while another remains: %q %v", out, err)
+	}
+}
+
+// bearerStatus GETs url with an API token.
+func bearerStatus(t *testing.T, url, token string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	c := &http.Client{Timeout: 10 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// loginAnswer logs in and returns the status and body of the answer.
+func loginAnswer(t *testing.T, url, name, password string) (int, string) {
+	t.Helper()
+	body, _ := json.Marshal(map[string]string{"name": name, "password": password})
+	c := &http.Client{Timeout: 10 * time.Second,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	res, err := c.Post(url+"/api/v1/login", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
 }
 
 // serveCLI runs `tether-site serve` on a free loopback port until the test

@@ -82,6 +82,11 @@ func (s *Store) SetUserPassword(ctx context.Context, userID int64, passHash stri
 	return s.failed("SetUserPassword", s.st.SetUserPassword(ctx, userID, passHash))
 }
 
+func (s *Store) SetUserDisabled(ctx context.Context, userID int64, disabled bool) error {
+	defer s.time("SetUserDisabled", time.Now())
+	return s.failed("SetUserDisabled", s.st.SetUserDisabled(ctx, userID, disabled))
+}
+
 func (s *Store) AddToken(ctx context.Context, t *store.Token) error {
 	defer s.time("AddToken", time.Now())
 	return s.failed("AddToken", s.st.AddToken(ctx, t))

@@ -169,7 +169,7 @@ type copyTable struct {
 // but not here fails the tests instead of being silently left behind.
 var copyTables = []copyTable{
 	{name: "users", order: "id", serial: true,
-		cols: cols("id:int name pass_hash admin:bool created_at:int see_personal_groups:bool")},
+		cols: cols("id:int name pass_hash admin:bool created_at:int see_personal_groups:bool disabled:bool")},
 	{name: "tokens", order: "id", serial: true,
 		cols: cols("id:int user_id:int name hash:blob created_at:int")},
 	{name: "logins", order: "hash",

@@ -127,4 +127,7 @@ var migrations = []string{
 	`ALTER TABLE sessions ADD COLUMN reboot_started_at INTEGER NOT NULL DEFAULT 0;
 	ALTER TABLE sessions ADD COLUMN reboot_safe_mode INTEGER NOT NULL DEFAULT 0;
 	CREATE INDEX sessions_rebooting ON sessions(status) WHERE status = 'rebooting';`,
+	// Disabled users (a technician who left): kept for the history that
+	// names them, refused at every login and request.
+	`ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;`,
 }

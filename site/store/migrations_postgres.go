@@ -136,4 +136,6 @@ var pgMigrations = []string{
 	`ALTER TABLE sessions ADD COLUMN reboot_started_at bigint NOT NULL DEFAULT 0;
 	ALTER TABLE sessions ADD COLUMN reboot_safe_mode boolean NOT NULL DEFAULT false;
 	CREATE INDEX sessions_rebooting ON sessions(status) WHERE status = 'rebooting';`,
+	// Disabled users (SQLite's migration 8).
+	`ALTER TABLE users ADD COLUMN disabled boolean NOT NULL DEFAULT false;`,
 }

@@ -161,6 +161,53 @@ func (p *Postgres) SetUserPassword(ctx context.Context, userID int64, passHash s
 	})
 }
 
+// SetUserDisabled disables (ending every credential) or enables a user.
+// Disabling an admin first locks every enabled admin's row: a concurrent
+// disable waits, then re-reads the rows it locks (READ COMMITTED), so two
+// admins disabled at once cannot both pass the last-admin check.
+func (p *Postgres) SetUserDisabled(ctx context.Context, userID int64, disabled bool) error {
+	return pgx.BeginTxFunc(ctx, p.pool, readCommitted, func(tx pgx.Tx) error {
+		if disabled {
+			if err := pgKeepAnAdmin(ctx, tx, userID); err != nil {
+				return err
+			}
+		}
+		tag, err := tx.Exec(ctx, `UPDATE users SET disabled = $1 WHERE id = $2`, disabled, userID)
+		if err != nil {
+			return fmt.Errorf("set disabled: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return ErrNotFound
+		}
+		if !disabled {
+			return nil
+		}
+		for _, table := range []string{"logins", "tokens"} {
+			if _, err := tx.Exec(ctx, `DELETE FROM `+table+` WHERE user_id = $1`, userID); err != nil {
+				return fmt.Errorf("end %s: %w", table, err)
+			}
+		}
+		return nil
+	})
+}
+
+// pgKeepAnAdmin refuses (ErrLastAdmin) to disable userID when it is an
+// enabled admin and no other enabled admin remains.
+func pgKeepAnAdmin(ctx context.Context, tx pgx.Tx, userID int64) error {
+	rows, err := tx.Query(ctx, `SELECT id FROM users WHERE admin AND NOT disabled ORDER BY id FOR UPDATE`)
+	if err != nil {
+		return fmt.Errorf("lock admins: %w", err)
+	}
+	admins, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return fmt.Errorf("lock admins: %w", err)
+	}
+	if len(admins) == 1 && admins[0] == userID {
+		return ErrLastAdmin
+	}
+	return nil
+}
+
 // user reads one user with its teams.
 func (p *Postgres) user(ctx context.Context, query string, args ...any) (*User, error) {
 	u, err := scanUser(p.pool.QueryRow(ctx, query, args...))
@@ -201,7 +248,7 @@ func (p *Postgres) AddToken(ctx context.Context, t *Token) error {
 // UserByTokenHash resolves a bearer token.
 func (p *Postgres) UserByTokenHash(ctx context.Context, hash []byte) (*User, error) {
 	return p.user(ctx, `SELECT u.id, u.name, u.pass_hash, u.admin, u.created_at,
-		u.see_personal_groups FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = $1`, hash)
+		u.see_personal_groups, u.disabled FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = $1`, hash)
 }
 
 // ListTokens lists tokens with their users' names.

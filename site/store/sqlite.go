@@ -119,12 +119,12 @@ func (s *SQLite) AddUser(ctx context.Context, u *User) error {
 	return err
 }
 
-const userCols = `id, name, pass_hash, admin, created_at, see_personal_groups`
+const userCols = `id, name, pass_hash, admin, created_at, see_personal_groups, disabled`
 
 func scanUser(row rowScanner) (*User, error) {
 	var u User
 	var created int64
-	if err := row.Scan(&u.ID, &u.Name, &u.PassHash, &u.Admin, &created, &u.SeePersonalGroups); err != nil {
+	if err := row.Scan(&u.ID, &u.Name, &u.PassHash, &u.Admin, &created, &u.SeePersonalGroups, &u.Disabled); err != nil {
 		return nil, notFound(err)
 	}
 	u.CreatedAt = tm(created)
@@ -178,6 +178,53 @@ func (s *SQLite) SetUserPassword(ctx context.Context, userID int64, passHash str
 	return tx.Commit()
 }
 
+// SetUserDisabled disables (ending every credential) or enables a user.
+// The transaction takes SQLite's write lock at BEGIN (_txlock=immediate),
+// so two admins disabled at once cannot both pass the last-admin check.
+func (s *SQLite) SetUserDisabled(ctx context.Context, userID int64, disabled bool) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("set disabled: %w", err)
+	}
+	defer tx.Rollback()
+	if disabled {
+		if err := keepAnAdmin(ctx, tx, userID); err != nil {
+			return err
+		}
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE users SET disabled = ? WHERE id = ?`, disabled, userID)
+	if err != nil {
+		return fmt.Errorf("set disabled: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	if disabled {
+		for _, table := range []string{"logins", "tokens"} {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE user_id = ?`, userID); err != nil {
+				return fmt.Errorf("end %s: %w", table, err)
+			}
+		}
+	}
+	return tx.Commit()
+}
+
+// keepAnAdmin refuses (ErrLastAdmin) to disable userID when it is an
+// enabled admin and no other enabled admin remains.
+func keepAnAdmin(ctx context.Context, tx *sql.Tx, userID int64) error {
+	var enabledAdmin bool
+	var others int
+	err := tx.QueryRowContext(ctx, `SELECT admin AND NOT disabled, (SELECT count(*) FROM users o
+		WHERE o.admin AND NOT o.disabled AND o.id != u.id) FROM users u WHERE id = ?`, userID).Scan(&enabledAdmin, &others)
+	if err != nil {
+		return fmt.Errorf("count admins: %w", notFound(err))
+	}
+	if enabledAdmin && others == 0 {
+		return ErrLastAdmin
+	}
+	return nil
+}
+
 // AddToken stores a token hash.
 func (s *SQLite) AddToken(ctx context.Context, t *Token) error {
 	res, err := s.db.ExecContext(ctx, `INSERT INTO tokens(user_id, name, hash, created_at) VALUES(?,?,?,?)`,
@@ -192,7 +239,7 @@ func (s *SQLite) AddToken(ctx context.Context, t *Token) error {
 // UserByTokenHash resolves a bearer token.
 func (s *SQLite) UserByTokenHash(ctx context.Context, hash []byte) (*User, error) {
 	return s.user(ctx, `SELECT u.id, u.name, u.pass_hash, u.admin, u.created_at,
-		u.see_personal_groups FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`, hash)
+		u.see_personal_groups, u.disabled FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?`, hash)
 }
 
 // ListTokens lists tokens with their users' names.

@@ -8,6 +8,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/tetherhq/tether/wire"
@@ -19,6 +20,11 @@ var ErrNotFound = errors.New("store: not found")
 // ErrConflict is returned when a unique value is taken (user name, live
 // session code).
 var ErrConflict = errors.New("store: conflict")
+
+// ErrLastAdmin is returned by SetUserDisabled for the last enabled admin:
+// nobody could then administer the site through its API. It is an
+// ErrConflict.
+var ErrLastAdmin = fmt.Errorf("%w: the last enabled admin", ErrConflict)
 
 // ErrSchemaTooNew is returned by the Open functions when the database was
 // migrated by a newer build: running an older build against it could lose
@@ -36,6 +42,9 @@ type User struct {
 	// jump groups (C10).
 	SeePersonalGroups bool
 	Teams             []string // team jump groups the user belongs to
+	// Disabled users keep their name in the history (sessions, audit,
+	// jump clients, personal groups) but may not log in or use the API.
+	Disabled bool
 }
 
 // Token is an API bearer token; only its hash is stored.
@@ -199,6 +208,12 @@ type Store interface {
 	// transaction, deletes the user's console logins, so a changed password
 	// logs out everywhere (ErrNotFound when there is no such user).
 	SetUserPassword(ctx context.Context, userID int64, passHash string) error
+	// SetUserDisabled disables or enables a user. Disabling deletes, in the
+	// same transaction, the user's console logins and API tokens, so no
+	// credential of theirs works; enabling brings none back. It refuses
+	// (ErrLastAdmin) to disable an admin when no other enabled admin
+	// remains, and returns ErrNotFound when there is no such user.
+	SetUserDisabled(ctx context.Context, userID int64, disabled bool) error
 
 	AddToken(ctx context.Context, t *Token) error
 	UserByTokenHash(ctx context.Context, hash []byte) (*User, error)

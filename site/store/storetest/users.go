@@ -3,6 +3,7 @@ package storetest
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -172,4 +173,150 @@ func testAccess(t *testing.T, s store.Store) {
 	teams, err = s.Teams(ctx)
 	must(t, err)
 	equal(t, "Teams after clearing", teams, map[string][]string{"alpha": {"Bea", "amy"}})
+}
+
+// testSetUserDisabled: disabling ends the user's console logins and API
+// tokens (and only theirs) in the same step, keeps what names the user
+// (sessions, audit, teams), and enabling brings no credential back.
+func testSetUserDisabled(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	alice, bob := addUser(t, s, "alice"), addUser(t, s, "bob")
+	must(t, s.SetUserAccess(ctx, alice.ID, []string{"support"}, false))
+	alice.Teams = []string{"support"}
+	createSession(t, s, newSession("s1", "111111", alice, at(10)))
+	must(t, s.Audit(ctx, &store.AuditEntry{At: at(11), Event: "login", Actor: "alice"}))
+	credentials := func(u *store.User, b byte) (*store.Login, *store.Token) {
+		l := &store.Login{Hash: bytes.Repeat([]byte{b}, 32), UserID: u.ID, CSRF: "c", ExpiresAt: at(3600)}
+		must(t, s.AddLogin(ctx, l))
+		tk := &store.Token{UserID: u.ID, Name: "cli", Hash: []byte{b, b}, CreatedAt: at(2)}
+		must(t, s.AddToken(ctx, tk))
+		return l, tk
+	}
+	aLogin, aToken := credentials(alice, 1)
+	bLogin, bToken := credentials(bob, 2)
+
+	must(t, s.SetUserDisabled(ctx, alice.ID, true))
+	alice.Disabled = true
+	got, err := s.UserByName(ctx, "alice")
+	must(t, err)
+	equal(t, "UserByName after disabling", got, alice)
+	if _, err := s.LoginByHash(ctx, aLogin.Hash); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a login of the disabled user survives: %v", err)
+	}
+	if _, err := s.UserByTokenHash(ctx, aToken.Hash); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a token of the disabled user survives: %v", err)
+	}
+	if l, err := s.LoginByHash(ctx, bLogin.Hash); err != nil || l.UserID != bob.ID {
+		t.Errorf("another user's login: %v, %v", l, err)
+	}
+	if u, err := s.UserByTokenHash(ctx, bToken.Hash); err != nil || u.ID != bob.ID || u.Disabled {
+		t.Errorf("another user's token: %v, %v", u, err)
+	}
+	// The history that names the user stays.
+	if list, err := s.ListSessions(ctx, alice.ID, true); err != nil || len(list) != 1 {
+		t.Errorf("sessions of the disabled user: %d, %v", len(list), err)
+	}
+	if log, err := s.AuditLog(ctx, store.AuditQuery{Technician: "alice"}); err != nil || len(log) != 1 {
+		t.Errorf("audit of the disabled user: %d, %v", len(log), err)
+	}
+	teams, err := s.Teams(ctx)
+	must(t, err)
+	equal(t, "Teams", teams, map[string][]string{"support": {"alice"}})
+
+	// A token made by a race after the disable resolves to a user that
+	// says it is disabled, so the site can refuse it.
+	late := &store.Token{UserID: alice.ID, Name: "late", Hash: []byte("late"), CreatedAt: at(3)}
+	must(t, s.AddToken(ctx, late))
+	got, err = s.UserByTokenHash(ctx, late.Hash)
+	must(t, err)
+	equal(t, "UserByTokenHash of a disabled user", got, alice)
+	must(t, s.SetUserDisabled(ctx, alice.ID, true)) // again: ends the late token too
+	if _, err := s.UserByTokenHash(ctx, late.Hash); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("disabling again leaves a token: %v", err)
+	}
+
+	must(t, s.SetUserDisabled(ctx, alice.ID, false))
+	alice.Disabled = false
+	got, err = s.UserByID(ctx, alice.ID)
+	must(t, err)
+	equal(t, "UserByID after enabling", got, alice)
+	if list, err := s.ListTokens(ctx, alice.ID); err != nil || len(list) != 0 {
+		t.Errorf("enabling brought tokens back: %v, %v", list, err)
+	}
+	for _, d := range []bool{true, false} {
+		if err := s.SetUserDisabled(ctx, bob.ID+100, d); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("unknown user (disabled %v): %v, want ErrNotFound", d, err)
+		}
+	}
+}
+
+// testSetUserDisabledLastAdmin: the site always keeps an enabled admin.
+func testSetUserDisabledLastAdmin(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	root := &store.User{Name: "root", PassHash: "h", Admin: true, CreatedAt: at(1)}
+	must(t, s.AddUser(ctx, root))
+	tech := addUser(t, s, "tech")
+	l := &store.Login{Hash: []byte("root-login"), UserID: root.ID, CSRF: "c", ExpiresAt: at(3600)}
+	must(t, s.AddLogin(ctx, l))
+	err := s.SetUserDisabled(ctx, root.ID, true)
+	if !errors.Is(err, store.ErrLastAdmin) || !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("disabling the only admin: %v, want ErrLastAdmin", err)
+	}
+	if u, err := s.UserByID(ctx, root.ID); err != nil || u.Disabled {
+		t.Errorf("the refused admin: %v, %v", u, err)
+	}
+	if _, err := s.LoginByHash(ctx, l.Hash); err != nil {
+		t.Errorf("the refusal ended the admin's login: %v", err)
+	}
+	must(t, s.SetUserDisabled(ctx, tech.ID, true)) // technicians are not counted
+
+	second := &store.User{Name: "second", PassHash: "h", Admin: true, CreatedAt: at(1)}
+	must(t, s.AddUser(ctx, second))
+	must(t, s.SetUserDisabled(ctx, root.ID, true))
+	if err := s.SetUserDisabled(ctx, second.ID, true); !errors.Is(err, store.ErrLastAdmin) {
+		t.Errorf("disabling the last enabled admin: %v, want ErrLastAdmin", err)
+	}
+	must(t, s.SetUserDisabled(ctx, root.ID, true)) // already disabled: not the last one
+	must(t, s.SetUserDisabled(ctx, root.ID, false))
+	must(t, s.SetUserDisabled(ctx, second.ID, true))
+}
+
+// testSetUserDisabledConcurrent: disabling every admin at once leaves one.
+func testSetUserDisabledConcurrent(t *testing.T, s store.Store) {
+	ctx := t.Context()
+	var enabled []*store.User // the admins left enabled by the last round
+	for round := range 5 {
+		admins := enabled
+		for i := range 2 {
+			u := &store.User{Name: fmt.Sprintf("admin-%d-%d", round, i), PassHash: "h", Admin: true}
+			must(t, s.AddUser(ctx, u))
+			admins = append(admins, u)
+		}
+		errs := make(chan error, len(admins))
+		for _, u := range admins {
+			go func() { errs <- s.SetUserDisabled(ctx, u.ID, true) }()
+		}
+		refused := 0
+		for range admins {
+			if err := <-errs; errors.Is(err, store.ErrLastAdmin) {
+				refused++
+			} else if err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+		if refused != 1 {
+			t.Fatalf("round %d: %d of %d concurrent disables refused, want 1", round, refused, len(admins))
+		}
+		enabled = nil
+		for _, u := range admins {
+			got, err := s.UserByID(ctx, u.ID)
+			must(t, err)
+			if !got.Disabled {
+				enabled = append(enabled, got)
+			}
+		}
+		if len(enabled) != 1 {
+			t.Fatalf("round %d: %d admins enabled, want 1", round, len(enabled))
+		}
+	}
 }
