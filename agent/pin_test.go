@@ -8,6 +8,7 @@ import (
 
 	"github.com/tetherhq/tether/agent"
 	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/internal/syncbuf"
 	"github.com/tetherhq/tether/internal/testdir"
 	"github.com/tetherhq/tether/site"
 )
@@ -56,7 +57,7 @@ func TestPinDenied(t *testing.T) {
 
 	ss := s.CreateSession(nil)
 	exe := download(t, s, ss.Code)
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("support app output:\n%s", out)

@@ -14,6 +14,7 @@ import (
 	"github.com/tetherhq/tether/agent"
 	"github.com/tetherhq/tether/agent/ui"
 	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/internal/syncbuf"
 	"github.com/tetherhq/tether/internal/testdir"
 	"github.com/tetherhq/tether/site"
 	"github.com/tetherhq/tether/wire"
@@ -42,7 +43,7 @@ func rebootUser(t *testing.T) (home string) {
 func startApp(t *testing.T, s *sitetest.Site, session string, o agent.SupportOptions, c *customer) (*app, *int) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	a := &app{t: t, exe: o.Executable, state: o.StateDir, out: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	a := &app{t: t, exe: o.Executable, state: o.StateDir, out: &syncbuf.Buffer{}, cancel: cancel, done: make(chan error, 1)}
 	reboots := new(int)
 	o.Stdout, o.Stdin, o.Prompter = a.out, strings.NewReader(""), c
 	o.Reboot = func(context.Context) error {
@@ -360,7 +361,7 @@ func TestRebootFails(t *testing.T) {
 	s := sitetest.Start(t, func(o *site.Options) { o.NoRebootConfirm = true })
 	ss := s.CreateSession(nil)
 	o := agent.SupportOptions{Executable: download(t, s, ss.Code), StateDir: testdir.New(t), SecurityCode: ss.SecurityCode,
-		Stdin: strings.NewReader(""), Stdout: &syncBuffer{},
+		Stdin: strings.NewReader(""), Stdout: &syncbuf.Buffer{},
 		Reboot: func(context.Context) error { return errors.New("systemctl reboot: Access denied") }}
 	go agent.RunSupport(t.Context(), o)
 	waitOnline(t, s, ss.ID, "activated")

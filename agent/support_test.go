@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/tetherhq/tether/embedcfg"
 	"github.com/tetherhq/tether/installer"
 	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/internal/syncbuf"
 	"github.com/tetherhq/tether/internal/testdir"
 	"github.com/tetherhq/tether/site"
 	"github.com/tetherhq/tether/wire"
@@ -29,27 +29,9 @@ type app struct {
 	t      *testing.T
 	exe    string
 	state  string
-	out    *syncBuffer
+	out    *syncbuf.Buffer
 	cancel context.CancelFunc
 	done   chan error
-}
-
-// syncBuffer is the app's stdout, read by the test while the app writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func download(t *testing.T, s *sitetest.Site, code string) string {
@@ -64,7 +46,7 @@ func download(t *testing.T, s *sitetest.Site, code string) string {
 func start(t *testing.T, exe, state, secCode string) *app {
 	t.Helper()
 	ctx, cancel := context.WithCancel(t.Context())
-	a := &app{t: t, exe: exe, state: state, out: &syncBuffer{}, cancel: cancel, done: make(chan error, 1)}
+	a := &app{t: t, exe: exe, state: state, out: &syncbuf.Buffer{}, cancel: cancel, done: make(chan error, 1)}
 	o := agent.SupportOptions{Executable: exe, StateDir: state, SecurityCode: secCode, Stdout: a.out,
 		Stdin: strings.NewReader("")}
 	go func() { a.done <- agent.RunSupport(ctx, o) }()
@@ -266,7 +248,7 @@ func TestSecurityCodePromptRetries(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	ss := s.CreateSession(nil)
 	exe := download(t, s, ss.Code)
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	done := make(chan error, 1)

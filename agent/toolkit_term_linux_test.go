@@ -9,6 +9,7 @@ import (
 
 	"github.com/tetherhq/tether/agent"
 	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/internal/syncbuf"
 )
 
 // TestTerminalChat: a support app run in a terminal prints the
@@ -24,7 +25,7 @@ func TestTerminalChat(t *testing.T) {
 	s := sitetest.Start(t, nil)
 	ss := s.CreateSession(nil)
 	exe := download(t, s, ss.Code)
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
 	go func() {

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/tetherhq/tether/internal/syncbuf"
 	"github.com/tetherhq/tether/internal/xvfbtest"
 	"io"
 	"net"
@@ -37,24 +38,6 @@ const (
 	accessPassword = "access-pw-e2e"
 	chromiumPath   = "/usr/bin/chromium"
 )
-
-// syncBuffer collects a child's output for t.Log on failure.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // prerequisites skips (or, with TETHER_REQUIRE_BROWSER=1, fails) when the
 // tools the test drives are missing.
@@ -91,7 +74,7 @@ type harness struct {
 	ctx  context.Context
 	logs []struct {
 		name string
-		buf  *syncBuffer
+		buf  *syncbuf.Buffer
 	}
 }
 
@@ -110,11 +93,11 @@ func newHarness(t *testing.T, ctx context.Context) *harness {
 	return h
 }
 
-func (h *harness) capture(name string) *syncBuffer {
-	b := &syncBuffer{}
+func (h *harness) capture(name string) *syncbuf.Buffer {
+	b := &syncbuf.Buffer{}
 	h.logs = append(h.logs, struct {
 		name string
-		buf  *syncBuffer
+		buf  *syncbuf.Buffer
 	}{name, b})
 	return b
 }

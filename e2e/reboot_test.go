@@ -18,6 +18,7 @@ import (
 
 	"github.com/tetherhq/tether/installer"
 	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/internal/syncbuf"
 )
 
 // TestRebootAndReconnect runs the real support app (go build) against a
@@ -138,7 +139,7 @@ func TestRebootAndReconnect(t *testing.T) {
 type proc struct {
 	cmd  *exec.Cmd
 	in   io.WriteCloser
-	out  *syncBuffer
+	out  *syncbuf.Buffer
 	done chan error
 	// answered counts the questions answered so far.
 	answered int
@@ -149,7 +150,7 @@ func startProc(t *testing.T, env []string, name string, args ...string) *proc {
 	cmd := exec.Command(name, args...)
 	cmd.Env = env
 	dieWithTest(cmd)
-	p := &proc{cmd: cmd, out: &syncBuffer{}, done: make(chan error, 1)}
+	p := &proc{cmd: cmd, out: &syncbuf.Buffer{}, done: make(chan error, 1)}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	var err error
 	if p.in, err = cmd.StdinPipe(); err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tetherhq/tether/embedcfg"
 	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/internal/syncbuf"
 	"github.com/tetherhq/tether/site"
 )
 
@@ -53,7 +54,7 @@ func TestJumpClientSelfUpdate(t *testing.T) {
 	exe := filepath.Join(dir, "jumpclient", "tether")
 	installOld(t, s, platform, exe)
 	v2 := buildAgent(t, "2.0", served) // the site is upgraded
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	cmd := exec.Command(exe, "service", "run", "--state-dir", filepath.Join(dir, "state"))
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	dieWithTest(cmd)

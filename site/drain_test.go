@@ -1,7 +1,6 @@
 package site_test
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"log/slog"
@@ -9,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,27 +15,10 @@ import (
 
 	"github.com/tetherhq/tether/agent"
 	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/internal/syncbuf"
 	"github.com/tetherhq/tether/site"
 	"github.com/tetherhq/tether/wire"
 )
-
-// logBuffer collects an agent's log lines.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // fakeView is a support app's view handler that streams a message every
 // 20 ms until the viewer or the site ends the stream: the relay's side of
@@ -84,14 +65,14 @@ func TestDrain(t *testing.T) {
 	if st != 200 {
 		t.Fatalf("download: %d", st)
 	}
-	appLog := &logBuffer{}
+	appLog := &syncbuf.Buffer{}
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	go agent.RunSupport(ctx, agent.SupportOptions{Executable: app, StateDir: t.TempDir(),
 		SecurityCode: sess.SecurityCode, Stdin: strings.NewReader(""), OnView: fakeView,
 		Logger: slog.New(slog.NewTextHandler(appLog, nil))})
 	sitetest.WaitFor(t, "support app activated", func() bool { g := s.Get(sess.ID); return g.Status == "activated" && g.Online })
-	jcLog := &logBuffer{}
+	jcLog := &syncbuf.Buffer{}
 	exe := installerExe(t, s)
 	go agent.RunJumpClient(ctx, agent.JumpOptions{Executable: exe, StateDir: t.TempDir(),
 		Logger: slog.New(slog.NewTextHandler(jcLog, nil))})

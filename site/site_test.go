@@ -20,6 +20,7 @@ import (
 	"github.com/emersion/go-smtp"
 
 	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/internal/syncbuf"
 	"github.com/tetherhq/tether/site"
 	"github.com/tetherhq/tether/wire"
 )
@@ -437,7 +438,7 @@ func TestCodeLookupsLimitedPerNetwork(t *testing.T) {
 // Misses from many networks, each under its own limit, close the site-wide
 // gate and raise an alert in the log.
 func TestCodeMissesAlert(t *testing.T) {
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	s := sitetest.Start(t, func(o *site.Options) {
 		o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
 	})
@@ -462,23 +463,6 @@ func TestCodeMissesAlert(t *testing.T) {
 	if _, st, eb := s.Download(live.Code, "linux-amd64", t.TempDir()); st != 200 {
 		t.Fatalf("a real code after the gate recovered: %d %+v", st, eb)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // API tokens can be listed and revoked by their owner or an admin; a

@@ -11,12 +11,12 @@ import (
 	"net/http/cookiejar"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tetherhq/tether/internal/pgtest"
 	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/internal/syncbuf"
 	"github.com/tetherhq/tether/site"
 )
 
@@ -223,7 +223,7 @@ func serveCLI(t *testing.T, data string) (url, banner string) {
 	addr := ln.Addr().String()
 	ln.Close()
 	url = "https://" + addr
-	var out syncBuffer
+	var out syncbuf.Buffer
 	cmd := root()
 	cmd.SetOut(&out)
 	cmd.SetArgs([]string{"serve", "--data", data, "--listen", addr, "--public-url", url, "--log-level", "error"})
@@ -272,23 +272,4 @@ func getStatus(t *testing.T, c *http.Client, url string) int {
 	}
 	res.Body.Close()
 	return res.StatusCode
-}
-
-// syncBuffer is a bytes.Buffer that serve's goroutine may write while the
-// test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
