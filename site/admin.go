@@ -63,12 +63,9 @@ func SetUserPassword(ctx context.Context, dbURL, name, password string) error {
 		return err
 	}
 	defer st.Close()
-	u, err := st.UserByName(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("no user %q: %w", name, err)
-	}
+	u, err := userNamed(ctx, st, name)
 	if err != nil {
-		return fmt.Errorf("user %q: %w", name, err)
+		return err
 	}
 	if err := st.SetUserPassword(ctx, u.ID, hash); err != nil {
 		return fmt.Errorf("set password of %q: %w", name, err)
@@ -89,12 +86,9 @@ func SetUserDisabled(ctx context.Context, dbURL, name string, disabled bool) err
 		return err
 	}
 	defer st.Close()
-	u, err := st.UserByName(ctx, name)
-	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("no user %q: %w", name, err)
-	}
+	u, err := userNamed(ctx, st, name)
 	if err != nil {
-		return fmt.Errorf("user %q: %w", name, err)
+		return err
 	}
 	err = st.SetUserDisabled(ctx, u.ID, disabled)
 	if errors.Is(err, store.ErrLastAdmin) {
@@ -147,4 +141,16 @@ func (s *Server) ensureAdmin(ctx context.Context) (string, error) {
 	pw := randomToken(12)
 	err = s.store.AddUser(ctx, &store.User{Name: "admin", PassHash: HashPassword(pw), Admin: true, CreatedAt: s.clock.Now()})
 	return pw, err
+}
+
+// userNamed is the user called name, or an error that says there is none.
+func userNamed(ctx context.Context, st store.Store, name string) (*store.User, error) {
+	u, err := st.UserByName(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("no user %q: %w", name, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("user %q: %w", name, err)
+	}
+	return u, nil
 }
