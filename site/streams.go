@@ -231,6 +231,10 @@ func (s *Server) handleViewerStream(w http.ResponseWriter, r *http.Request, a *a
 	afterFirstMessage()
 	rec, stopRecording := s.recordStream(ctx, ss, p, a.user.Name, remoteAddr(r), ac) // record.go
 	rec.FromAgent(typ == websocket.MessageText, first)
+	defer s.whileEnabled(ctx, a.user.ID, func() {
+		vc.Close(websocket.StatusPolicyViolation, errUserDisabled.Error())
+		ac.Close(websocket.StatusPolicyViolation, errUserDisabled.Error())
+	})()
 	stopRecording(pipe(ctx, vc, ac, fromViewer, fromAgent, s.rec, rec))
 }
 

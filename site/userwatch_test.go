@@ -1,0 +1,59 @@
+package site_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/tetherhq/tether/agent"
+	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/site"
+)
+
+// TestDisabledTechnicianLosesOpenView: disabling a technician ends the
+// view they already had open (its stream outlives the request that the
+// site refused since), with a reason the viewer shows.
+func TestDisabledTechnicianLosesOpenView(t *testing.T) {
+	defer site.SetUserRecheck(50 * time.Millisecond)()
+	s := sitetest.Start(t, nil)
+	sess := s.CreateSession(map[string]any{"password": "access-pw"})
+	app, st, _ := s.Download(sess.Code, "linux-amd64", t.TempDir())
+	if st != 200 {
+		t.Fatalf("download: %d", st)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go agent.RunSupport(ctx, agent.SupportOptions{Executable: app, StateDir: t.TempDir(),
+		SecurityCode: sess.SecurityCode, Stdin: strings.NewReader(""), OnView: fakeView})
+	sitetest.WaitFor(t, "support app activated", func() bool { g := s.Get(sess.ID); return g.Status == "activated" && g.Online })
+	viewer := startViewer(t, s, sess.ID)
+	defer viewer.CloseNow()
+	readFrames(t, viewer, 3)
+	time.Sleep(200 * time.Millisecond) // a few checks pass while enabled
+	readFrames(t, viewer, 1)
+
+	if err := site.SetUserDisabled(t.Context(), s.DB(), "tech", true); err != nil {
+		t.Fatal(err)
+	}
+	rctx, rcancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer rcancel()
+	for {
+		_, _, err := viewer.Read(rctx)
+		if err == nil {
+			continue
+		}
+		if websocket.CloseStatus(err) != websocket.StatusPolicyViolation || !strings.Contains(err.Error(), "account was disabled") {
+			t.Fatalf("the view after disabling its technician: %v", err)
+		}
+		break
+	}
+	admin := s.AddTechnician("boss", true)
+	sitetest.WaitFor(t, "the session no longer connected", func() bool {
+		var g struct{ Status string }
+		s.Do(admin, "GET", "/api/v1/sessions/"+sess.ID, nil, &g)
+		return g.Status == "activated"
+	})
+}
