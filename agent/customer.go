@@ -105,7 +105,7 @@ const customerHelp = "While the technician is connected: p = pause control, r = 
 // questions asked meanwhile take the next line as their answer.
 func (s *Support) readCommands(ctx context.Context) {
 	for ctx.Err() == nil {
-		line, err := s.lines.line()
+		line, err := s.lines.line(ctx)
 		if err != nil {
 			return
 		}

@@ -27,20 +27,52 @@ type Prompter interface {
 // errNoAnswer means the customer closed the prompt.
 var errNoAnswer = errors.New("no answer")
 
-// lineReader reads lines from stdin once, shared by all prompts.
+// lineReader reads lines from stdin once, shared by all prompts. One
+// goroutine reads; the prompts take its lines one prompt at a time, in
+// turn, and a prompt whose context ends (a question that timed out, a
+// link that dropped) stops waiting without taking the next line: that
+// line answers the next question, not one nobody waits for any more.
 type lineReader struct {
-	once sync.Once
-	r    *bufio.Reader
-	in   io.Reader
+	once  sync.Once
+	in    io.Reader
+	lines chan string   // closed at the end of the input
+	turn  chan struct{} // held by the prompt that reads
 }
 
-func (l *lineReader) line() (string, error) {
-	l.once.Do(func() { l.r = bufio.NewReader(l.in) })
-	s, err := l.r.ReadString('\n')
-	if err != nil && s == "" {
-		return "", errNoAnswer
+func (l *lineReader) start() {
+	l.lines, l.turn = make(chan string), make(chan struct{}, 1)
+	go func() {
+		defer close(l.lines)
+		r := bufio.NewReader(l.in)
+		for {
+			s, err := r.ReadString('\n')
+			if s != "" || err == nil {
+				l.lines <- strings.TrimSpace(s)
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+}
+
+func (l *lineReader) line(ctx context.Context) (string, error) {
+	l.once.Do(l.start)
+	select {
+	case l.turn <- struct{}{}:
+		defer func() { <-l.turn }()
+	case <-ctx.Done():
+		return "", ctx.Err()
 	}
-	return strings.TrimSpace(s), nil
+	select {
+	case s, ok := <-l.lines:
+		if !ok {
+			return "", errNoAnswer
+		}
+		return s, nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
 }
 
 // termPrompter prompts on stderr and reads stdin (also used when stdin is a
@@ -50,17 +82,17 @@ type termPrompter struct {
 	in  *lineReader
 }
 
-func (p *termPrompter) SecurityCode(_ context.Context, note string) (string, error) {
+func (p *termPrompter) SecurityCode(ctx context.Context, note string) (string, error) {
 	if note != "" {
 		fmt.Fprintln(p.out, note)
 	}
 	fmt.Fprint(p.out, "Enter the security code from your technician: ")
-	return p.in.line()
+	return p.in.line(ctx)
 }
 
-func (p *termPrompter) Confirm(_ context.Context, q string) (bool, error) {
+func (p *termPrompter) Confirm(ctx context.Context, q string) (bool, error) {
 	fmt.Fprintf(p.out, "%s [y/N] ", q)
-	s, err := p.in.line()
+	s, err := p.in.line(ctx)
 	if err != nil {
 		return false, err
 	}
