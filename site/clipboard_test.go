@@ -1,12 +1,9 @@
 package site_test
 
 import (
-	"context"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/tetherhq/tether/agent"
 	"github.com/tetherhq/tether/internal/sitetest"
 	"github.com/tetherhq/tether/site"
 )
@@ -21,16 +18,7 @@ func TestClipboardRightAfterFirstFrame(t *testing.T) {
 	// used to be counted.
 	defer site.SetAfterFirstMessage(func() { time.Sleep(200 * time.Millisecond) })()
 	s := sitetest.Start(t, nil)
-	sess := s.CreateSession(map[string]any{"password": "access-pw"})
-	app, st, _ := s.Download(sess.Code, "linux-amd64", t.TempDir())
-	if st != 200 {
-		t.Fatalf("download: %d", st)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	go agent.RunSupport(ctx, agent.SupportOptions{Executable: app, StateDir: t.TempDir(),
-		SecurityCode: sess.SecurityCode, Stdin: strings.NewReader(""), OnView: fakeView})
-	sitetest.WaitFor(t, "support app activated", func() bool { g := s.Get(sess.ID); return g.Status == "activated" && g.Online })
+	sess := fakeViewedApp(t, s)
 	for try := range 8 { // the view-password bucket allows 10 at once
 		viewer := startViewer(t, s, sess.ID)
 		readFrames(t, viewer, 1)

@@ -50,6 +50,24 @@ func fakeView(ctx context.Context, v *wire.View, s *agent.Support) {
 	}
 }
 
+// fakeViewedApp starts a support app with fakeView for a new session
+// (access password "access-pw") and waits until it is activated and
+// online; it runs until the test ends.
+func fakeViewedApp(t *testing.T, s *sitetest.Site) *sitetest.Session {
+	t.Helper()
+	sess := s.CreateSession(map[string]any{"password": "access-pw"})
+	app, st, _ := s.Download(sess.Code, "linux-amd64", t.TempDir())
+	if st != 200 {
+		t.Fatalf("download: %d", st)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	t.Cleanup(cancel)
+	go agent.RunSupport(ctx, agent.SupportOptions{Executable: app, StateDir: t.TempDir(),
+		SecurityCode: sess.SecurityCode, Stdin: strings.NewReader(""), OnView: fakeView})
+	sitetest.WaitFor(t, "support app activated", func() bool { g := s.Get(sess.ID); return g.Status == "activated" && g.Online })
+	return sess
+}
+
 // TestDrain drains a site with a support app that is being viewed and a
 // jump client: /readyz turns 503 at once, new agents and views are
 // refused, both agents are told to reconnect, the view goes on until the
@@ -141,13 +159,7 @@ func TestDrainTimeout(t *testing.T) {
 	s := sitetest.Start(t, func(o *site.Options) {
 		o.DrainTimeout, o.ReconnectWithin = time.Second, 100*time.Millisecond
 	})
-	sess := s.CreateSession(map[string]any{"password": "access-pw"})
-	app, _, _ := s.Download(sess.Code, "linux-amd64", t.TempDir())
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	go agent.RunSupport(ctx, agent.SupportOptions{Executable: app, StateDir: t.TempDir(),
-		SecurityCode: sess.SecurityCode, Stdin: strings.NewReader(""), OnView: fakeView})
-	sitetest.WaitFor(t, "support app activated", func() bool { g := s.Get(sess.ID); return g.Status == "activated" && g.Online })
+	sess := fakeViewedApp(t, s)
 	viewer := startViewer(t, s, sess.ID)
 	defer viewer.CloseNow()
 	readFrames(t, viewer, 2)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/tetherhq/tether/agent"
 	"github.com/tetherhq/tether/internal/sitetest"
 	"github.com/tetherhq/tether/site"
 )
@@ -19,16 +18,7 @@ import (
 func TestDisabledTechnicianLosesOpenView(t *testing.T) {
 	defer site.SetUserRecheck(50 * time.Millisecond)()
 	s := sitetest.Start(t, nil)
-	sess := s.CreateSession(map[string]any{"password": "access-pw"})
-	app, st, _ := s.Download(sess.Code, "linux-amd64", t.TempDir())
-	if st != 200 {
-		t.Fatalf("download: %d", st)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	go agent.RunSupport(ctx, agent.SupportOptions{Executable: app, StateDir: t.TempDir(),
-		SecurityCode: sess.SecurityCode, Stdin: strings.NewReader(""), OnView: fakeView})
-	sitetest.WaitFor(t, "support app activated", func() bool { g := s.Get(sess.ID); return g.Status == "activated" && g.Online })
+	sess := fakeViewedApp(t, s)
 	viewer := startViewer(t, s, sess.ID)
 	defer viewer.CloseNow()
 	readFrames(t, viewer, 3)
