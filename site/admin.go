@@ -58,19 +58,12 @@ func SetUserPassword(ctx context.Context, dbURL, name, password string) error {
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, dbURL)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	u, err := userNamed(ctx, st, name)
-	if err != nil {
-		return err
-	}
-	if err := st.SetUserPassword(ctx, u.ID, hash); err != nil {
-		return fmt.Errorf("set password of %q: %w", name, err)
-	}
-	return nil
+	return withUser(ctx, dbURL, name, func(st store.Store, u *store.User) error {
+		if err := st.SetUserPassword(ctx, u.ID, hash); err != nil {
+			return fmt.Errorf("set password of %q: %w", name, err)
+		}
+		return nil
+	})
 }
 
 // SetUserDisabled disables or enables a user in the database at dbURL. A
@@ -81,25 +74,18 @@ func SetUserPassword(ctx context.Context, dbURL, name, password string) error {
 // personal jump groups. Enabling brings back no token: the user logs in
 // again with their password. The last enabled admin cannot be disabled.
 func SetUserDisabled(ctx context.Context, dbURL, name string, disabled bool) error {
-	st, err := openStore(ctx, dbURL)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	u, err := userNamed(ctx, st, name)
-	if err != nil {
-		return err
-	}
-	err = st.SetUserDisabled(ctx, u.ID, disabled)
-	if errors.Is(err, store.ErrLastAdmin) {
-		return fmt.Errorf("%q is the last enabled admin: nobody could administer the site; "+
-			"add or enable another admin first: %w", name, err)
-	}
-	if err != nil {
-		verb := map[bool]string{true: "disable", false: "enable"}[disabled]
-		return fmt.Errorf("%s %q: %w", verb, name, err)
-	}
-	return nil
+	return withUser(ctx, dbURL, name, func(st store.Store, u *store.User) error {
+		err := st.SetUserDisabled(ctx, u.ID, disabled)
+		if errors.Is(err, store.ErrLastAdmin) {
+			return fmt.Errorf("%q is the last enabled admin: nobody could administer the site; "+
+				"add or enable another admin first: %w", name, err)
+		}
+		if err != nil {
+			verb := map[bool]string{true: "disable", false: "enable"}[disabled]
+			return fmt.Errorf("%s %q: %w", verb, name, err)
+		}
+		return nil
+	})
 }
 
 // hashNewPassword applies the password rules of the CLI's user commands
@@ -113,21 +99,15 @@ func hashNewPassword(password string) (string, error) {
 
 // CreateToken creates an API token for a user and returns it; only its hash
 // is stored, so it cannot be shown again.
-func CreateToken(ctx context.Context, dbURL, name string) (string, error) {
-	st, err := openStore(ctx, dbURL)
-	if err != nil {
-		return "", err
-	}
-	defer st.Close()
-	u, err := st.UserByName(ctx, name)
-	if err != nil {
-		return "", fmt.Errorf("user %q: %w", name, err)
-	}
-	if u.Disabled {
-		// The site would refuse it: better say so than print a dead token.
-		return "", fmt.Errorf("user %q is disabled: enable it first (tether-site user enable %s)", name, name)
-	}
-	tok, _, err := newToken(ctx, st, u, "cli", time.Now())
+func CreateToken(ctx context.Context, dbURL, name string) (tok string, err error) {
+	err = withUser(ctx, dbURL, name, func(st store.Store, u *store.User) error {
+		if u.Disabled {
+			// The site would refuse it: better say so than print a dead token.
+			return fmt.Errorf("user %q is disabled: enable it first (tether-site user enable %s)", name, name)
+		}
+		tok, _, err = newToken(ctx, st, u, "cli", time.Now())
+		return err
+	})
 	return tok, err
 }
 
@@ -143,14 +123,20 @@ func (s *Server) ensureAdmin(ctx context.Context) (string, error) {
 	return pw, err
 }
 
-// userNamed is the user called name, or an error that says there is none.
-func userNamed(ctx context.Context, st store.Store, name string) (*store.User, error) {
+// withUser runs f with the database at dbURL open and the user called
+// name, or says there is no such user: what the CLI's user commands share.
+func withUser(ctx context.Context, dbURL, name string, f func(store.Store, *store.User) error) error {
+	st, err := openStore(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
 	u, err := st.UserByName(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("no user %q: %w", name, err)
+		return fmt.Errorf("no user %q: %w", name, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("user %q: %w", name, err)
+		return fmt.Errorf("user %q: %w", name, err)
 	}
-	return u, nil
+	return f(st, u)
 }
