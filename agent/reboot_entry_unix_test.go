@@ -5,7 +5,6 @@ package agent_test
 import (
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/tetherhq/tether/installer"
@@ -25,17 +24,11 @@ func entryCommand(t *testing.T, home, session string) (logonEntry, []string) {
 	if err != nil {
 		t.Fatalf("no logon entry: %v", err)
 	}
-	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "Exec="); ok {
-			argv, err := installer.DesktopExecArgs(v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return logonEntry(path), argv
-		}
+	argv, err := installer.DesktopFileArgs(b)
+	if err != nil {
+		t.Fatalf("%v in:\n%s", err, b)
 	}
-	t.Fatalf("entry without Exec=:\n%s", b)
-	return "", nil
+	return logonEntry(path), argv
 }
 
 // anyLogonEntry reports whether the user has any autostart entry at all.

@@ -247,17 +247,11 @@ func entryArgv(t *testing.T, path string) []string {
 	if err != nil {
 		t.Fatalf("no logon entry: %v", err)
 	}
-	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "Exec="); ok {
-			argv, err := installer.DesktopExecArgs(v)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return argv
-		}
+	argv, err := installer.DesktopFileArgs(b)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
-	t.Fatalf("no Exec= in %s", path)
-	return nil
+	return argv
 }
 
 func countEvents(s *sitetest.Site, id, event string) int {

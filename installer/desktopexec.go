@@ -95,3 +95,13 @@ func unFieldCode(a string) (string, error) {
 	}
 	return b.String(), nil
 }
+
+// DesktopFileArgs reads the argv of a .desktop file's Exec= line (b is the
+// whole file): what a session manager would run.
+func DesktopFileArgs(b []byte) ([]string, error) {
+	v := keyValue(b, "Exec=")
+	if v == "" {
+		return nil, fmt.Errorf("no Exec= line")
+	}
+	return DesktopExecArgs(v)
+}

@@ -78,16 +78,13 @@ func unitBinary(b []byte) string {
 	return strings.NewReplacer("%%", "%", "$$", "$").Replace(word)
 }
 
-// desktopBinary is the program of an XDG autostart entry's Exec= (as
-// desktopExec writes it: the string-level backslash escape over a quoted
-// argument, % doubled).
+// desktopBinary is the program of an XDG autostart entry's Exec=.
 func desktopBinary(b []byte) string {
-	v := keyValue(b, "Exec=")
-	if v == "" {
+	argv, err := DesktopFileArgs(b)
+	if err != nil || len(argv) == 0 {
 		return ""
 	}
-	v = strings.ReplaceAll(v, `\\`, `\`) // the value's own escape level
-	return strings.ReplaceAll(firstWord(v, `\`), "%%", "%")
+	return argv[0]
 }
 
 // initScriptBinary is the agent of root's launcher (DIR='…', see
