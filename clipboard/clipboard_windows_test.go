@@ -23,15 +23,23 @@ var windowsTexts = []struct{ name, text string }{
 	{"large", strings.Repeat("0123456789abcdef😀\n", 30<<10)}, // 630 KiB
 }
 
-func TestWindowsNotepadToUs(t *testing.T) {
+// watchedWithNotepad opens the clipboard, watches it (seen gets what the
+// watch reports) and starts Notepad; all end with the test.
+func watchedWithNotepad(t *testing.T) (Clipboard, *wintest.Notepad, chan string) {
+	t.Helper()
 	c, err := Open(Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
 	np := wintest.StartNotepad(t)
 	seen := make(chan string, 8)
 	go c.Watch(t.Context(), func(s string) { seen <- s })
+	return c, np, seen
+}
+
+func TestWindowsNotepadToUs(t *testing.T) {
+	c, np, seen := watchedWithNotepad(t)
 	time.Sleep(100 * time.Millisecond) // the watch waits
 	for _, tc := range windowsTexts {
 		t.Run(tc.name, func(t *testing.T) {
@@ -53,14 +61,7 @@ func TestWindowsNotepadToUs(t *testing.T) {
 }
 
 func TestWindowsUsToNotepad(t *testing.T) {
-	c, err := Open(Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	np := wintest.StartNotepad(t)
-	seen := make(chan string, 8)
-	go c.Watch(t.Context(), func(s string) { seen <- s })
+	c, np, seen := watchedWithNotepad(t)
 	for _, tc := range windowsTexts {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := c.Set(tc.text); err != nil {
