@@ -119,33 +119,15 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	addr := remoteAddr(r)
-	guard := s.limits.login
-	if !guard.Allowed(req.Name, addr) {
-		s.rec.RateLimited("login")
-		s.writeErr(w, r, wire.Errorf(wire.TooManyRequests, "Too many failed logins from your address. Try again later."))
-		return
-	}
-	if d := guard.Delay(req.Name); d > 0 {
-		// A real timer even under a fake clock: it slows real requests.
-		t := time.NewTimer(d)
-		select {
-		case <-t.C:
-		case <-r.Context().Done():
-			t.Stop()
-			return
-		}
-	}
-	u, err := s.checkLogin(r.Context(), req.Name, req.Password)
+	u, err := s.tryPassword(r.Context(), req.Name, addr, req.Password)
 	if errors.Is(err, errBadLogin) {
 		s.rec.Login(false)
-		guard.Failed(req.Name, addr)
 		s.audit(r.Context(), "login_failed", "", req.Name, addr, "")
 	}
 	if err != nil {
 		s.writeErr(w, r, err)
 		return
 	}
-	guard.Succeeded(req.Name, addr)
 	s.rec.Login(true)
 	raw, csrf := randomToken(32), randomToken(24)
 	l := &store.Login{Hash: hashSecret(raw), UserID: u.ID, CSRF: csrf, ExpiresAt: s.clock.Now().Add(loginLifetime)}
@@ -160,6 +142,38 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 var errBadLogin = wire.Errorf(wire.Unauthorized, "Wrong name or password.")
+
+// tryPassword checks name's password from addr under the login limits: a
+// login and a password change's "current password" are the same guess.
+// Failures count per address and per (name, address), a name guessed at
+// from many addresses is slowed down (never locked), and a right password
+// clears the count. A wrong password is errBadLogin.
+func (s *Server) tryPassword(ctx context.Context, name, addr, pw string) (*store.User, error) {
+	guard := s.limits.login
+	if !guard.Allowed(name, addr) {
+		s.rec.RateLimited("login")
+		return nil, wire.Errorf(wire.TooManyRequests, "Too many failed logins from your address. Try again later.")
+	}
+	if d := guard.Delay(name); d > 0 {
+		// A real timer even under a fake clock: it slows real requests.
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		}
+	}
+	u, err := s.checkLogin(ctx, name, pw)
+	if errors.Is(err, errBadLogin) {
+		guard.Failed(name, addr)
+	}
+	if err != nil {
+		return nil, err
+	}
+	guard.Succeeded(name, addr)
+	return u, nil
+}
 
 func (s *Server) checkLogin(ctx context.Context, name, pw string) (*store.User, error) {
 	u, err := s.store.UserByName(ctx, name)
@@ -190,7 +204,12 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request, a *authed)
 	if a.login != nil {
 		s.store.DeleteLogin(r.Context(), a.login.Hash)
 	}
+	clearLoginCookie(w)
+	writeJSON(w, http.StatusOK, map[string]any{})
+}
+
+// clearLoginCookie tells the browser to forget its console login.
+func clearLoginCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", HttpOnly: true, Secure: true,
 		SameSite: http.SameSiteStrictMode, MaxAge: -1})
-	writeJSON(w, http.StatusOK, map[string]any{})
 }

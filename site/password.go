@@ -15,7 +15,7 @@ type passwordChange struct {
 // handleChangePassword lets the logged-in technician change their own
 // password (PUT /api/v1/me/password): the current one is asked again, so a
 // console left open or a stolen cookie is not enough, and tries at it count
-// against the same budget as logins. The change ends every console login
+// against the same budget as logins (tryPassword). The change ends every console login
 // of the user, this one too (the console logs in again); API tokens stay.
 func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request, a *authed) {
 	var req passwordChange
@@ -23,15 +23,9 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request, a 
 		s.writeErr(w, r, err)
 		return
 	}
-	ctx, addr, guard := r.Context(), remoteAddr(r), s.limits.login
-	if !guard.Allowed(a.user.Name, addr) {
-		s.rec.RateLimited("login")
-		s.writeErr(w, r, wire.Errorf(wire.TooManyRequests, "Too many failed logins from your address. Try again later."))
-		return
-	}
-	if _, err := s.checkLogin(ctx, a.user.Name, req.Current); err != nil {
+	ctx, addr := r.Context(), remoteAddr(r)
+	if _, err := s.tryPassword(ctx, a.user.Name, addr, req.Current); err != nil {
 		if errors.Is(err, errBadLogin) {
-			guard.Failed(a.user.Name, addr)
 			s.audit(ctx, "password_change_failed", "", a.user.Name, addr, "wrong current password")
 			err = wire.Errorf(wire.Forbidden, "The current password is wrong.")
 		}
@@ -57,7 +51,6 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request, a 
 		return
 	}
 	s.audit(ctx, "password_changed", "", a.user.Name, addr, "console logins ended")
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", HttpOnly: true, Secure: true,
-		SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	clearLoginCookie(w)
 	writeJSON(w, http.StatusOK, map[string]any{"logins_ended": true})
 }
