@@ -28,19 +28,18 @@ type Prompter interface {
 var errNoAnswer = errors.New("no answer")
 
 // lineReader reads lines from stdin once, shared by all prompts. One
-// goroutine reads; the prompts take its lines one prompt at a time, in
-// turn, and a prompt whose context ends (a question that timed out, a
-// link that dropped) stops waiting without taking the next line: that
+// goroutine reads and hands each line to one waiting prompt (the channel
+// is unbuffered); a prompt whose context ends (a question that timed out,
+// a link that dropped) stops waiting without taking the next line: that
 // line answers the next question, not one nobody waits for any more.
 type lineReader struct {
 	once  sync.Once
 	in    io.Reader
-	lines chan string   // closed at the end of the input
-	turn  chan struct{} // held by the prompt that reads
+	lines chan string // closed at the end of the input
 }
 
 func (l *lineReader) start() {
-	l.lines, l.turn = make(chan string), make(chan struct{}, 1)
+	l.lines = make(chan string)
 	go func() {
 		defer close(l.lines)
 		r := bufio.NewReader(l.in)
@@ -58,12 +57,6 @@ func (l *lineReader) start() {
 
 func (l *lineReader) line(ctx context.Context) (string, error) {
 	l.once.Do(l.start)
-	select {
-	case l.turn <- struct{}{}:
-		defer func() { <-l.turn }()
-	case <-ctx.Done():
-		return "", ctx.Err()
-	}
 	select {
 	case s, ok := <-l.lines:
 		if !ok {

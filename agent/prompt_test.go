@@ -31,13 +31,14 @@ func TestLineReaderAbandonedPromptTakesNoLine(t *testing.T) {
 	}
 }
 
-// TestLineReaderOnePromptAtATime: two prompts waiting at once take the
-// lines in turn, each one line, and the end of the input answers both.
-func TestLineReaderOnePromptAtATime(t *testing.T) {
+// TestLineReaderEachLineOnce: two prompts waiting at once get one line
+// each, never the same one, and the end of the input answers a prompt
+// still waiting with errNoAnswer.
+func TestLineReaderEachLineOnce(t *testing.T) {
 	pr, pw := io.Pipe()
 	l := &lineReader{in: pr}
-	got := make(chan string, 2)
-	for range 2 {
+	got := make(chan string, 3)
+	for range 3 {
 		go func() {
 			s, err := l.line(t.Context())
 			if err != nil {
@@ -47,12 +48,12 @@ func TestLineReaderOnePromptAtATime(t *testing.T) {
 		}()
 	}
 	io.WriteString(pw, "first\nsecond\n")
-	a, b := <-got, <-got
-	if !(a == "first" && b == "second" || a == "second" && b == "first") {
-		t.Fatalf("lines %q and %q", a, b)
-	}
 	pw.Close()
-	if _, err := l.line(t.Context()); !errors.Is(err, errNoAnswer) {
-		t.Fatalf("at the end of the input: %v", err)
+	seen := map[string]int{}
+	for range 3 {
+		seen[<-got]++
+	}
+	if seen["first"] != 1 || seen["second"] != 1 || seen[errNoAnswer.Error()] != 1 {
+		t.Fatalf("the prompts got %v", seen)
 	}
 }
