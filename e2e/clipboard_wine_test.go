@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tetherhq/tether/internal/sitetest"
+	"github.com/tetherhq/tether/internal/syncbuf"
 )
 
 // clipboardUnderWine is the clipboard part of
@@ -24,16 +25,20 @@ func clipboardUnderWine(t *testing.T, w *wineEnv, s *sitetest.Site, session, win
 	t.Helper()
 	start := time.Now()
 	work := filepath.Join(dir, "clipboard")
-	os.MkdirAll(work, 0o755)
 	remote := "copied on Windows ✓ 😀\nsecond line"
 	local := "from the technician ✓ 𝄞\nline two"
 	textFile := filepath.Join(work, "remote.txt")
-	os.WriteFile(textFile, []byte(remote), 0o644)
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(textFile, []byte(remote), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	node := exec.CommandContext(t.Context(), "node", "clipboard.mjs")
 	node.Env = append(os.Environ(), "SITE_URL="+s.URL, "TECH_NAME=tech", "TECH_PASSWORD=tech-password",
 		"SESSION_ID="+session, "ACCESS_PASSWORD=access-pw", "WORK_DIR="+work, "REMOTE_TEXT="+remote,
 		"LOCAL_TEXT="+local, "OUT_DIR="+filepath.Join(dir, "out"))
-	var out strings.Builder
+	var out syncbuf.Buffer // read while node writes, on a failed step
 	node.Stdout, node.Stderr = &out, &out
 	if err := node.Start(); err != nil {
 		t.Fatal(err)
@@ -75,7 +80,9 @@ func clipboardUnderWine(t *testing.T, w *wineEnv, s *sitetest.Site, session, win
 			break
 		}
 	}
-	os.WriteFile(filepath.Join(work, "go-done"), nil, 0o644)
+	if err := os.WriteFile(filepath.Join(work, "go-done"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if err := <-done; err != nil {
 		t.Fatalf("clipboard.mjs: %v\n%s", err, out.String())
 	}
