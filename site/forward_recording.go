@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
+	"io/fs"
 	"net/http"
-	"os"
 	"slices"
 	"time"
 
@@ -58,14 +59,12 @@ func (s *Server) othersRecordings(ctx context.Context, views []*sessionView, ful
 	answers, unanswered := s.askRecordings(ctx, ids, full)
 	for _, a := range answers {
 		for id, in := range a.have {
-			v := byID[id]
-			switch {
-			case v == nil:
-			case v.Recording == nil:
-				in = recording.Info{}.Add(in)
-				v.Recording = &in
-			default:
-				in = v.Recording.Add(in)
+			if v := byID[id]; v != nil {
+				var sum recording.Info
+				if v.Recording != nil {
+					sum = *v.Recording
+				}
+				in = sum.Add(in)
 				v.Recording = &in
 			}
 		}
@@ -174,11 +173,9 @@ func (s *Server) answerRecordings(w http.ResponseWriter, r *http.Request) {
 	}
 	have := map[string]recording.Info{}
 	for _, id := range ids {
-		in, err := info(id)
-		if err != nil { // a header not readable (yet): the file still counts
-			in, err = s.recordings.Stat(id)
-		}
-		if err == nil {
+		// A header not readable (yet) still leaves what the file system
+		// says: the file counts.
+		if in, err := info(id); err == nil || in.Parts > 0 {
 			have[id] = in
 		}
 	}
@@ -207,25 +204,15 @@ func (s *Server) serveRecordingPart(w http.ResponseWriter, r *http.Request) {
 }
 
 // localRecordingPart opens this node's file of session id; nil when there
-// is none.
+// is none. A recording still being written is served as far as it is on
+// disk now; its last record may be cut short, which readers accept.
 func (s *Server) localRecordingPart(id string) (*recordingPart, error) {
-	path := s.recordings.Path(id)
-	if path == "" {
-		return nil, nil
-	}
-	f, err := os.Open(path)
-	if os.IsNotExist(err) {
+	f, in, err := s.recordings.OpenFile(id)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	st, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	// A recording still being written is served as far as it is on disk
-	// now; its last record may be cut short, which readers accept.
-	return &recordingPart{f: f, size: st.Size(), mod: st.ModTime(), active: s.recordings.Active(id)}, nil
+	return &recordingPart{f: f, size: in.Size, mod: in.Updated, active: in.Active}, nil
 }

@@ -40,7 +40,6 @@ func (in Info) Add(o Info) Info {
 	in.Size += o.Size
 	in.Active = in.Active || o.Active
 	in.Parts += max(o.Parts, 1) // a node from before parts were counted
-	in.Unanswered = append(in.Unanswered, o.Unanswered...)
 	return in
 }
 
@@ -55,27 +54,43 @@ func (m *Manager) Stat(session string) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	return Info{Size: st.Size(), Updated: st.ModTime().UTC(), Active: m.Active(session), Parts: 1}, nil
+	return m.fileInfo(session, st), nil
+}
+
+// OpenFile opens a session's recording file for reading and describes it
+// from the file system as Stat does; fs.ErrNotExist when there is none.
+// A recording still being written is read as far as it is on disk now.
+func (m *Manager) OpenFile(session string) (*os.File, Info, error) {
+	p := m.Path(session)
+	if p == "" {
+		return nil, Info{}, fs.ErrNotExist
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, Info{}, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, Info{}, err
+	}
+	return f, m.fileInfo(session, st), nil
+}
+
+func (m *Manager) fileInfo(session string, st os.FileInfo) Info {
+	return Info{Size: st.Size(), Updated: st.ModTime().UTC(), Active: m.Active(session), Parts: 1}
 }
 
 // Info is Stat with the start time from the file's header (the index is
-// not read: a session view asks for this).
+// not read: a session view asks for this). When the header cannot be read
+// (yet), in still has what Stat says, with the error.
 func (m *Manager) Info(session string) (Info, error) {
-	p := m.Path(session)
-	if p == "" {
-		return Info{}, fs.ErrNotExist
-	}
-	f, err := os.Open(p)
+	f, in, err := m.OpenFile(session)
 	if err != nil {
 		return Info{}, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return Info{}, err
-	}
-	in := Info{Size: st.Size(), Updated: st.ModTime().UTC(), Active: m.Active(session), Parts: 1}
-	rd, err := readHeader(f, st.Size())
+	rd, err := readHeader(f, in.Size)
 	if err != nil {
 		return in, err
 	}
