@@ -27,7 +27,7 @@ go test -race -count=1 -timeout 10m ./agent/ ./site/... ./stream/ ./wire/ ./embe
 # information. Tests that need Linux say so when they skip (docs/BENCHMARKS.md,
 # "Windows (Wine)"). One pass of the Windows benchmarks keeps them from
 # rotting.
-./scripts/wine.sh test ./capture ./input ./internal/winapi ./internal/testdir ./embedcfg ./wire ./stream \
+./scripts/wine.sh test ./capture ./input ./internal/winapi ./internal/testdir ./internal/removeall ./embedcfg ./wire ./stream \
 	./internal/cfb ./clipboard ./installer ./agent ./agent/ui ./agent/files ./agent/shell ./agent/sysinfo \
 	./agent/desktop
 WINE_BENCHTIME=1x ./scripts/wine.sh bench ./capture
