@@ -29,10 +29,11 @@ xvfb=
 trap 'kill "$xvfb" 2>/dev/null; rm -rf "$tmp"' EXIT
 
 # build DIR OUT: the capture package's Windows test binary from the tree
-# in DIR (named like wine.sh's, so the process is found the same way).
+# in DIR, built as wine.sh builds it (its flags; named like its binaries,
+# so the process is found the same way). An older tree ignores the tag.
 build() {
 	mkdir -p "$(dirname "$2")"
-	(cd "$1" && CGO_ENABLED=0 GOOS=windows GOARCH=amd64 go test -c -o "$2" ./capture)
+	(cd "$1" && CGO_ENABLED=0 GOOS=windows GOARCH=amd64 go test -c -tags wine -ldflags=-checklinkname=0 -o "$2" ./capture)
 }
 builds="cur"
 build . "$tmp/cur/capture.test.exe"
