@@ -1,7 +1,5 @@
 package site
 
-import "time"
-
 // SetAccessPasswordHash replaces the access-password hash of new sessions
 // until restore runs: BenchmarkSessionCreate measures the site without the
 // argon2id cost, to show what the hash costs and what the rest does.
@@ -17,12 +15,4 @@ func SetAfterFirstMessage(f func()) (restore func()) {
 	old := afterFirstMessage
 	afterFirstMessage = f
 	return func() { afterFirstMessage = old }
-}
-
-// SetUserRecheck sets how often open streams check their technician is
-// still enabled, until restore runs.
-func SetUserRecheck(d time.Duration) (restore func()) {
-	old := userRecheck
-	userRecheck = d
-	return func() { userRecheck = old }
 }

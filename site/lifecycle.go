@@ -106,7 +106,7 @@ func (s *Server) endSession(ctx context.Context, id string, to wire.SessionStatu
 // runReaper expires due sessions; loadSession also expires lazily, so the
 // interval only bounds how late a connected app hears about it.
 func (s *Server) runReaper(ctx context.Context) {
-	var jumpReaped time.Time
+	var jumpReaped, usersChecked time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -114,6 +114,10 @@ func (s *Server) runReaper(ctx context.Context) {
 		case <-s.clock.After(time.Second):
 		}
 		s.reap(ctx)
+		if now := s.clock.Now(); now.Sub(usersChecked) >= userRecheck {
+			usersChecked = now
+			s.endDisabledStreams(ctx)
+		}
 		// The 180-day rule and the recordings' retention need no
 		// second-level precision.
 		if now := s.clock.Now(); now.Sub(jumpReaped) >= time.Minute {
@@ -126,10 +130,12 @@ func (s *Server) runReaper(ctx context.Context) {
 
 // Reap runs the reapers once, now: sessions past their time end, jump
 // clients offline for 180 days are removed, and so are recordings past
-// their retention. The site runs them by itself every second (sessions)
-// and minute (the others); tests call Reap to know they ran.
+// their retention, and disabled technicians' open streams end. The site
+// runs them by itself every second (sessions), ten seconds (streams) and
+// minute (the others); tests call Reap to know they ran.
 func (s *Server) Reap(ctx context.Context) {
 	s.reap(ctx)
+	s.endDisabledStreams(ctx)
 	s.reapJumpClients(ctx)
 	s.reapRecordings(ctx)
 }

@@ -57,6 +57,8 @@ type Server struct {
 	mailer *mailer
 	// recordings records the sessions the site's policy records (record.go).
 	recordings *recording.Manager
+	// userStreams ends a disabled technician's open streams (userwatch.go).
+	userStreams userStreams
 	// merges bounds the recording downloads merging parts from several
 	// nodes at once: each takes twice the recording's size in scratch.
 	merges chan struct{}

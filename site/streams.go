@@ -231,7 +231,7 @@ func (s *Server) handleViewerStream(w http.ResponseWriter, r *http.Request, a *a
 	afterFirstMessage()
 	rec, stopRecording := s.recordStream(ctx, ss, p, a.user.Name, remoteAddr(r), ac) // record.go
 	rec.FromAgent(typ == websocket.MessageText, first)
-	defer s.whileEnabled(ctx, a.user.ID, func() {
+	defer s.userStreams.add(a.user.ID, func() { // userwatch.go
 		vc.Close(websocket.StatusPolicyViolation, errUserDisabled.Error())
 		ac.Close(websocket.StatusPolicyViolation, errUserDisabled.Error())
 	})()

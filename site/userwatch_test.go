@@ -16,18 +16,18 @@ import (
 // view they already had open (its stream outlives the request that the
 // site refused since), with a reason the viewer shows.
 func TestDisabledTechnicianLosesOpenView(t *testing.T) {
-	defer site.SetUserRecheck(50 * time.Millisecond)()
 	s := sitetest.Start(t, nil)
 	sess := fakeViewedApp(t, s)
 	viewer := startViewer(t, s, sess.ID)
 	defer viewer.CloseNow()
 	readFrames(t, viewer, 3)
-	time.Sleep(200 * time.Millisecond) // a few checks pass while enabled
+	s.Server.Reap(t.Context()) // a check while enabled changes nothing
 	readFrames(t, viewer, 1)
 
 	if err := site.SetUserDisabled(t.Context(), s.DB(), "tech", true); err != nil {
 		t.Fatal(err)
 	}
+	s.Server.Reap(t.Context()) // as the site does every 10 s
 	rctx, rcancel := context.WithTimeout(t.Context(), 5*time.Second)
 	defer rcancel()
 	for {
