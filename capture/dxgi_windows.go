@@ -77,7 +77,8 @@ func openDXGI(cfg *config) (*dxgiCapturer, error) {
 	if _, err := winapi.EnableDPIAwareness(); err != nil {
 		cfg.Logger.Warn("capture: DPI awareness not set", "err", err)
 	}
-	c := &dxgiCapturer{st: &dxgiState{log: cfg.Logger.With("backend", BackendDXGI), useGDI: map[Display]bool{}}}
+	c := &dxgiCapturer{st: &dxgiState{log: cfg.Logger.With("backend", BackendDXGI), useGDI: map[Display]bool{},
+		inputSeq: winapi.Injected.Seq()}}
 	var err error
 	if c.onThread, err = startOnThread(c.st.open, c.st.release); err != nil {
 		return nil, err
@@ -116,6 +117,9 @@ func (c *dxgiCapturer) Wait(ctx context.Context, timeout time.Duration) (bool, e
 		slice := min(time.Until(deadline), dxgiWaitSlice)
 		var changed bool
 		var next time.Time
+		// Taken before the step, so that input injected during it still
+		// wakes the sleep below.
+		inputC := winapi.Injected.C()
 		err := c.do(func() (err error) { changed, next, err = c.st.step(max(slice, 0), force); return err })
 		if err != nil || changed {
 			return changed, err
@@ -134,6 +138,8 @@ func (c *dxgiCapturer) Wait(ctx context.Context, timeout time.Duration) (bool, e
 		}
 		if wait := minTime(next, deadline).Sub(now); wait > 0 {
 			// Only the GDI fallback asks to sleep; DXGI blocked already.
+			// Injected input wakes it, as it wakes the GDI backend, so the
+			// next step probes at the fast rate at once.
 			t := time.NewTimer(wait)
 			select {
 			case <-ctx.Done():
@@ -142,6 +148,8 @@ func (c *dxgiCapturer) Wait(ctx context.Context, timeout time.Duration) (bool, e
 			case <-c.closing:
 				t.Stop()
 				return false, ErrClosed
+			case <-inputC:
+				t.Stop()
 			case <-t.C:
 			}
 		}
