@@ -36,11 +36,10 @@ type winClip struct {
 	listening bool          // WM_CLIPBOARDUPDATE arrives
 	changes   winapi.Beacon // notified at each WM_CLIPBOARDUPDATE
 
-	mu     sync.Mutex
-	queue  []func() // run on the window's thread at the next wmApp
-	closed bool
-	done   chan struct{} // the thread ended
-	once   sync.Once
+	mu    sync.Mutex
+	queue []func()      // run on the window's thread at the next wmApp
+	done  chan struct{} // the thread ended
+	once  sync.Once
 }
 
 func open(Options) (Clipboard, error) {
@@ -81,19 +80,17 @@ func (c *winClip) run(ready chan<- error) {
 		}
 		procDispatchMessageW.Call(uintptr(unsafe.Pointer(&m)))
 	}
-	c.mu.Lock()
-	c.closed = true
-	c.mu.Unlock()
 }
 
 // do runs f on the window's thread and returns its error.
 func (c *winClip) do(f func() error) error {
+	select {
+	case <-c.done:
+		return errClosed
+	default:
+	}
 	errc := make(chan error, 1)
 	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		return errClosed
-	}
 	c.queue = append(c.queue, func() { errc <- f() })
 	c.mu.Unlock()
 	procPostMessageW.Call(uintptr(c.hwnd), wmApp, 0, 0)
